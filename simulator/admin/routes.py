@@ -1,0 +1,434 @@
+"""Admin API handlers.  Every error is a 4xx JSON ``{"error": "...", ...}``; see docs/admin-api.md."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from ..config import Config, parse_window
+from ..core.errors import SimError
+from ..core.models import OUTCOMES, STATUSES, Message
+from ..core.scenarios import parse_scenario
+from ..core.sim import Sim
+from ..core.yamlfile import FileError
+
+VERSION = "0.1.0"
+ACCOUNT_FIELDS = {
+    "report_url",
+    "mo_url",
+    "mode",
+    "balance",
+    "allow_negative",
+    "enabled",
+    "ip_allowlist",
+    "send_window",
+    "sensitive_words",
+    "name",
+}
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.extra = extra
+
+
+def answer(obj: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        text=json.dumps(obj, ensure_ascii=False, default=str),
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def admin(fn: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await fn(request)
+        except AdminError as e:
+            return answer({"error": e.error, **e.extra}, e.status)
+        except web.HTTPException:
+            raise
+        except Exception as e:  # never a traceback page
+            return answer({"error": f"internal error: {type(e).__name__}: {e}"}, 500)
+
+    return wrapped
+
+
+async def json_body(request: web.Request, required: bool = True) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise AdminError(400, "a JSON object body is required")
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as e:
+        raise AdminError(400, f"body is not valid JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise AdminError(400, "body must be a JSON object")
+    return body
+
+
+def parse_instant(value: Any, field: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise AdminError(400, f"{field} must be epoch seconds or an ISO 8601 time") from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return dt.timestamp()
+    raise AdminError(400, f"{field} must be epoch seconds or an ISO 8601 time")
+
+
+def setup(app: web.Application, sim: Sim, config: Config) -> None:
+    started = time.time()
+
+    def clock_state() -> dict[str, Any]:
+        now = sim.clock.now()
+        return {
+            "now": now,
+            "iso": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
+            "wall": sim.clock.wall(),
+            "offset": round(now - sim.clock.wall(), 6),
+            "frozen": sim.clock.frozen,
+            "auth_clock": "simulated" if sim.clock.auth_uses_simulated else "wall",
+            "pending_timers": sim.clock.pending,
+        }
+
+    def find_account(request: web.Request):
+        vendor, aid = request.match_info["vendor"], request.match_info["id"]
+        if vendor not in sim.vendors:
+            raise AdminError(404, f"unknown vendor {vendor!r}", vendors=list(sim.vendors))
+        account = sim.accounts.get(vendor, aid)
+        if account is None:
+            raise AdminError(404, f"no {vendor} account {aid!r}")
+        return account
+
+    def find_message(request: web.Request) -> Message:
+        key = request.match_info["id"]
+        msg = sim.store.get_message(key)
+        if msg is not None:
+            return msg
+        found = sim.store.messages_by_vendor_id(request.query.get("vendor"), key)
+        if "mobile" in request.query:
+            found = [m for m in found if m.mobile == request.query["mobile"]]
+        if not found:
+            raise AdminError(404, f"no message {key!r}")
+        if len(found) > 1:
+            raise AdminError(
+                409,
+                f"{len(found)} messages share id {key!r}; add ?mobile= or use a sim_id",
+                candidates=[{"sim_id": m.sim_id, "mobile": m.mobile, "vendor": m.vendor} for m in found],
+            )
+        return found[0]
+
+    # -- health and accounts ------------------------------------------------------------------------
+    @admin
+    async def health(request: web.Request) -> web.Response:
+        return answer(
+            {
+                "status": "ok",
+                "version": VERSION,
+                "uptime": round(time.time() - started, 3),
+                "vendors": list(sim.vendors),
+                "scenario": sim.scenario.name,
+                "clock": clock_state(),
+                "messages": len(sim.store.query_messages()),
+                "callbacks_queued": sim.dispatcher.queued,
+            }
+        )
+
+    @admin
+    async def list_accounts(request: web.Request) -> web.Response:
+        vendor = request.query.get("vendor")
+        return answer({"accounts": [a.public() for a in sim.accounts.list(vendor)]})
+
+    @admin
+    async def get_account(request: web.Request) -> web.Response:
+        return answer(find_account(request).public())
+
+    @admin
+    async def patch_account(request: web.Request) -> web.Response:
+        account = find_account(request)
+        body = await json_body(request)
+        options_model = type(account.options)
+        opt_fields = set(options_model.model_fields) if hasattr(options_model, "model_fields") else set()
+        options_patch = dict(body.pop("options", None) or {})
+        for k in list(body):
+            if k in opt_fields and k not in ACCOUNT_FIELDS:
+                options_patch[k] = body.pop(k)
+        unknown = set(body) - ACCOUNT_FIELDS
+        if unknown:
+            raise AdminError(
+                400,
+                f"unknown field(s): {', '.join(sorted(unknown))}",
+                allowed=sorted(ACCOUNT_FIELDS | opt_fields),
+            )
+        changes: dict[str, Any] = {}
+        for k in ("report_url", "mo_url"):
+            if k in body:
+                v = body[k]
+                if v is not None and (not isinstance(v, str) or not v.startswith(("http://", "https://"))):
+                    raise AdminError(400, f"{k} must be an http(s) URL or null")
+                changes[k] = v or None
+        if "mode" in body:
+            if body["mode"] not in ("push", "pull"):
+                raise AdminError(400, "mode must be push or pull")
+            changes["mode"] = body["mode"]
+        if "balance" in body:
+            if not isinstance(body["balance"], int) or isinstance(body["balance"], bool):
+                raise AdminError(400, "balance must be an integer")
+            changes["balance"] = body["balance"]
+        for k in ("allow_negative", "enabled"):
+            if k in body:
+                if not isinstance(body[k], bool):
+                    raise AdminError(400, f"{k} must be true or false")
+                changes[k] = body[k]
+        if "name" in body:
+            changes["name"] = str(body["name"])
+        if "sensitive_words" in body:
+            if not isinstance(body["sensitive_words"], list):
+                raise AdminError(400, "sensitive_words must be a list of strings")
+            changes["sensitive_words"] = [str(w) for w in body["sensitive_words"]]
+        if "send_window" in body:
+            try:
+                changes["send_window"] = parse_window(body["send_window"]) if body["send_window"] else None
+            except ValueError as e:
+                raise AdminError(400, str(e)) from None
+        if "ip_allowlist" in body:
+            import ipaddress
+
+            ips = body["ip_allowlist"]
+            if not isinstance(ips, list):
+                raise AdminError(400, "ip_allowlist must be a list")
+            try:
+                changes["_networks"] = [ipaddress.ip_network(str(a), strict=False) for a in ips]
+            except ValueError as e:
+                raise AdminError(400, f"ip_allowlist: {e}") from None
+            changes["ip_allowlist"] = [str(a) for a in ips]
+        new_options = None
+        if options_patch:
+            try:
+                new_options = options_model.model_validate({**account.options.model_dump(), **options_patch})
+            except ValidationError as e:
+                raise AdminError(
+                    400,
+                    "invalid options",
+                    problems=[f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()],
+                ) from None
+        for k, v in changes.items():
+            setattr(account, k, v)
+        if new_options is not None:
+            account.options = new_options
+        sim.bus.publish("account", account=account.public())
+        return answer(account.public())
+
+    # -- messages -------------------------------------------------------------------------------------
+    @admin
+    async def list_messages(request: web.Request) -> web.Response:
+        q = request.query
+        status = q.get("status")
+        if status is not None and status not in STATUSES:
+            raise AdminError(400, f"unknown status {status!r}", statuses=list(STATUSES))
+        try:
+            since = float(q["since"]) if "since" in q else None
+            limit = int(q["limit"]) if "limit" in q else None
+        except ValueError:
+            raise AdminError(400, "since must be epoch seconds and limit an integer") from None
+        msgs = sim.store.query_messages(
+            vendor=q.get("vendor"),
+            account=q.get("account"),
+            mobile=q.get("mobile"),
+            status=status,
+            since=since,
+            limit=limit,
+        )
+        return answer({"messages": [m.summary() for m in msgs]})
+
+    @admin
+    async def get_message(request: web.Request) -> web.Response:
+        msg = find_message(request)
+        out = msg.public()
+        out["callbacks"] = [
+            a.public() for a in (sim.store.get_attempt(cid) for cid in msg.callbacks) if a is not None
+        ]
+        req = sim.store.get_request(msg.request_id) if msg.request_id else None
+        out["request"] = req.public() if req else None
+        out["replies"] = [
+            m.public()
+            for m in sim.store.query_mo(vendor=msg.vendor, mobile=msg.mobile)
+            if m.message_sim_id == msg.sim_id
+        ]
+        return answer(out)
+
+    @admin
+    async def force_outcome(request: web.Request) -> web.Response:
+        msg = find_message(request)
+        body = await json_body(request)
+        outcome = body.get("outcome")
+        if outcome not in OUTCOMES:
+            raise AdminError(400, f"outcome must be one of {', '.join(OUTCOMES)}")
+        code = body.get("code")
+        if code is not None and not isinstance(code, str):
+            raise AdminError(400, "code must be a string")
+        try:
+            sim.engine.force(msg, outcome, code)
+        except ValueError as e:
+            raise AdminError(409, str(e)) from None
+        await sim.dispatcher.drain()
+        return answer(msg.summary())
+
+    # -- replies (MO) ---------------------------------------------------------------------------------
+    @admin
+    async def inject_mo(request: web.Request) -> web.Response:
+        body = await json_body(request)
+        for k in ("vendor", "mobile", "content"):
+            if not isinstance(body.get(k), str) or not body[k]:
+                raise AdminError(400, f"{k} is required (a non-empty string)")
+        account = body.get("account")
+        if account is not None and not isinstance(account, str):
+            raise AdminError(400, "account must be a string")
+        try:
+            mo = sim.engine.receive_mo(
+                body["vendor"], body["mobile"], body["content"], account, str(body.get("extension") or "")
+            )
+        except SimError as e:
+            status = 404 if e.reason in ("unknown_vendor", "unknown_account") else 409
+            raise AdminError(status, e.message) from None
+        await asyncio.sleep(0)
+        return answer({"mo": mo.public()}, 201)
+
+    @admin
+    async def list_mo(request: web.Request) -> web.Response:
+        q = request.query
+        mos = sim.store.query_mo(vendor=q.get("vendor"), account=q.get("account"), mobile=q.get("mobile"))
+        return answer({"mo": [m.public() for m in mos]})
+
+    # -- callbacks and raw requests ---------------------------------------------------------------------
+    @admin
+    async def list_callbacks(request: web.Request) -> web.Response:
+        q = request.query
+        attempts = sim.store.attempts(
+            vendor=q.get("vendor"), account=q.get("account"), stream=q.get("stream"), message=q.get("message")
+        )
+        return answer({"callbacks": [a.public() for a in attempts], "queued": sim.dispatcher.queued})
+
+    @admin
+    async def list_requests(request: web.Request) -> web.Response:
+        return answer({"requests": [r.public() for r in sim.store.requests(request.query.get("vendor"))]})
+
+    # -- clock ----------------------------------------------------------------------------------------
+    @admin
+    async def get_clock(request: web.Request) -> web.Response:
+        return answer(clock_state())
+
+    @admin
+    async def advance(request: web.Request) -> web.Response:
+        body = await json_body(request)
+        seconds = body.get("seconds")
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+            raise AdminError(400, "seconds must be a non-negative number")
+        if seconds > 10 * 365 * 86400:
+            raise AdminError(400, "seconds must be at most ten years")
+        fired = sim.clock.advance(float(seconds))
+        await sim.dispatcher.drain()
+        return answer({**clock_state(), "fired": fired})
+
+    @admin
+    async def freeze(request: web.Request) -> web.Response:
+        body = await json_body(request, required=False)
+        at = parse_instant(body["at"], "at") if "at" in body else None
+        if at is not None and at < sim.clock.now():
+            raise AdminError(400, "at must not be in the past: the clock does not go backwards")
+        sim.clock.freeze()
+        fired = sim.clock.set_time(at) if at is not None else 0
+        await sim.dispatcher.drain()
+        return answer({**clock_state(), "fired": fired})
+
+    @admin
+    async def unfreeze(request: web.Request) -> web.Response:
+        sim.clock.unfreeze()
+        return answer(clock_state())
+
+    # -- scenario and reset -----------------------------------------------------------------------------
+    @admin
+    async def get_scenario(request: web.Request) -> web.Response:
+        return answer({"scenario": sim.scenario.model_dump(mode="json")})
+
+    @admin
+    async def put_scenario(request: web.Request) -> web.Response:
+        raw = await request.read()
+        if len(raw) > 1 << 20:
+            raise AdminError(413, "scenario larger than 1 MiB")
+        try:
+            scenario = parse_scenario(raw, "scenario")
+        except FileError as e:
+            raise AdminError(400, "invalid scenario", problems=e.problems) from None
+        sim.set_scenario(scenario)
+        sim.bus.publish("scenario", name=scenario.name)
+        return answer(
+            {"scenario": scenario.name, "rules": len(scenario.rules), "reviews": len(scenario.reviews)}
+        )
+
+    @admin
+    async def reset(request: web.Request) -> web.Response:
+        await sim.dispatcher.drain(timeout=2)
+        sim.reset()
+        return answer({"status": "reset", "clock": clock_state()})
+
+    # -- live events (server-sent events) ---------------------------------------------------------------
+    async def events(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await resp.prepare(request)
+        q = sim.bus.queue()
+        try:
+            while True:
+                try:
+                    event = await asyncio.wait_for(q.get(), timeout=15)
+                    data = json.dumps(event, ensure_ascii=False, default=str)
+                    await resp.write(f"event: {event['type']}\ndata: {data}\n\n".encode())
+                except TimeoutError:
+                    await resp.write(b": keep-alive\n\n")
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            sim.bus.unqueue(q)
+        with contextlib.suppress(Exception):
+            await resp.write_eof()
+        return resp
+
+    r = app.router
+    r.add_get("/_sim/health", health)
+    r.add_get("/_sim/accounts", list_accounts)
+    r.add_get("/_sim/accounts/{vendor}/{id}", get_account)
+    r.add_patch("/_sim/accounts/{vendor}/{id}", patch_account)
+    r.add_get("/_sim/messages", list_messages)
+    r.add_get("/_sim/messages/{id}", get_message)
+    r.add_post("/_sim/messages/{id}/outcome", force_outcome)
+    r.add_post("/_sim/mo", inject_mo)
+    r.add_get("/_sim/mo", list_mo)
+    r.add_get("/_sim/callbacks", list_callbacks)
+    r.add_get("/_sim/requests", list_requests)
+    r.add_get("/_sim/clock", get_clock)
+    r.add_post("/_sim/clock/advance", advance)
+    r.add_post("/_sim/clock/freeze", freeze)
+    r.add_post("/_sim/clock/unfreeze", unfreeze)
+    r.add_get("/_sim/scenario", get_scenario)
+    r.add_put("/_sim/scenario", put_scenario)
+    r.add_post("/_sim/reset", reset)
+    r.add_get("/_sim/events", events)

@@ -1,0 +1,148 @@
+"""The aiohttp application: every vendor's native paths on one port, plus the admin API under /_sim/."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from .admin import routes as admin_routes
+from .config import Config, load_config
+from .core.clock import Clock
+from .core.engine import HttpFault
+from .core.errors import DropConnection, SimError
+from .core.models import RequestLog
+from .core.scenarios import Scenario, builtin_scenario, load_scenario
+from .core.sim import Sim
+from .core.store import MemoryStore
+from .vendors import VENDORS
+from .vendors.base import VENDOR_KEY, Vendor
+
+log = logging.getLogger("simulator")
+SIM_KEY = web.AppKey("sim", Sim)
+CONFIG_KEY = web.AppKey("config", Config)
+REQUEST_ID = "sim_request_id"
+MAX_LOGGED_BODY = 65536
+
+
+def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
+    """The simulator's state for a config (used by create_app and by in-process tests)."""
+    if scenario is None:
+        scenario = load_scenario(config.scenario) if config.scenario else builtin_scenario()
+    start = config.clock.start.timestamp() if isinstance(config.clock.start, datetime) else None
+    clock = Clock(
+        start=start, frozen=config.clock.frozen, auth_uses_simulated=config.clock.auth == "simulated"
+    )
+    vendors: dict[str, Vendor] = {key: cls(config.vendor_settings(key)) for key, cls in VENDORS.items()}
+    accounts = config.all_accounts()
+    sim = Sim(
+        vendors,  # type: ignore[arg-type]
+        lambda: [a.build() for a in accounts],
+        scenario,
+        seed=config.seed,
+        clock=clock,
+        store=MemoryStore(max_requests=config.record_requests),
+        callback_timeout=config.callback_timeout,
+    )
+    for v in vendors.values():
+        v.bind(sim)
+    return sim
+
+
+def _text(body: Any) -> str:
+    if isinstance(body, bytes | bytearray):
+        try:
+            return bytes(body[:MAX_LOGGED_BODY]).decode("utf-8")
+        except UnicodeDecodeError:
+            return "base64:" + __import__("base64").b64encode(bytes(body[:MAX_LOGGED_BODY])).decode()
+    return ""
+
+
+@web.middleware
+async def vendor_middleware(request: web.Request, handler):
+    """Logs each vendor request and turns every failure into the vendor's own error envelope."""
+    if request.path.startswith("/_sim"):
+        return await handler(request)
+    sim = request.app[SIM_KEY]
+    entry: RequestLog | None = None
+    started = time.perf_counter()
+    if sim.store.max_requests:
+        entry = RequestLog(
+            id=sim.store.new_id("rq"),
+            vendor="",
+            method=request.method,
+            path=request.path,
+            at=sim.clock.now(),
+            remote=request.remote,
+            query=request.query_string,
+            request_headers=dict(request.headers),
+        )
+        request[REQUEST_ID] = entry.id
+        if request.can_read_body and not request.content_type.startswith("multipart/"):
+            entry.request_body = _text(await request.read())
+    try:
+        resp = await handler(request)
+    except SimError as err:
+        vendor = request.get(VENDOR_KEY)
+        resp = (
+            vendor.render_error(request, err)
+            if vendor
+            else web.json_response({"error": err.message}, status=400)
+        )
+    except HttpFault as fault:
+        resp = web.Response(status=fault.status, text=f"{fault.status} injected by scenario")
+    except DropConnection:
+        if request.transport is not None:
+            request.transport.close()
+        resp = web.Response(status=499)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unexpected error handling %s %s", request.method, request.path)
+        vendor = request.get(VENDOR_KEY)
+        resp = (
+            vendor.render_error(request, SimError("system_error"))
+            if vendor
+            else web.json_response({"error": "internal error"}, status=500)
+        )
+    vendor = request.get(VENDOR_KEY)
+    if entry is not None and vendor is not None:
+        entry.vendor = vendor.key
+        entry.status = resp.status
+        entry.response_body = _text(getattr(resp, "body", b""))
+        entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        sim.store.add_request(entry)
+    if vendor is not None and request.app[CONFIG_KEY].log_requests:
+        log.info(
+            "%s %s %s -> %s in %.1f ms",
+            vendor.key,
+            request.method,
+            request.path,
+            resp.status,
+            (time.perf_counter() - started) * 1000,
+        )
+    return resp
+
+
+def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Application:
+    config = config or load_config()
+    sim = sim or build_sim(config)
+    app = web.Application(middlewares=[vendor_middleware], client_max_size=16 * 1024 * 1024)
+    app[SIM_KEY] = sim
+    app[CONFIG_KEY] = config
+    for vendor in sim.vendors.values():
+        app.router.add_routes(vendor.routes())  # type: ignore[attr-defined]
+    admin_routes.setup(app, sim, config)
+
+    async def lifecycle(app: web.Application):
+        sim.clock.attach()
+        await sim.dispatcher.start()
+        yield
+        await sim.dispatcher.close()
+        sim.clock.detach()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

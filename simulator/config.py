@@ -1,0 +1,180 @@
+"""The config file: listen address, clock, scenario, vendor settings and accounts (pydantic models).
+
+``load_config(None)`` gives the built-in default config (``simulator/defaults.yaml``: one demo account
+per vendor).  A user's config file has the same shape; its accounts come in addition to the demo
+accounts unless ``demo_accounts: false``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .core.accounts import Account
+from .core.yamlfile import FileError, load_yaml_file, validate_data
+from .vendors import VENDORS
+
+DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def parse_window(text: str) -> tuple[time, time]:
+    try:
+        a, b = text.split("-")
+        return time.fromisoformat(a.strip()), time.fromisoformat(b.strip())
+    except ValueError:
+        raise ValueError(f"send_window must look like 08:00-22:00, not {text!r}") from None
+
+
+class AccountConfig(_Strict):
+    vendor: str  # kx | huawei | smsgw | mobset | emay
+    id: str  # userid / app_key / account / CorpID / appId
+    secret: str  # apikey / app_secret / password / Password / secretKey
+    name: str = ""
+    balance: int = 1_000_000  # in the vendor's unit (messages; 厘 for smsgw)
+    allow_negative: bool = False
+    mode: Literal["push", "pull"] = "pull"
+    report_url: str | None = None
+    mo_url: str | None = None
+    ip_allowlist: list[str] = Field(default_factory=list)
+    enabled: bool = True
+    send_window: str | None = None  # "08:00-22:00", Beijing time
+    sensitive_words: list[str] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)  # the vendor's own account options
+
+    @field_validator("id", "secret", mode="before")
+    @classmethod
+    def _str(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+    @field_validator("vendor")
+    @classmethod
+    def _vendor(cls, v: str) -> str:
+        if v not in VENDORS:
+            raise ValueError(f"unknown vendor {v!r}; known: {', '.join(VENDORS)}")
+        return v
+
+    @field_validator("ip_allowlist")
+    @classmethod
+    def _ips(cls, v: list[str]) -> list[str]:
+        for a in v:
+            try:
+                ipaddress.ip_network(a, strict=False)
+            except ValueError:
+                raise ValueError(f"{a!r} is not an IP address or network") from None
+        return v
+
+    @field_validator("send_window")
+    @classmethod
+    def _window(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_window(v)
+        return v
+
+    @model_validator(mode="after")
+    def _options(self) -> AccountConfig:
+        model = VENDORS[self.vendor].AccountOptions
+        self.options = model.model_validate(self.options).model_dump()
+        return self
+
+    def build(self) -> Account:
+        return Account(
+            vendor=self.vendor,
+            id=self.id,
+            secret=self.secret,
+            name=self.name,
+            balance=self.balance,
+            allow_negative=self.allow_negative,
+            mode=self.mode,
+            report_url=self.report_url,
+            mo_url=self.mo_url,
+            ip_allowlist=list(self.ip_allowlist),
+            enabled=self.enabled,
+            send_window=parse_window(self.send_window) if self.send_window else None,
+            sensitive_words=list(self.sensitive_words),
+            options=VENDORS[self.vendor].AccountOptions.model_validate(self.options),
+        )
+
+
+class ClockConfig(_Strict):
+    start: datetime | None = None  # simulated start instant (ISO 8601); default: now
+    frozen: bool = False  # start frozen: time moves only when advanced
+    auth: Literal["wall", "simulated"] = "wall"  # which clock auth freshness windows use
+
+
+class Config(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)
+    seed: int | None = None  # overrides the scenario's seed
+    scenario: str | None = None  # path of a scenario file; default: the built-in default scenario
+    clock: ClockConfig = Field(default_factory=ClockConfig)
+    record_requests: int = Field(default=5000, ge=0)  # raw API requests kept for the UI (ring buffer)
+    callback_timeout: float = Field(default=5.0, gt=0, le=120)  # seconds to wait for a receiver
+    log_requests: bool = False  # one log line per vendor request
+    demo_accounts: bool = True  # include the built-in demo accounts
+    vendors: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per-vendor settings
+    accounts: list[AccountConfig] = Field(default_factory=list)
+
+    @field_validator("vendors")
+    @classmethod
+    def _vendor_settings(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        out = {}
+        for key, settings in v.items():
+            if key not in VENDORS:
+                raise ValueError(f"unknown vendor {key!r}; known: {', '.join(VENDORS)}")
+            out[key] = VENDORS[key].Settings.model_validate(settings or {}).model_dump()
+        return out
+
+    @model_validator(mode="after")
+    def _unique(self) -> Config:
+        seen = set()
+        for a in self.accounts:
+            if (a.vendor, a.id) in seen:
+                raise ValueError(f"account {a.vendor}/{a.id} is defined twice")
+            seen.add((a.vendor, a.id))
+        return self
+
+    def vendor_settings(self, key: str) -> BaseModel:
+        return VENDORS[key].Settings.model_validate(self.vendors.get(key, {}))
+
+    def all_accounts(self) -> list[AccountConfig]:
+        accounts = list(self.accounts)
+        if self.demo_accounts:
+            own = {(a.vendor, a.id) for a in accounts}
+            accounts += [a for a in default_config().accounts if (a.vendor, a.id) not in own]
+        return accounts
+
+
+_DEFAULT: Config | None = None
+
+
+def default_config() -> Config:
+    global _DEFAULT
+    if _DEFAULT is None:
+        cfg = load_yaml_file(DEFAULTS_FILE, Config)
+        cfg.demo_accounts = False
+        _DEFAULT = cfg
+    return _DEFAULT.model_copy(deep=True)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    if path is None:
+        cfg = default_config()
+        cfg.demo_accounts = True
+        cfg.accounts = []
+        return cfg
+    return load_yaml_file(path, Config)
+
+
+def config_from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
+    return validate_data(data, Config, source)
+
+
+__all__ = ["AccountConfig", "Config", "FileError", "config_from_dict", "default_config", "load_config"]

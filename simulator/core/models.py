@@ -1,0 +1,157 @@
+"""The records the simulator keeps: messages, reports, replies, callback attempts, API requests.
+
+Plain dataclasses with a one-line comment per field; :mod:`simulator.core.store` keeps and indexes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+# Vendor-neutral message states.
+Status = Literal[
+    "accepted", "scheduled", "sent", "delivered", "undeliverable", "expired", "rejected", "cancelled"
+]
+STATUSES = ("accepted", "scheduled", "sent", "delivered", "undeliverable", "expired", "rejected", "cancelled")
+FINAL_STATUSES = frozenset({"delivered", "undeliverable", "expired", "rejected", "cancelled"})
+
+# Vendor-neutral outcomes a scenario can ask for, and the status each ends in.
+OUTCOME_STATUS: dict[str, str] = {
+    "delivered": "delivered",
+    "undeliverable": "undeliverable",
+    "expired": "expired",
+    "rejected": "rejected",
+    "blacklisted": "rejected",
+    "no_report": "sent",  # the carrier never answers: the message stays sent, no report is made
+}
+OUTCOMES = tuple(OUTCOME_STATUS)
+
+
+@dataclass
+class TimelineEntry:
+    at: float  # simulated time, epoch seconds
+    status: str  # the state entered, or an event name (report, callback, mo)
+    note: str = ""  # free text: why, or which callback attempt
+
+
+@dataclass
+class Message:
+    sim_id: str  # the simulator's own unique id (m-000001)
+    id: str  # the vendor's own message id (unique per recipient, except kx taskids shared per request)
+    vendor: str  # vendor key
+    account: str  # account id within the vendor
+    mobile: str  # recipient, as the vendor normalised it
+    content: str  # the text the phone receives (signature included)
+    segments: int  # billed segments
+    cost: int = 0  # units taken from the balance (refunded when a scheduled send is cancelled)
+    status: str = "accepted"  # one of STATUSES
+    created_at: float = 0.0  # when the API accepted it (simulated clock)
+    scheduled_at: float | None = None  # timer send: when it is due
+    sent_at: float | None = None  # handed to the carrier
+    done_at: float | None = None  # final state reached
+    outcome: str | None = None  # scenario outcome chosen (delivered, blacklisted, …)
+    code: str | None = None  # the vendor's report code for the outcome (DELIVRD, F1120, …)
+    batch: str | None = None  # request-level id (kx taskid, huawei request, …)
+    request_id: str | None = None  # the API request that created it (RequestLog.id)
+    extra: dict[str, Any] = field(default_factory=dict)  # vendor fields (messageid, extend, callback…)
+    timeline: list[TimelineEntry] = field(default_factory=list)  # every state change and event
+    callbacks: list[str] = field(default_factory=list)  # ids of callback attempts that carried it
+
+    def public(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["timeline"] = [asdict(t) for t in self.timeline]
+        return d
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sim_id": self.sim_id,
+            "vendor": self.vendor,
+            "account": self.account,
+            "mobile": self.mobile,
+            "content": self.content,
+            "segments": self.segments,
+            "status": self.status,
+            "outcome": self.outcome,
+            "code": self.code,
+            "created_at": self.created_at,
+            "scheduled_at": self.scheduled_at,
+            "done_at": self.done_at,
+            "batch": self.batch,
+            "extra": self.extra,
+        }
+
+
+@dataclass
+class Report:
+    id: str  # simulator id (r-000001)
+    message: Message  # the message reported on
+    outcome: str  # vendor-neutral outcome
+    code: str  # vendor report code
+    at: float  # when the carrier reported (simulated)
+    segment: int = 1  # 1-based segment number for per-segment reports
+    data: dict[str, Any] = field(default_factory=dict)  # vendor fields computed when built
+
+
+@dataclass
+class MoRecord:
+    id: str  # vendor-style MO id
+    sim_id: str  # simulator id (mo-000001)
+    vendor: str
+    account: str  # the account it was routed to
+    mobile: str  # the phone that replied
+    content: str
+    at: float  # when the phone sent it (simulated)
+    extension: str = ""  # the extension / srcid the reply was addressed to
+    message_sim_id: str | None = None  # the message it answers, when known
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CallbackAttempt:
+    id: str  # cb-000001
+    vendor: str
+    account: str
+    stream: str  # report, mo, or a vendor's own stream name
+    url: str
+    attempt: int  # 1 for the first try
+    at: float  # simulated time of the attempt
+    method: str = "POST"
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    status: int | None = None  # HTTP status answered, None when no answer
+    response_body: str = ""
+    latency_ms: float | None = None  # real time the receiver took
+    error: str | None = None  # connection error, timeout, or "unexpected answer"
+    ok: bool = False  # the vendor's expected answer was received
+    gave_up: bool = False  # the last allowed attempt failed
+    next_retry_at: float | None = None  # when the next attempt is scheduled
+    items: int = 0  # reports/MO carried
+    message_ids: list[str] = field(default_factory=list)  # sim_ids of messages carried
+
+    def public(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RequestLog:
+    id: str  # rq-000001
+    vendor: str
+    method: str
+    path: str
+    at: float  # simulated time
+    remote: str | None = None
+    query: str = ""
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    status: int | None = None
+    response_body: str = ""
+    latency_ms: float | None = None
+    account: str | None = None
+    result: str | None = None  # the vendor code answered
+
+    def public(self) -> dict[str, Any]:
+        return asdict(self)

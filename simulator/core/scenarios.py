@@ -1,0 +1,292 @@
+"""Scenarios: YAML rules that decide what the carrier does with each message.
+
+A scenario has ``rules`` matched in order (first match wins) by vendor, account, recipient and
+content; a rule sets the outcome (or weighted ``outcomes``), a raw vendor ``code``, a ``delay``, ``mo``
+replies and API ``fault``s.  ``reviews`` decide signature/template review results.  ``seed`` makes
+random choices repeatable.  See docs/scenarios.md for the reference.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .errors import REASONS
+from .models import OUTCOMES
+from .yamlfile import load_yaml_file, parse_yaml
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _as_list(v: Any) -> Any:
+    if v is None or isinstance(v, list):
+        return v
+    return [v]
+
+
+class Match(_Strict):
+    vendor: list[str] | None = None  # one key or a list
+    account: list[str] | None = None  # account ids
+    mobile: list[str] | None = None  # exact recipients
+    mobile_prefix: list[str] | None = None  # recipient starts with one of these
+    mobile_regex: str | None = None  # recipient matches (re.fullmatch)
+    content: list[str] | None = None  # content contains one of these substrings
+    content_regex: str | None = None  # content matches (re.search)
+    template: list[str] | None = None  # template id used (vendors with templates)
+
+    _v = field_validator(
+        "vendor", "account", "mobile", "mobile_prefix", "content", "template", mode="before"
+    )(lambda v: [str(x) for x in _as_list(v)] if v is not None else None)
+
+    @field_validator("mobile_regex", "content_regex")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return v
+
+
+class DelayRange(_Strict):
+    min: float = Field(ge=0)
+    max: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> DelayRange:
+        if self.max < self.min:
+            raise ValueError("max must not be below min")
+        return self
+
+
+class DelayNormal(_Strict):
+    mean: float = Field(ge=0)
+    stddev: float = Field(ge=0)
+
+
+Delay = float | Literal["validity"] | DelayRange | DelayNormal
+
+
+class MoReply(_Strict):
+    content: str  # what the phone replies
+    delay: float = Field(default=5, ge=0)  # seconds after the delivery report
+
+
+class Fault(_Strict):
+    error: str | None = None  # a vendor-neutral reason (system_error, rate_limited, …) → vendor code
+    http_status: int | None = Field(default=None, ge=400, le=599)  # answer a bare HTTP error instead
+    latency: float = Field(default=0, ge=0, le=60)  # real seconds added before answering
+    drop: bool = False  # close the connection without an answer
+    probability: float = Field(default=1.0, ge=0, le=1)
+
+    @field_validator("error")
+    @classmethod
+    def _known(cls, v: str | None) -> str | None:
+        if v is not None and v not in REASONS:
+            raise ValueError(f"unknown error {v!r}; known: {', '.join(sorted(REASONS))}")
+        return v
+
+
+class Rule(_Strict):
+    name: str = ""
+    match: Match = Field(default_factory=Match)
+    outcome: str | None = None
+    outcomes: dict[str, float] | None = None  # weights, normalised
+    code: str | dict[str, str] | None = None  # raw vendor report code, or one per vendor key
+    delay: Delay | None = None
+    mo: list[MoReply] = Field(default_factory=list)
+    fault: Fault | None = None
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome(cls, v: str | None) -> str | None:
+        if v is not None and v not in OUTCOMES:
+            raise ValueError(f"unknown outcome {v!r}; known: {', '.join(OUTCOMES)}")
+        return v
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return v
+        bad = [k for k in v if k not in OUTCOMES]
+        if bad:
+            raise ValueError(f"unknown outcome {bad[0]!r}; known: {', '.join(OUTCOMES)}")
+        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        return v
+
+    @model_validator(mode="after")
+    def _one_outcome(self) -> Rule:
+        if self.outcome is not None and self.outcomes is not None:
+            raise ValueError("give either outcome or outcomes, not both")
+        return self
+
+
+class Defaults(_Strict):
+    outcome: str = "delivered"
+    delay: Delay = 2.0
+
+    _o = field_validator("outcome")(Rule._outcome.__func__)  # type: ignore[attr-defined]
+
+
+class ReviewMatch(_Strict):
+    kind: list[Literal["signature", "template"]] | None = None
+    vendor: list[str] | None = None
+    name_contains: str | None = None
+    content_contains: str | None = None
+
+    _v = field_validator("kind", "vendor", mode="before")(lambda v: _as_list(v))
+
+
+class Review(_Strict):
+    match: ReviewMatch = Field(default_factory=ReviewMatch)
+    result: Literal["approved", "rejected"] = "approved"
+    delay: float = Field(default=5, ge=0)
+    reason: str = ""
+
+
+class Scenario(_Strict):
+    name: str = "unnamed"
+    description: str = ""
+    seed: int | None = None
+    defaults: Defaults = Field(default_factory=Defaults)
+    rules: list[Rule] = Field(default_factory=list)
+    reviews: list[Review] = Field(default_factory=list)
+
+
+@dataclass
+class Decision:
+    """What the carrier will do with one message."""
+
+    outcome: str = "delivered"
+    delay: float = 0.0
+    use_validity: bool = False  # delay is the vendor's validity period
+    code: str | None = None  # raw vendor code override
+    mo: list[MoReply] = field(default_factory=list)
+    fault: Fault | None = None  # a fault that fired for this request
+    rule: str = "defaults"
+
+
+@dataclass
+class ReviewDecision:
+    result: str
+    delay: float
+    reason: str
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    return load_yaml_file(path, Scenario)
+
+
+def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
+    return parse_yaml(text, Scenario, source)
+
+
+def builtin_scenario(name: str = "default") -> Scenario:
+    return load_scenario(BUILTIN_DIR / f"{name}.yaml")
+
+
+class _CompiledRule:
+    __slots__ = (
+        "accounts",
+        "content",
+        "content_re",
+        "mobile_re",
+        "mobiles",
+        "prefixes",
+        "rule",
+        "templates",
+        "vendors",
+    )
+
+    def __init__(self, rule: Rule) -> None:
+        m = rule.match
+        self.rule = rule
+        self.vendors = frozenset(m.vendor) if m.vendor else None
+        self.accounts = frozenset(m.account) if m.account else None
+        self.mobiles = frozenset(m.mobile) if m.mobile else None
+        self.prefixes = tuple(m.mobile_prefix) if m.mobile_prefix else None
+        self.mobile_re = re.compile(m.mobile_regex) if m.mobile_regex else None
+        self.content = tuple(m.content) if m.content else None
+        self.content_re = re.compile(m.content_regex) if m.content_regex else None
+        self.templates = frozenset(m.template) if m.template else None
+
+    def matches(self, vendor: str, account: str, mobile: str, content: str, template: str | None) -> bool:
+        return (
+            (self.vendors is None or vendor in self.vendors)
+            and (self.accounts is None or account in self.accounts)
+            and (self.mobiles is None or mobile in self.mobiles)
+            and (self.prefixes is None or mobile.startswith(self.prefixes))
+            and (self.mobile_re is None or self.mobile_re.fullmatch(mobile) is not None)
+            and (self.content is None or any(c in content for c in self.content))
+            and (self.content_re is None or self.content_re.search(content) is not None)
+            and (self.templates is None or (template is not None and template in self.templates))
+        )
+
+
+class ScenarioRunner:
+    """A scenario compiled for matching, with its own seeded random generator."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = seed if seed is not None else (scenario.seed if scenario.seed is not None else 0)
+        self.rng = random.Random(self.seed)
+        self._rules = [_CompiledRule(r) for r in scenario.rules]
+
+    def _delay(self, d: Any) -> tuple[float, bool]:
+        if d == "validity":
+            return 0.0, True
+        if isinstance(d, DelayRange):
+            return self.rng.uniform(d.min, d.max), False
+        if isinstance(d, DelayNormal):
+            return max(0.0, self.rng.gauss(d.mean, d.stddev)), False
+        return float(d), False
+
+    def decide(
+        self, vendor: str, account: str, mobile: str, content: str, template: str | None = None
+    ) -> Decision:
+        for c in self._rules:
+            if c.matches(vendor, account, mobile, content, template):
+                return self._apply(c.rule, vendor)
+        d = self.scenario.defaults
+        delay, validity = self._delay(d.delay)
+        return Decision(outcome=d.outcome, delay=delay, use_validity=validity)
+
+    def _apply(self, rule: Rule, vendor: str) -> Decision:
+        defaults = self.scenario.defaults
+        fault = None
+        if rule.fault is not None and (
+            rule.fault.probability >= 1.0 or self.rng.random() < rule.fault.probability
+        ):
+            fault = rule.fault
+        if rule.outcomes:
+            names = list(rule.outcomes)
+            outcome = self.rng.choices(names, weights=[rule.outcomes[n] for n in names])[0]
+        else:
+            outcome = rule.outcome or defaults.outcome
+        delay, validity = self._delay(rule.delay if rule.delay is not None else defaults.delay)
+        code = rule.code.get(vendor) if isinstance(rule.code, dict) else rule.code
+        return Decision(outcome, delay, validity, code, list(rule.mo), fault, rule.name or "rule")
+
+    def review(self, kind: str, vendor: str, name: str, content: str) -> ReviewDecision:
+        for r in self.scenario.reviews:
+            m = r.match
+            if (
+                (m.kind is None or kind in m.kind)
+                and (m.vendor is None or vendor in m.vendor)
+                and (m.name_contains is None or m.name_contains in name)
+                and (m.content_contains is None or m.content_contains in content)
+            ):
+                return ReviewDecision(r.result, r.delay, r.reason)
+        return ReviewDecision("approved", 5.0, "")

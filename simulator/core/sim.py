@@ -1,0 +1,88 @@
+"""The simulator's state in one object: clock, store, accounts, scenario, engine, dispatcher, bus.
+
+Built by :func:`simulator.app.create_app` from a config, or directly in tests.  It knows no vendor:
+vendors come in as :class:`~simulator.core.plugin.VendorCore` objects.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+
+from .accounts import Account, Accounts
+from .clock import Clock
+from .dispatch import Dispatcher, Sender
+from .engine import Engine
+from .events import EventBus
+from .plugin import VendorCore
+from .scenarios import Scenario, ScenarioRunner
+from .store import MemoryStore
+
+
+class Sim:
+    def __init__(
+        self,
+        vendors: dict[str, VendorCore],
+        accounts: Callable[[], list[Account]],
+        scenario: Scenario,
+        seed: int | None = None,
+        clock: Clock | None = None,
+        store: MemoryStore | None = None,
+        sender: Sender | None = None,
+        callback_timeout: float = 5.0,
+    ) -> None:
+        self.vendors = vendors
+        self.callback_timeout = callback_timeout  # seconds a callback receiver has to answer
+        self._account_factory = accounts
+        self.seed = seed
+        self.clock = clock or Clock()
+        self.store = store or MemoryStore()
+        self.accounts = Accounts()
+        self.bus = EventBus()
+        self.dispatcher = Dispatcher(self.clock, self.store, self.accounts, vendors, self.bus, sender)
+        self.initial_scenario = scenario
+        self.scenario = scenario
+        self.engine = Engine(
+            self.clock, self.store, self.accounts, vendors, self.dispatcher, self.bus, self._runner(scenario)
+        )
+        self.rng = random.Random(self._id_seed())
+        self.clock.on_error = lambda timer, exc: self.bus.publish(
+            "error", where=f"timer {timer.label}", error=f"{type(exc).__name__}: {exc}"
+        )
+        self._load_accounts()
+
+    def _runner(self, scenario: Scenario) -> ScenarioRunner:
+        return ScenarioRunner(scenario, self.seed)
+
+    def _id_seed(self) -> int:
+        return (self.seed if self.seed is not None else (self.scenario.seed or 0)) + 0x5EED
+
+    def _load_accounts(self) -> None:
+        self.accounts.clear()
+        for a in self._account_factory():
+            self.accounts.add(a)
+
+    def uuid(self) -> uuid.UUID:
+        """A random UUID from the seeded generator (repeatable runs)."""
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def set_scenario(self, scenario: Scenario) -> None:
+        """Replace the scenario; messages already in flight keep the decision they got."""
+        self.scenario = scenario
+        self.engine.runner = self._runner(scenario)
+
+    def reset(self) -> None:
+        """Forget every message, report, reply and attempt; accounts and scenario back to the config."""
+        self.clock.clear()
+        self.dispatcher.reset()
+        self.store.clear()
+        self.scenario = self.initial_scenario
+        self.engine.reset(self._runner(self.scenario))
+        self.rng = random.Random(self._id_seed())
+        self._load_accounts()
+        for v in self.vendors.values():
+            reset = getattr(v, "reset", None)
+            if reset is not None:
+                reset()
+        self.bus.publish("reset")

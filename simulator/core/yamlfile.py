@@ -1,0 +1,83 @@
+"""Load YAML into pydantic models with errors that say file, line, field and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class FileError(Exception):
+    """One or more problems in a config or scenario file; ``problems`` are printable lines."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.source = source
+        self.problems = problems
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if str(k.value) == str(part):
+                    nxt = v
+                    line = k.start_mark.line + 1
+                    break
+            if nxt is None:
+                return line
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def parse_yaml(text: str | bytes, model: type[M], source: str = "<text>") -> M:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FileError(source, [f"{where}: not valid YAML: {problem}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FileError(source, [f"{source}:1: the top level must be a mapping, not {type(data).__name__}"])
+    return validate_data(data, model, source, node)
+
+
+def validate_data(data: Any, model: type[M], source: str, node: yaml.Node | None = None) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            field = ".".join(str(p) for p in loc) or "(top level)"
+            line = _line_of(node, loc)
+            where = f"{source}:{line}" if line else source
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {field}: {msg}")
+        raise FileError(source, problems) from None
+
+
+def load_yaml_file(path: str | Path, model: type[M]) -> M:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FileError(str(p), [f"{p}: cannot read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise FileError(str(p), [f"{p}: not UTF-8 text"]) from None
+    return parse_yaml(text, model, str(p))

@@ -1,0 +1,43 @@
+"""kx authentication: userid, ts (ms, 5 minutes either side) and sign = md5(userid + ts + apikey).
+
+The sign must be 32 lowercase hex characters; an uppercase sign is a sign failure (code 6), as the
+document insists on lowercase.
+"""
+
+from __future__ import annotations
+
+from ...core.accounts import Account
+from ..base import md5_hex, same
+from .codes import KxError
+
+TS_WINDOW_MS = 5 * 60 * 1000
+
+
+def make_sign(userid: str, ts: str, apikey: str) -> str:
+    return md5_hex(f"{userid}{ts}{apikey}")
+
+
+def check_ts(ts: str, now_ms: float, window_ms: float = TS_WINDOW_MS) -> None:
+    if not ts.isdigit() or len(ts) > 15:
+        raise KxError("14")
+    if abs(int(ts) - now_ms) > window_ms:
+        raise KxError("14")
+
+
+def authenticate(
+    params: dict[str, str], account: Account | None, now_ms: float, remote: str | None, http_enabled: bool
+) -> Account:
+    """Check a request's credentials in the platform's order: presence, user, permission, IP, ts, sign."""
+    userid, ts, sign = (params.get(k, "").strip() for k in ("userid", "ts", "sign"))
+    if not userid or not ts or not sign:
+        raise KxError("2")
+    if account is None:
+        raise KxError("4")
+    if not account.enabled or not http_enabled:
+        raise KxError("5")
+    if not account.ip_allowed(remote):
+        raise KxError("7")
+    check_ts(ts, now_ms)
+    if not same(sign, make_sign(userid, ts, account.secret)):
+        raise KxError("6")
+    return account
