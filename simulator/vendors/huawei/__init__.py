@@ -34,3 +34,14 @@ class HuaweiVendor(Vendor):
     key = "huawei"
     title = "Huawei Cloud MSGSMS"
     AccountOptions = HuaweiAccountOptions
+
+    def bind(self, sim) -> None:
+        super().bind(sim)
+        from . import registry
+
+        registry.load_configured(sim)
+
+    def reset(self) -> None:
+        from . import registry
+
+        registry.load_configured(self.sim)
