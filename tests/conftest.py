@@ -97,7 +97,9 @@ async def receiver(aiohttp_server):
 
     async def handle(request: web.Request) -> web.Response:
         rec.requests.append(
-            Received(request.method, request.path, dict(request.headers), await request.read(), dict(request.query))
+            Received(
+                request.method, request.path, dict(request.headers), await request.read(), dict(request.query)
+            )
         )
         rec.event.set()
         status, text = rec.replies.pop(0) if rec.replies else rec.reply
