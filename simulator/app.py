@@ -19,12 +19,11 @@ from .core.scenarios import Scenario, builtin_scenario, load_scenario
 from .core.sim import Sim
 from .core.store import MemoryStore
 from .vendors import VENDORS
-from .vendors.base import VENDOR_KEY, Vendor
+from .vendors.base import REQUEST_ID, VENDOR_KEY, Vendor
 
 log = logging.getLogger("simulator")
 SIM_KEY = web.AppKey("sim", Sim)
 CONFIG_KEY = web.AppKey("config", Config)
-REQUEST_ID = "sim_request_id"
 MAX_LOGGED_BODY = 65536
 
 
@@ -81,7 +80,7 @@ async def vendor_middleware(request: web.Request, handler):
             request_headers=dict(request.headers),
         )
         request[REQUEST_ID] = entry.id
-        if request.can_read_body and not request.content_type.startswith("multipart/"):
+        if request.body_exists and not request.content_type.startswith("multipart/"):
             entry.request_body = _text(await request.read())
     try:
         resp = await handler(request)

@@ -17,18 +17,21 @@ import heapq
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(order=True)
+@dataclass(eq=False)
 class Timer:
     due: float
     seq: int
-    callback: Callable[..., Any] = field(compare=False)
-    args: tuple[Any, ...] = field(compare=False, default=())
-    label: str = field(compare=False, default="")
-    cancelled: bool = field(compare=False, default=False)
+    callback: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    label: str = ""
+    cancelled: bool = False
+
+    def __lt__(self, other: Timer) -> bool:
+        return (self.due, self.seq) < (other.due, other.seq)
 
     def cancel(self) -> None:
         self.cancelled = True

@@ -39,11 +39,12 @@ class _Channel:
     timer: Timer | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class _Batch:
     channel: _Channel
     items: list[Item]
     attempt: int = 0
+    retry: Timer | None = None
 
 
 def _message_ids(items: list[Item]) -> list[str]:
@@ -81,7 +82,7 @@ class Dispatcher:
         self._session: aiohttp.ClientSession | None = None
         self._channels: dict[tuple[str, str, str, str], _Channel] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._retry_timers: set[Timer] = set()
+        self._retrying: set[_Batch] = set()
 
     # lifecycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -102,9 +103,10 @@ class Dispatcher:
         for ch in self._channels.values():
             if ch.timer:
                 ch.timer.cancel()
-        for t in self._retry_timers:
-            t.cancel()
-        self._retry_timers.clear()
+        for b in self._retrying:
+            if b.retry:
+                b.retry.cancel()
+        self._retrying.clear()
         self._channels.clear()
 
     async def drain(self, timeout: float = 10.0) -> None:
@@ -219,14 +221,15 @@ class Dispatcher:
             if batch.attempt <= len(policy.retry_delays):
                 delay = policy.retry_delays[batch.attempt - 1]
                 attempt.next_retry_at = self.clock.now() + delay
-                timer = self.clock.call_later(delay, self._retry, batch, label="push-retry")
-                self._retry_timers.add(timer)
+                batch.retry = self.clock.call_later(delay, self._retry, batch, label="push-retry")
+                self._retrying.add(batch)
             else:
                 attempt.gave_up = True
         self._record(attempt)
 
     def _retry(self, batch: _Batch) -> None:
-        self._retry_timers = {t for t in self._retry_timers if not t.cancelled and t.due > self.clock.now()}
+        self._retrying.discard(batch)
+        batch.retry = None
         self._start(batch)
 
     def _record(self, attempt: CallbackAttempt) -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 BEIJING = timezone(timedelta(hours=8))
 VENDOR_KEY = web.RequestKey("sim_vendor", object)
+REQUEST_ID = web.RequestKey("sim_request_id", str)  # the RequestLog id of the request being handled
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -152,7 +153,7 @@ async def form_params(request: web.Request, charset: str | None = None) -> dict[
     no Content-Type at all, or a trailing ``&``).  Empty values are kept as empty strings.
     """
     params: dict[str, str] = dict(request.query)
-    if request.can_read_body:
+    if request.body_exists:
         raw = await request.read()
         if raw and not (request.content_type or "").endswith("json"):
             cs = charset or body_charset(request)

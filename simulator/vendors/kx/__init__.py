@@ -12,7 +12,7 @@ from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push, PushPolicy
-from ..base import Vendor, fmt_time, json_answer
+from ..base import REQUEST_ID, Vendor, fmt_time, json_answer
 from . import push, routes, wire
 from .codes import REPORT_CODES, error_for
 
@@ -79,7 +79,7 @@ class KxVendor(Vendor):
             for s in subs
         ]
         await engine.apply_faults(decisions)
-        engine.accept(account, subs, decisions, request.get("sim_request_id"))
+        engine.accept(account, subs, decisions, request.get(REQUEST_ID))
 
     # pushes ------------------------------------------------------------------------------------------
     def srcid(self, account: Account, mo: MoRecord) -> str:

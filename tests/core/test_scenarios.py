@@ -1,0 +1,114 @@
+import pytest
+
+from simulator.core.scenarios import ScenarioRunner, builtin_scenario, load_scenario, parse_scenario
+from simulator.core.yamlfile import FileError
+
+
+def test_builtin_default_has_the_magic_numbers():
+    r = ScenarioRunner(builtin_scenario())
+    d = lambda m: r.decide("kx", "100001", m, "hello")  # noqa: E731
+    assert (d("13800000000").outcome, d("13800000000").delay) == ("delivered", 0)
+    assert d("13800000001").outcome == "undeliverable"
+    assert d("13800000002").outcome == "expired" and d("13800000002").use_validity
+    assert d("13800000003").outcome == "rejected"
+    assert d("13800000004").outcome == "blacklisted"
+    assert (d("13800000005").outcome, d("13800000005").delay) == ("delivered", 60)
+    assert [m.content for m in d("13800000006").mo] == ["TD"] and d("13800000006").mo[0].delay == 5
+    assert d("13800000007").fault is not None and d("13800000007").fault.error == "system_error"
+    assert d("13800000008").outcome == "no_report"
+    assert (d("13912345678").outcome, d("13912345678").delay, d("13912345678").rule) == (
+        "delivered",
+        2,
+        "defaults",
+    )
+
+
+@pytest.mark.parametrize("name", ["default", "flaky", "slow", "load-test"])
+def test_shipped_scenarios_load(name):
+    assert builtin_scenario(name).name == name
+
+
+def test_rules_match_in_order_by_every_field():
+    sc = parse_scenario(
+        """
+rules:
+  - match: {vendor: emay, mobile_prefix: ["139"]}
+    outcome: expired
+  - match: {account: ["A1"], content: 验证码}
+    outcome: rejected
+    code: {kx: R0301MGC}
+  - match: {mobile_regex: "1[0-9]{9}9"}
+    outcome: undeliverable
+    delay: {min: 1, max: 2}
+  - match: {content_regex: "^PROMO", template: [T1]}
+    outcome: blacklisted
+"""
+    )
+    r = ScenarioRunner(sc)
+    assert r.decide("emay", "x", "13912345678", "hi").outcome == "expired"
+    assert r.decide("kx", "x", "13912345678", "hi").outcome == "delivered"
+    d = r.decide("kx", "A1", "13912345678", "您的验证码")
+    assert (d.outcome, d.code) == ("rejected", "R0301MGC")
+    assert r.decide("emay", "A1", "13912345678", "您的验证码").code is None  # first rule wins
+    d = r.decide("kx", "x", "13100000009", "hi")
+    assert d.outcome == "undeliverable" and 1 <= d.delay <= 2
+    assert r.decide("kx", "x", "13100000001", "PROMO x", "T1").outcome == "blacklisted"
+    assert r.decide("kx", "x", "13100000001", "PROMO x", "T2").outcome == "delivered"
+
+
+def test_seed_makes_weighted_choices_repeatable():
+    text = (
+        "seed: 3\nrules:\n  - outcomes: {delivered: 1, undeliverable: 1}\n    delay: {mean: 5, stddev: 2}\n"
+    )
+    a = ScenarioRunner(parse_scenario(text))
+    b = ScenarioRunner(parse_scenario(text))
+    seq_a = [(d.outcome, d.delay) for d in (a.decide("kx", "1", "13900000000", "x") for _ in range(50))]
+    seq_b = [(d.outcome, d.delay) for d in (b.decide("kx", "1", "13900000000", "x") for _ in range(50))]
+    assert seq_a == seq_b
+    assert {o for o, _ in seq_a} == {"delivered", "undeliverable"}
+    c = ScenarioRunner(parse_scenario(text), seed=4)
+    assert [c.decide("kx", "1", "13900000000", "x").outcome for _ in range(50)] != [o for o, _ in seq_a]
+
+
+def test_fault_probability():
+    r = ScenarioRunner(
+        parse_scenario("seed: 1\nrules:\n  - fault: {error: system_error, probability: 0.5}\n")
+    )
+    faults = sum(r.decide("kx", "1", "13900000000", "x").fault is not None for _ in range(200))
+    assert 60 < faults < 140
+
+
+def test_reviews():
+    r = ScenarioRunner(builtin_scenario())
+    assert r.review("template", "emay", "t", "hello").result == "approved"
+    rej = r.review("signature", "huawei", "REJECT me", "x")
+    assert (rej.result, rej.delay) == ("rejected", 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules: [\n", "not valid YAML"),
+        ("- a\n- b\n", "top level must be a mapping"),
+        ("rules:\n  - outcome: exploded\n", "<scenario>:2: rules.0.outcome: unknown outcome 'exploded'"),
+        (
+            "rules:\n  - match: {mobile_regex: '('}\n",
+            "rules.0.match.mobile_regex: not a valid regular expression",
+        ),
+        ("rules:\n  - delay: {min: 5, max: 1}\n", "max must not be below min"),
+        ("rules:\n  - fault: {error: nope}\n", "unknown error 'nope'"),
+        ("rules:\n  - outcome: delivered\n    outcomes: {delivered: 1}\n", "either outcome or outcomes"),
+        ("name: x\nbogus: 1\n", "<scenario>:2: bogus: Extra inputs are not permitted"),
+        ("rules:\n  - outcomes: {delivered: 0}\n", "not all zero"),
+    ],
+)
+def test_bad_scenarios_say_where_and_what(text, expected):
+    with pytest.raises(FileError) as e:
+        parse_scenario(text)
+    assert any(expected in p for p in e.value.problems), e.value.problems
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileError) as e:
+        load_scenario(tmp_path / "nope.yaml")
+    assert "cannot read" in e.value.problems[0]
