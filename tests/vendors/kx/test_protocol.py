@@ -40,7 +40,10 @@ async def test_send_success_shape(client, method):
 
 async def test_post_with_charset_utf8_trailing_ampersand_and_extra_params(client):
     a = auth()
-    form = f"userid={a['userid']}&ts={a['ts']}&sign={a['sign']}&mobile=13912345678&msgcontent=%E4%BD%A0%E5%A5%BD&apikey={APIKEY}&time=&extnum=&"
+    form = (
+        f"userid={a['userid']}&ts={a['ts']}&sign={a['sign']}&mobile=13912345678"
+        f"&msgcontent=%E4%BD%A0%E5%A5%BD&apikey={APIKEY}&time=&extnum=&"
+    )
     resp = await client.post(
         "/api/sms/send", data=form, headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf8"}
     )
