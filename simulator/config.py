@@ -12,7 +12,15 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .core.accounts import Account
 from .core.yamlfile import FileError, load_yaml_file, validate_data
@@ -23,6 +31,15 @@ DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _validate_part(model: type[BaseModel], data: Any, prefix: str = "") -> dict[str, Any]:
+    """Validate a vendor's own part of the config, naming the nested field in the message."""
+    try:
+        return model.model_validate(data).model_dump()
+    except ValidationError as e:
+        problems = "; ".join(f"{prefix}{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+        raise ValueError(problems) from None
 
 
 def parse_window(text: str) -> tuple[time, time]:
@@ -78,11 +95,13 @@ class AccountConfig(_Strict):
             parse_window(v)
         return v
 
-    @model_validator(mode="after")
-    def _options(self) -> AccountConfig:
-        model = VENDORS[self.vendor].AccountOptions
-        self.options = model.model_validate(self.options).model_dump()
-        return self
+    @field_validator("options")
+    @classmethod
+    def _options(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        vendor = info.data.get("vendor")
+        if vendor not in VENDORS:
+            return v
+        return _validate_part(VENDORS[vendor].AccountOptions, v)
 
     def build(self) -> Account:
         return Account(
@@ -129,7 +148,7 @@ class Config(_Strict):
         for key, settings in v.items():
             if key not in VENDORS:
                 raise ValueError(f"unknown vendor {key!r}; known: {', '.join(VENDORS)}")
-            out[key] = VENDORS[key].Settings.model_validate(settings or {}).model_dump()
+            out[key] = _validate_part(VENDORS[key].Settings, settings or {}, f"{key}.")
         return out
 
     @model_validator(mode="after")

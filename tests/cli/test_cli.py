@@ -1,0 +1,121 @@
+"""The command line: serve (real process), check, sign."""
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_server(*args: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    line = proc.stdout.readline()
+    m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+    if not m:
+        proc.kill()
+        raise AssertionError(f"no listening line: {line!r} {proc.stderr.read()}")
+    return proc, int(m.group(1))
+
+
+def get(port: int, path: str) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def test_serve_picks_a_free_port_and_answers():
+    proc, port = run_server("--scenario", "scenarios/flaky.yaml", "--seed", "7")
+    try:
+        health = get(port, "/_sim/health")
+        assert health["status"] == "ok" and health["scenario"] == "flaky"
+        accounts = get(port, "/_sim/accounts")["accounts"]
+        assert len(accounts) == 5
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
+def test_serve_with_a_bad_config_exits_with_the_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("port: lots\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert out.returncode == 2
+    assert f"{bad}:1: port:" in out.stderr
+
+
+def test_check_valid_files(capsys, tmp_path):
+    cfg = tmp_path / "my.yaml"
+    cfg.write_text(
+        "port: 9000\naccounts:\n  - {vendor: kx, id: '200', secret: k, mode: push,"
+        " report_url: 'http://127.0.0.1:1/r'}\n"
+    )
+    assert (
+        main(["check", str(cfg), str(ROOT / "scenarios/default.yaml"), str(ROOT / "scenarios/flaky.yaml")])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert f"{cfg}: OK (config, 6 accounts)" in out
+    assert "OK (scenario 'default', 9 rules, 3 reviews)" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "accounts:\n  - {vendor: nokia, id: '1', secret: s}\n",
+            ":2: accounts.0.vendor: unknown vendor 'nokia'",
+        ),
+        ("accounts:\n  - vendor: kx\n    id: '1'\n", ":2: accounts.0.secret: Field required"),
+        (
+            "accounts:\n  - {vendor: kx, id: '1', secret: s, options: {colour: red}}\n",
+            ":2: accounts.0.options: colour: Extra inputs are not permitted",
+        ),
+        ("vendors:\n  kx: {batch_interval: -1}\n", ":1: vendors: kx.batch_interval: Input should be greater"),
+        ("port: 99999\n", ":1: port: Input should be less than or equal to 65535"),
+        ("accounts: [\n", "not valid YAML"),
+    ],
+)
+def test_check_reports_file_line_field(tmp_path, capsys, text, problem):
+    f = tmp_path / "c.yaml"
+    f.write_text(text)
+    assert main(["check", str(f), "--kind", "config"]) == 1
+    err = capsys.readouterr().err
+    assert problem in err, err
+    assert str(f) in err
+
+
+def test_check_bad_scenario(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    f.write_text("name: x\nrules:\n  - match: {mobile: '1'}\n    outcome: lost\n")
+    assert main(["check", str(f)]) == 1
+    assert f"{f}:4: rules.0.outcome: unknown outcome 'lost'" in capsys.readouterr().err
+
+
+def test_check_missing_file(capsys):
+    assert main(["check", "/nonexistent/x.yaml"]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_sign_kx(capsys):
+    assert main(["sign", "kx", "--ts", "1476235100217"]) == 0
+    import hashlib
+
+    sign = hashlib.md5(b"1000011476235100217kxdemoapikey0001").hexdigest()
+    assert capsys.readouterr().out.strip() == f"userid=100001&ts=1476235100217&sign={sign}"
