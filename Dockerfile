@@ -1,0 +1,19 @@
+# sms-simulator: the simulator with its built-in demo config, listening on 0.0.0.0:8090.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY simulator ./simulator
+RUN pip install . \
+ && useradd --create-home --uid 10001 --shell /usr/sbin/nologin sim
+
+USER sim
+EXPOSE 8090
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8090/_sim/health', timeout=2)"]
+CMD ["sms-simulator", "serve", "--host", "0.0.0.0", "--port", "8090"]
