@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from .. import __version__ as VERSION
 from ..config import Config, parse_window
 from ..core.errors import SimError
 from ..core.models import OUTCOMES, STATUSES, Message
@@ -20,7 +21,6 @@ from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
 from ..core.yamlfile import FileError
 
-VERSION = "0.1.0"
 ACCOUNT_FIELDS = {
     "report_url",
     "mo_url",

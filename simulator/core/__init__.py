@@ -1,0 +1,1 @@
+"""The vendor-neutral core: clock, store, accounts, scenarios, engine, dispatcher, events."""
