@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..base import Vendor
+from ...core.accounts import Account
+from ...core.errors import SimError
+from ...core.models import Message, MoRecord, Report
+from ...core.plugin import Destination, Keep, OutboundRequest, Push, PushPolicy
+from ..base import Vendor, json_answer
+from . import push, wire
+from .codes import REPORT_CODES, error_for
+
+
+class _NoManagementSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _management_settings() -> type[BaseModel]:
+    """The management half's settings model (IAM users, access keys…) in iam.py, when present."""
+    try:
+        from . import iam
+    except ModuleNotFoundError:  # pragma: no cover - only while the management half is absent
+        return _NoManagementSettings
+    return getattr(iam, "ManageSettings", None) or getattr(iam, "HuaweiSettings", _NoManagementSettings)
 
 
 class Channel(BaseModel):
@@ -28,12 +50,38 @@ class HuaweiAccountOptions(BaseModel):
     app_name: str = ""
     channels: list[Channel] = Field(default_factory=list)  # approved signatures and their channels
     templates: list[TemplateDef] = Field(default_factory=list)  # approved templates
+    push_ak: str | None = None  # push AK/SK (seed §4.3): when both are set, pushes are signed
+    push_sk: str | None = None
+    mo_create_time: bool = False  # "接收上行短信回复时间": add createTime to MO pushes
+    daily_limit: int | None = Field(default=None, ge=0)  # messages per Beijing day (E000623), None: no limit
+    monthly_limit: int | None = Field(default=None, ge=0)  # messages per Beijing month (E000623)
+
+
+class HuaweiSettings(_management_settings()):  # type: ignore[misc]
+    """``vendors.huawei`` in the config file: the management half's fields plus these."""
+
+    wsse_window: float = Field(default=24 * 3600, gt=0)  # X-WSSE Created: seconds either side (E000110)
+    aksk_window: float = Field(default=15 * 60, gt=0)  # X-Sdk-Date: seconds either side (E000044)
+    replay_check: bool = True  # refuse an X-WSSE nonce reused inside the window (E000101)
+    report_interval: float = Field(default=0.0, ge=0)  # seconds before a statusCallback / MO push
+    batch_interval: float = Field(default=1.0, ge=0)  # seconds the batch-report push collects reports
+    retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 300.0])  # on connection errors
+    report_retention: float = Field(default=3600, gt=0)  # no callback address: kept this long
+    validity: float = Field(default=72 * 3600, gt=0)  # EXPIRED after this long (the doc: 72 hours)
 
 
 class HuaweiVendor(Vendor):
     key = "huawei"
     title = "Huawei Cloud MSGSMS"
     AccountOptions = HuaweiAccountOptions
+    Settings = HuaweiSettings
+    report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    settings: HuaweiSettings
+
+    def __init__(self, settings: BaseModel | None = None) -> None:
+        super().__init__(settings)
+        self.validity_seconds = self.settings.validity
+        self.report_retention = self.settings.report_retention
 
     def bind(self, sim) -> None:
         super().bind(sim)
@@ -45,3 +93,77 @@ class HuaweiVendor(Vendor):
         from . import registry
 
         registry.load_configured(self.sim)
+
+    def routes(self) -> list[web.RouteDef]:
+        from . import routes
+
+        return routes.setup(self) + routes.management_routes(self)
+
+    def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
+        status, code, description = error_for(err)
+        return json_answer(wire.answer(code, description), status=status)
+
+    # VendorCore --------------------------------------------------------------------------------------
+    def report_destination(self, account: Account, message: Message) -> Destination | None:
+        callback = message.extra.get("callback")
+        if callback:
+            dest: Destination = Push(callback, push.STREAM_REPORT)
+        elif account.report_url:
+            dest = Push(account.report_url, push.STREAM_BATCH)
+        else:
+            return Keep(self.report_retention)
+        if message.segments > 1:
+            # one report per segment: the engine queues segment 1; the others follow at the same instant
+            self.sim.clock.call_later(0, self._queue_segments, account.id, dest, message, label="segments")
+        return dest
+
+    def _queue_segments(self, account_id: str, dest: Push, message: Message) -> None:
+        account = self.account(account_id)
+        if account is None:
+            return
+        for seq in range(2, message.segments + 1):
+            report = Report(
+                self.sim.store.new_id("r"),
+                message,
+                message.outcome or "delivered",
+                message.code or "",
+                message.done_at if message.done_at is not None else self.sim.clock.now(),
+                segment=seq,
+            )
+            self.sim.store.add_report(report)
+            self.sim.dispatcher.enqueue(account, dest, report)
+
+    def mo_destination(self, account: Account, mo: MoRecord) -> Destination | None:
+        if account.mo_url:
+            return Push(account.mo_url, push.STREAM_MO)
+        return Keep(self.report_retention)
+
+    def new_mo_id(self, mo: MoRecord) -> str:
+        """A plain UUID like the seed's example; `to` is the channel the phone replied to (+ extension)."""
+        channel = ""
+        msg = self.sim.store.get_message(mo.message_sim_id) if mo.message_sim_id else None
+        if msg is not None:
+            channel = msg.extra.get("from", "")
+        else:
+            account = self.account(mo.account)
+            if account is not None and account.options.channels:
+                channel = account.options.channels[0].channel
+        mo.extra["to"] = channel + (mo.extension or "")
+        return str(self.sim.uuid())
+
+    def push_policy(self, account: Account, stream: str) -> PushPolicy:
+        s = self.settings
+        if stream == push.STREAM_BATCH:
+            return PushPolicy(
+                s.batch_interval, push.BATCH_MAX, list(s.retry_delays), self.sim.callback_timeout
+            )
+        return PushPolicy(s.report_interval, 1, list(s.retry_delays), self.sim.callback_timeout)
+
+    def build_push(self, account: Account, target: Push, items: list[Any], attempt: int) -> OutboundRequest:
+        opts: HuaweiAccountOptions = account.options
+        signer = (opts.push_ak, opts.push_sk) if opts.push_ak and opts.push_sk else None
+        return push.build(target, items, opts.mo_create_time, signer, self.sim.clock.auth_now())
+
+    def push_accepted(self, stream: str, status: int, body: bytes) -> bool:
+        """ "用户可以返回任意响应消息给短信平台，短信平台不会对响应消息处理": any answer is taken."""
+        return True

@@ -1,0 +1,247 @@
+"""huawei send API handlers: POST /sms/batchSendSms/v1 (form) and POST /sms/batchSendDiffSms/v1 (JSON).
+
+Order of work for one request: auth (either scheme) → Content-Type (E000040) → parameter format
+(E000503 / E000000) → per-number checks (E000503 number, E200041 duplicate, E200030 template, E200029
+channel/type, E200028 variables) → E000510 if no number is left → account send limit (E000623) →
+scenario faults → one balance charge → messages accepted.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ...core.billing import count_segments
+from ...core.engine import Submission
+from ...core.errors import SimError
+from ...core.scenarios import Decision
+from ..base import BEIJING, client_ip, form_params, json_answer
+from . import auth, registry, wire
+from .codes import (
+    ALL_FAILED,
+    API_CODES,
+    INTERCEPT_SEND_WINDOW,
+    INTERCEPT_SENSITIVE,
+    STATUS_BAD_NUMBER,
+    STATUS_DUPLICATE,
+    STATUS_TEMPLATE_INACTIVE,
+    STATUS_TEMPLATE_VARIABLES,
+    STATUS_TYPE_MISMATCH,
+    SUCCESS,
+    HuaweiError,
+)
+
+if TYPE_CHECKING:
+    from ...core.accounts import Account
+    from . import HuaweiVendor
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+SENT_COUNTS = "huawei.sent_counts"
+
+
+def setup(v: HuaweiVendor) -> list[web.RouteDef]:
+    async def authenticate(request: web.Request) -> Account:
+        body = await request.read() if request.can_read_body else b""
+        s = v.settings
+        policy = auth.Policy(s.wsse_window, s.aksk_window, s.replay_check)
+        return auth.authenticate(
+            request.headers,
+            request.method,
+            request.path,
+            list(request.query.items()),
+            body,
+            v.account,
+            v.sim.clock.auth_now(),
+            client_ip(request),
+            policy,
+            v.sim.store.collection(auth.NONCES),
+        )
+
+    async def batch_send(request: web.Request) -> web.Response:
+        account = await authenticate(request)
+        if request.content_type != FORM:
+            raise HuaweiError("E000040")
+        req = wire.parse_batch(await form_params(request))
+        return await send(account, req, request)
+
+    async def batch_send_diff(request: web.Request) -> web.Response:
+        account = await authenticate(request)
+        if request.content_type != JSON:
+            raise HuaweiError("E000040", "The value of ContentType must be application/json.")
+        req = wire.parse_diff(await request.read())
+        return await send(account, req, request)
+
+    async def send(account: Account, req: wire.SendRequest, request: web.Request) -> web.Response:
+        sim = v.sim
+        now = sim.clock.now()
+        batch = str(sim.uuid())
+        channel = registry.signature_by_channel(sim, account.id, req.sender)
+        results: list[dict[str, Any]] = []
+        subs: list[Submission] = []
+        for group in req.groups:
+            group_status, content = check_template(v, account, channel, group)
+            seen: set[str] = set()
+            for number in group.numbers:
+                if not number.valid:
+                    status = STATUS_BAD_NUMBER
+                elif number.e164 in seen:
+                    status = STATUS_DUPLICATE
+                else:
+                    status = group_status
+                    seen.add(number.e164)
+                msg_id = f"{batch}_{sim.store.next_number('huawei.sms')}"
+                total = None
+                if status == SUCCESS and content is not None:
+                    sub = Submission(
+                        number.mobile,
+                        content,
+                        id=msg_id,
+                        batch=batch,
+                        template=group.template_id,
+                        extra=message_extra(req, number, group),
+                    )
+                    subs.append(sub)
+                    total = count_segments(content)
+                results.append(wire.sms_id(msg_id, req.sender, number, status, now, total))
+        if not subs:
+            return json_answer(wire.answer(ALL_FAILED, API_CODES[ALL_FAILED][1], results))
+        check_limits(v, account, len(subs), now)
+        decisions = decide(v, account, subs, now)
+        await sim.engine.apply_faults(decisions)
+        sim.engine.accept(account, subs, decisions, request.get("sim_request_id"))
+        count_sent(v, account, len(subs), now)
+        return json_answer(wire.answer(SUCCESS, API_CODES[SUCCESS][1], results))
+
+    h = v.handler
+    return [
+        web.post("/sms/batchSendSms/v1", h(batch_send)),
+        web.post("/sms/batchSendDiffSms/v1", h(batch_send_diff)),
+    ]
+
+
+def management_routes(v: HuaweiVendor) -> list[web.RouteDef]:
+    """The management half's routes (IAM and /v2/{project_id}/msgsms/), when its modules are present."""
+    out: list[web.RouteDef] = []
+    for name in ("iam", "manage"):
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError:
+            continue
+        make = getattr(module, "routes", None)
+        if callable(make):
+            out += make(v)
+    return out
+
+
+def message_extra(req: wire.SendRequest, number: wire.Number, group: wire.Group) -> dict[str, Any]:
+    extra: dict[str, Any] = {"from": req.sender, "originTo": number.origin, "e164": number.e164}
+    if req.callback:
+        extra["callback"] = req.callback
+    if req.extend:
+        extra["extend"] = req.extend
+    extra["templateId"] = group.template_id
+    return extra
+
+
+def _universal(t: registry.Template) -> bool:
+    return bool(getattr(t, "universal", False)) or t.type == "UNIVERSAL_TYPE"
+
+
+def _usable(t: registry.Template, account: Account) -> bool:
+    """A template is usable by the app it belongs to; one without an app by any app of its project."""
+    if t.status != "approved":
+        return False
+    if t.app_key is not None:
+        return t.app_key == account.id
+    project = getattr(t, "project_id", "") or ""
+    return not project or project == account.options.project_id
+
+
+def check_template(
+    v: HuaweiVendor, account: Account, channel: registry.Signature | None, group: wire.Group
+) -> tuple[str, str | None]:
+    """(per-number status, rendered text with 【signature】) for one template + values + channel."""
+    t = registry.template(v.sim, group.template_id)
+    if t is None or not _usable(t, account):
+        return STATUS_TEMPLATE_INACTIVE, None
+    if channel is None or channel.status != "approved":
+        return STATUS_TYPE_MISMATCH, None
+    if _universal(t):
+        if not group.signature:
+            return STATUS_TYPE_MISMATCH, None
+        named = [
+            s
+            for s in registry.signatures(v.sim).values()
+            if s.app_key == account.id and s.name == group.signature and s.status == "approved"
+        ]
+        if not named:
+            return STATUS_TYPE_MISMATCH, None
+        if t.type != "UNIVERSAL_TYPE" and all(s.type != t.type for s in named):
+            return STATUS_TYPE_MISMATCH, None
+        signature = group.signature
+    else:
+        if channel.type != t.type:
+            return STATUS_TYPE_MISMATCH, None
+        bound = getattr(t, "sign_id", "") or ""
+        if bound and bound != channel.id:
+            return STATUS_TYPE_MISMATCH, None
+        signature = channel.name
+    indexes = sorted({int(i) for i in registry.VARIABLE_RE.findall(t.content)})
+    if len(group.paras) != len(indexes):
+        return STATUS_TEMPLATE_VARIABLES, None
+    for i, value in enumerate(group.paras):
+        if i < len(t.max_lengths) and len(value) > t.max_lengths[i]:
+            return STATUS_TEMPLATE_VARIABLES, None
+    values = [""] * (max(indexes) if indexes else 0)
+    for n, value in zip(indexes, group.paras, strict=True):
+        values[n - 1] = value
+    return SUCCESS, f"【{signature}】{t.render(values)}"
+
+
+def decide(v: HuaweiVendor, account: Account, subs: list[Submission], now: float) -> list[Decision]:
+    """The scenario's decisions; content the account may not send, or sent outside its hours, is
+    accepted and then intercepted by the platform (reported at once as SC:0006 / SC:0011)."""
+    engine = v.sim.engine
+    try:
+        account.check_send_window(now)
+        window_code = None
+    except SimError:
+        window_code = INTERCEPT_SEND_WINDOW
+    out = []
+    for sub in subs:
+        d = engine.decide(v.key, account, sub)
+        code = window_code
+        if code is None:
+            try:
+                account.check_content(sub.content)
+            except SimError:
+                code = INTERCEPT_SENSITIVE
+        if code is not None:
+            d = Decision(outcome="rejected", delay=0, code=code, fault=d.fault, rule=f"platform {code}")
+        out.append(d)
+    return out
+
+
+def _periods(now: float) -> tuple[str, str]:
+    t = datetime.fromtimestamp(now, BEIJING)
+    return f"d{t:%Y%m%d}", f"m{t:%Y%m}"
+
+
+def check_limits(v: HuaweiVendor, account: Account, n: int, now: float) -> None:
+    """E000623 when the app's daily or monthly send limit (AccountOptions) would be passed."""
+    opts = account.options
+    counts = v.sim.store.collection(SENT_COUNTS)
+    day, month = _periods(now)
+    for period, limit in ((day, opts.daily_limit), (month, opts.monthly_limit)):
+        if limit is not None and counts.get((account.id, period), 0) + n > limit:
+            raise HuaweiError("E000623")
+
+
+def count_sent(v: HuaweiVendor, account: Account, n: int, now: float) -> None:
+    counts = v.sim.store.collection(SENT_COUNTS)
+    for period in _periods(now):
+        counts[(account.id, period)] = counts.get((account.id, period), 0) + n
