@@ -2,19 +2,98 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..base import Vendor
+from ...core.accounts import Account
+from ...core.errors import SimError
+from ...core.models import MoRecord, Report
+from ...core.plugin import OutboundRequest, Push, PushPolicy
+from ..base import Vendor, fmt_time, json_answer
+from . import push, routes
+from .auth import RateLimiter, ReplayGuard
+from .codes import REPORT_CODES, code_for
 
 
 class EmayAccountOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     push_format: Literal["encrypted", "plain"] = "encrypted"  # how reports and MO are pushed
+    rate_limit: float = Field(default=100.0, ge=0)  # requests per second (real time); 0: unlimited
+    rate_burst: int = Field(default=200, ge=1)  # requests allowed at once before ERROR_OVER_SPEED
+    retrieve_enabled: bool = True  # false: /report/retrieveReport answers ERROR_NO_RETRIEVE_SERVICE
+
+
+class EmaySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch_interval: float = Field(default=1.0, ge=0)  # seconds to collect a push batch
+    batch_max: int = Field(default=500, ge=1)  # items per push
+    retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 600.0])  # §2.3.3
+    report_retention: float = Field(default=72 * 3600, gt=0)  # pull mode: kept this long unpolled
+    mo_retention: float = Field(default=72 * 3600, gt=0)
+    validity: float = Field(default=48 * 3600, gt=0)  # TIMEOUT after this long on the simulated clock
+    timestamp_window: float = Field(default=600, gt=0)  # simple interface: timestamp within ± seconds
+    max_body_bytes: int = Field(default=4 << 20, ge=1024)  # secure body cap, after gunzip too
+    max_content_length: int = Field(default=1000, ge=1)  # longer content: ERROR_LONG_CONTENT
+    short_link_base: str | None = None  # e.g. http://sms.test:8090; default: the request's own host
 
 
 class EmayVendor(Vendor):
     key = "emay"
     title = "亿美软通 EUCP"
     AccountOptions = EmayAccountOptions
+    Settings = EmaySettings
+    report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    push_ok_body = b"success"
+    settings: EmaySettings
+
+    def __init__(self, settings: BaseModel | None = None) -> None:
+        super().__init__(settings)
+        self.validity_seconds = self.settings.validity
+        self.report_retention = self.settings.report_retention
+        self.mo_retention = self.settings.mo_retention
+        self.limiter = RateLimiter()
+        self.replay = ReplayGuard()
+
+    def reset(self) -> None:
+        self.limiter.buckets.clear()
+        self.replay.clear()
+
+    def routes(self) -> list[web.RouteDef]:
+        return routes.setup(self)
+
+    def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
+        code = code_for(err)
+        path = request.path
+        if path.startswith("/simpleinter/"):
+            return json_answer({"code": code})
+        if path.startswith("/report/"):
+            return web.Response(text=code, content_type="text/plain", charset="utf-8")
+        if path.startswith("/inter/"):
+            # §2.1: the status is the `result` header; no body unless SUCCESS.
+            return web.Response(status=200, headers={"result": code})
+        return web.Response(status=400, text=code, content_type="text/plain")
+
+    # ids ---------------------------------------------------------------------------------------------
+    def new_sms_id(self) -> str:
+        """20 digits like the document's 20170392833833891100: yyyyMMddHHmmss + a 6-digit sequence."""
+        seq = self.sim.store.next_number("emay.sms")
+        return fmt_time(self.sim.clock.now(), "%Y%m%d%H%M%S") + f"{seq % 1_000_000:06d}"
+
+    def new_mo_id(self, mo: MoRecord) -> str:
+        if not mo.extension and mo.message_sim_id:
+            msg = self.sim.store.get_message(mo.message_sim_id)
+            if msg is not None:
+                mo.extension = msg.extra.get("extendedCode", "")
+        return self.sim.uuid().hex
+
+    # pushes ------------------------------------------------------------------------------------------
+    def push_policy(self, account: Account, stream: str) -> PushPolicy:
+        s = self.settings
+        return PushPolicy(s.batch_interval, s.batch_max, list(s.retry_delays), self.sim.callback_timeout)
+
+    def build_push(
+        self, account: Account, target: Push, items: list[Report | MoRecord], attempt: int
+    ) -> OutboundRequest:
+        return push.build(account, target, items)

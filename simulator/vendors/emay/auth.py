@@ -1,0 +1,172 @@
+"""emay authentication.
+
+Secure interface (§2.1): ``appId`` header → account; body = AES(secretKey)[gzip(JSON in ``encode``)];
+``requestTime`` (ms) + ``requestValidPeriod`` (s) must lie in the future, and the same request body may
+not be used twice while it is valid (both ERROR_REQUEST_NO_VALID: the document calls requestTime the
+field that stops a request being submitted twice).
+
+Simple interface and retrieveReport (§2.2, §2.4): ``appId``, ``timestamp`` (yyyyMMddHHmmss, Beijing
+time, within ``timestamp_window`` seconds of now) and ``sign`` = md5(appId + secretKey + timestamp),
+hex in either case.
+
+Both check, in order: appId (ERROR_APPID), client IP (ERROR_CLIENT_IP), request rate
+(ERROR_OVER_SPEED), then their own fields.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...core.accounts import Account
+from ..base import md5_hex, parse_time, same
+from . import crypto
+from .codes import EmayError
+
+
+# -- rate limit -------------------------------------------------------------------------------------------
+@dataclass
+class Bucket:
+    tokens: float
+    at: float
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per account on real time: ERROR_OVER_SPEED is about request rate, not the
+    simulated carrier, so advancing the simulated clock neither fills nor drains it."""
+
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+
+    def allow(self, account_id: str, rate: float, burst: int, now: float) -> bool:
+        if rate <= 0:
+            return True
+        b = self.buckets.get(account_id)
+        if b is None:
+            b = self.buckets[account_id] = Bucket(float(burst), now)
+        b.tokens = min(float(burst), b.tokens + max(0.0, now - b.at) * rate)
+        b.at = now
+        if b.tokens < 1.0:
+            return False
+        b.tokens -= 1.0
+        return True
+
+
+def check_account(account: Account | None, remote: str | None, limiter: RateLimiter, wall: float) -> Account:
+    if account is None or not account.enabled:
+        raise EmayError("ERROR_APPID")
+    if not account.ip_allowed(remote):
+        raise EmayError("ERROR_CLIENT_IP")
+    opts = account.options
+    if not limiter.allow(account.id, opts.rate_limit, opts.rate_burst, wall):
+        raise EmayError("ERROR_OVER_SPEED")
+    return account
+
+
+# -- secure interface ---------------------------------------------------------------------------------------
+@dataclass
+class SecureRequest:
+    account: Account
+    body: dict[str, Any]
+    gzip: bool  # the response is gzipped too
+    charset: str  # the ``encode`` header's charset (Python codec name), used for the response
+
+
+def charset_of(header: str | None) -> str:
+    name = (header or "").strip() or "UTF-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise EmayError("ERROR_PARAMS", f"unknown encode {name!r}") from None
+
+
+def gzip_on(header: str | None) -> bool:
+    return (header or "").strip().lower() == "on"
+
+
+def open_body(raw: bytes, secret: str, gzipped: bool, charset: str, limit: int) -> tuple[bytes, dict]:
+    """Decrypt, gunzip and parse a secure body: (plaintext bytes, JSON object)."""
+    if len(raw) > limit + 32:
+        raise EmayError("ERROR_PARAMS", "request body too large")
+    try:
+        data = crypto.decrypt(raw, secret)
+        if gzipped:
+            data = crypto.decompress(data, limit)
+    except crypto.TooLarge:
+        raise EmayError("ERROR_PARAMS", "request body too large once decompressed") from None
+    except crypto.CryptoError as exc:
+        raise EmayError("ERROR_ENCRYPTION", str(exc)) from None
+    if len(data) > limit:
+        raise EmayError("ERROR_PARAMS", "request body too large")
+    # Like Java's new String(bytes, encode): undecodable bytes become U+FFFD, they do not fail.
+    text = data.decode(charset, errors="replace").lstrip("\ufeff")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise EmayError("ERROR_PARAMS", "the decrypted body is not JSON") from None
+    if not isinstance(body, dict):
+        raise EmayError("ERROR_PARAMS", "the decrypted body is not a JSON object")
+    return data, body
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def check_validity(body: dict[str, Any], now_ms: float) -> float:
+    """requestTime + requestValidPeriod * 1000 > now, else ERROR_REQUEST_NO_VALID; returns the expiry (ms)."""
+    rt, period = _int(body.get("requestTime")), _int(body.get("requestValidPeriod"))
+    if rt is None or period is None:
+        raise EmayError("ERROR_PARAMS", "requestTime and requestValidPeriod are required integers")
+    expires = rt + period * 1000
+    if not expires > now_ms:
+        raise EmayError("ERROR_REQUEST_NO_VALID")
+    return expires
+
+
+@dataclass
+class ReplayGuard:
+    """Remembers each accepted request (account, path, plaintext) until its validity ends."""
+
+    seen: dict[str, float] = field(default_factory=dict)
+    _checks: int = 0
+
+    def check(self, account_id: str, path: str, plaintext: bytes, expires_ms: float, now_ms: float) -> None:
+        key = hashlib.sha256(account_id.encode() + b"\0" + path.encode() + b"\0" + plaintext).hexdigest()
+        self._checks += 1
+        if self._checks % 256 == 0:
+            for k in [k for k, exp in self.seen.items() if exp <= now_ms]:
+                del self.seen[k]
+        exp = self.seen.get(key)
+        if exp is not None and exp > now_ms:
+            raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
+        self.seen[key] = expires_ms
+
+    def clear(self) -> None:
+        self.seen.clear()
+
+
+# -- simple interface ---------------------------------------------------------------------------------------
+def make_sign(app_id: str, secret: str, timestamp: str) -> str:
+    return md5_hex(f"{app_id}{secret}{timestamp}")
+
+
+def check_sign(params: dict[str, str], account: Account, now: float, window: float) -> None:
+    ts = params.get("timestamp", "").strip()
+    when = parse_time(ts, "%Y%m%d%H%M%S") if len(ts) == 14 and ts.isdigit() else None
+    if when is None or abs(when - now) > window:
+        raise EmayError("ERROR_TIMESTAMP")
+    sign = params.get("sign", "").strip().lower()
+    if not sign or not same(sign, make_sign(account.id, account.secret, ts)):
+        raise EmayError("ERROR_SIGN")

@@ -1,0 +1,155 @@
+"""emay wire formats: field validation for the send interfaces and report/MO/click items.  No I/O.
+
+JSON clients send explicit nulls for absent fields (``"customSmsId":null``) and sometimes numbers where
+the document says string (``"mobile":13800000000``): both are accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ...core.models import Message, MoRecord, Report
+from ..base import fmt_time, parse_time
+from .codes import EmayError, report_desc
+
+MAX_MOBILES = 500  # §2.1.2-2.1.11 and §2.2.1: at most 500 numbers per request
+MAX_CUSTOM_SMSID = 32
+MAX_EXTENDED_CODE = 12
+MAX_SCHEDULE_AHEAD = 90 * 86400  # 定时时间在 90 天之内
+PAGE = 500  # getReport / getMo / getShortLink: default and maximum `number`
+TIME_FMT = "%Y-%m-%d %H:%M:%S"  # secure interface timerTime, and every time in answers
+SIMPLE_TIME_FMT = "%Y%m%d%H%M%S"  # simple interface timerTime
+MOBILE_RE = re.compile(r"1\d{10}")
+EXTENDED_RE = re.compile(r"\d{0,12}")
+
+
+def text(value: Any) -> str:
+    """A JSON field as text: null → "", numbers → their digits."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def mobile(value: Any) -> str:
+    m = text(value).strip()
+    if not m:
+        raise EmayError("ERROR_MOBILE_EMPTY")
+    if not MOBILE_RE.fullmatch(m):
+        raise EmayError("ERROR_MOBILE_ERROR", f"{m!r} is not a mainland mobile number")
+    return m
+
+
+def mobiles(values: list[Any]) -> list[str]:
+    if not values:
+        raise EmayError("ERROR_MOBILE_EMPTY")
+    if len(values) > MAX_MOBILES:
+        raise EmayError("ERROR_MOBILE_NUMBER")
+    return [mobile(v) for v in values]
+
+
+def content(value: Any, limit: int) -> str:
+    c = text(value)
+    if not c.strip():
+        raise EmayError("ERROR_CONTENT_EMPTY")
+    if len(c) > limit:
+        raise EmayError("ERROR_LONG_CONTENT")
+    return c
+
+
+def custom_sms_id(value: Any) -> str | None:
+    c = text(value).strip()
+    if len(c) > MAX_CUSTOM_SMSID:
+        raise EmayError("ERROR_CUSTOM_SMSID")
+    return c or None
+
+
+def extended_code(value: Any) -> str:
+    e = text(value).strip()
+    if not EXTENDED_RE.fullmatch(e):
+        raise EmayError("ERROR_EXTENDED_CODE")
+    return e
+
+
+def timer(value: Any, now: float, fmt: str = TIME_FMT) -> float | None:
+    """A timer send's due time; None for "send now".  Past or beyond 90 days: ERROR_SMS_TIME.
+
+    Timer times have whole seconds, so a time within the current second is not "in the past".
+    """
+    t = text(value).strip()
+    if not t:
+        return None
+    when = parse_time(t, fmt)
+    if when is None:
+        raise EmayError("ERROR_PARAMS", f"timerTime {t!r} is not {fmt}")
+    if when < int(now) or when - now > MAX_SCHEDULE_AHEAD:
+        raise EmayError("ERROR_SMS_TIME")
+    return when if when > now else None
+
+
+def items(body: dict[str, Any], key: str = "smses") -> list[dict[str, Any]]:
+    raw = body.get(key)
+    if raw is None or raw == []:
+        raise EmayError("ERROR_MOBILE_EMPTY")
+    if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
+        raise EmayError("ERROR_PARAMS", f"{key} must be a list of objects")
+    if len(raw) > MAX_MOBILES:
+        raise EmayError("ERROR_MOBILE_NUMBER")
+    return raw
+
+
+def number(value: Any) -> int:
+    """``number`` of getReport/getMo/getShortLink: default and at most 500."""
+    if value is None or value == "":
+        return PAGE
+    n = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if n is None and isinstance(value, str) and value.strip().isdigit():
+        n = int(value.strip())
+    if n is None:
+        raise EmayError("ERROR_PARAMS", "number must be an integer")
+    return PAGE if n <= 0 else min(n, PAGE)
+
+
+@dataclass
+class Item:
+    """One recipient of a send request, validated."""
+
+    mobile: str
+    content: str
+    custom_sms_id: str | None = None
+    scheduled_at: float | None = None
+    extended_code: str = ""
+    short_link: str = ""  # sendShortLinkSMS: the link code put in the content
+
+
+# -- answers ------------------------------------------------------------------------------------------------
+def sent_item(msg: Message) -> dict[str, Any]:
+    return {"mobile": msg.mobile, "smsId": msg.id, "customSmsId": msg.extra.get("customSmsId")}
+
+
+def report_item(report: Report) -> dict[str, Any]:
+    msg = report.message
+    return {
+        "mobile": msg.mobile,
+        "smsId": msg.id,
+        "customSmsId": msg.extra.get("customSmsId"),
+        "state": report.code,
+        "desc": report_desc(report.code),
+        "receiveTime": fmt_time(report.at, TIME_FMT),
+        "submitTime": fmt_time(msg.created_at, TIME_FMT),
+        "extendedCode": msg.extra.get("extendedCode") or None,
+    }
+
+
+def mo_item(mo: MoRecord) -> dict[str, Any]:
+    return {
+        "mobile": mo.mobile,
+        "content": mo.content,
+        "moTime": fmt_time(mo.at, TIME_FMT),
+        "extendedCode": mo.extension or None,
+    }
