@@ -45,7 +45,7 @@ SENT_COUNTS = "huawei.sent_counts"
 
 def setup(v: HuaweiVendor) -> list[web.RouteDef]:
     async def authenticate(request: web.Request) -> Account:
-        body = await request.read() if request.can_read_body else b""
+        body = await request.read()
         s = v.settings
         policy = auth.Policy(s.wsse_window, s.aksk_window, s.replay_check)
         return auth.authenticate(

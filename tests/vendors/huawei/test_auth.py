@@ -1,0 +1,187 @@
+"""huawei send-API auth: every X-WSSE and SDK-HMAC-SHA256 failure code, both digest forms, replay."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+import pytest
+
+from simulator.vendors.huawei.auth import parse_created, password_digests
+
+from .send_helpers import APP_KEY, BATCH, DIFF, FORM, SECRET, aksk, batch, created, verify_form, wsse
+
+GOOD_AUTH = 'WSSE realm="SDP",profile="UsernameToken",type="Appkey"'
+
+
+def token(username=APP_KEY, nonce="abc123", created_text=None, digest=None, prefix="UsernameToken"):
+    c = created_text or created()
+    d = digest if digest is not None else password_digests(nonce, c, SECRET)[0]
+    parts = []
+    if username is not None:
+        parts.append(f'Username="{username}"')
+    if d:
+        parts.append(f'PasswordDigest="{d}"')
+    if nonce:
+        parts.append(f'Nonce="{nonce}"')
+    if c != "-":
+        parts.append(f'Created="{c}"')
+    return f"{prefix} " + ",".join(parts)
+
+
+def test_digest_forms():
+    nonce, c = "66C92B11FF8A425FB8D4CCFE0ED9ED1F", "2018-02-12T15:30:20Z"
+    h = hashlib.sha256((nonce + c + SECRET).encode())
+    hex_form, raw_form = password_digests(nonce, c, SECRET)
+    assert base64.b64decode(hex_form).decode() == h.hexdigest()
+    assert base64.b64decode(raw_form) == h.digest()
+
+
+def test_created_formats():
+    assert parse_created("2018-02-12T15:30:20Z") == datetime(2018, 2, 12, 15, 30, 20, tzinfo=UTC).timestamp()
+    assert parse_created("2018-02-12T15:30:20.123Z") == parse_created("2018-02-12T15:30:20Z")
+    assert parse_created("2018-02-12T23:30:20+08:00") == parse_created("2018-02-12T15:30:20Z")
+    for bad in ("2018-02-12 15:30", "20180212T153020Z", "2018-13-12T15:30:20Z", "yesterday", ""):
+        assert parse_created(bad) is None, bad
+
+
+@pytest.mark.parametrize("raw", [False, True])
+async def test_both_digest_forms_are_accepted(sim_client, raw):
+    status, body = await batch(sim_client, verify_form(), wsse(raw=raw))
+    assert (status, body["code"]) == (200, "000000")
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({}, "E000001"),
+        ({"Authorization": ""}, "E000001"),
+        ({"Authorization": 'Basic realm="SDP"'}, "E000008"),
+        ({"Authorization": 'WSSE profile="UsernameToken",type="Appkey"'}, "E000002"),
+        ({"Authorization": 'WSSE realm="SDP",type="Appkey"'}, "E000003"),
+        ({"Authorization": 'WSSE realm="X",profile="UsernameToken",type="Appkey"'}, "E000004"),
+        ({"Authorization": 'WSSE realm="SDP",profile="Token",type="Appkey"'}, "E000005"),
+        ({"Authorization": 'WSSE realm="SDP",profile="UsernameToken",type="User"'}, "E000006"),
+        ({"Authorization": 'WSSE realm="SDP",profile="UsernameToken"'}, "E000007"),
+        ({"Authorization": GOOD_AUTH}, "E000020"),
+        ({"Authorization": GOOD_AUTH, "X-WSSE": token(prefix="Token")}, "E000026"),
+        ({"Authorization": GOOD_AUTH, "X-WSSE": token(username=None)}, "E000021"),
+        ({"Authorization": GOOD_AUTH, "X-WSSE": token(nonce="")}, "E000022"),
+        ({"Authorization": GOOD_AUTH, "X-WSSE": token(created_text="-")}, "E000023"),
+        ({"Authorization": GOOD_AUTH, "X-WSSE": token(digest="")}, "E000024"),
+        ({"Authorization": GOOD_AUTH, "X-WSSE": token(created_text="2018/05/26 00:35:30")}, "E000025"),
+        ({"Authorization": GOOD_AUTH, "X-WSSE": token(nonce="n" * 129)}, "E000027"),
+    ],
+)
+async def test_wsse_format_errors_are_400(sim_client, headers, code):
+    status, body = await batch(sim_client, verify_form(), headers)
+    assert (status, body["code"]) == (400, code)
+    assert set(body) == {"code", "description"}
+
+
+async def test_unknown_app_key_is_e000102(sim_client):
+    status, body = await batch(sim_client, verify_form(), wsse(app_key="nosuchapp"))
+    assert (status, body["code"], body["description"]) == (401, "E000102", "Invalid app_key.")
+
+
+async def test_bad_digest_is_e000105(sim_client):
+    status, body = await batch(sim_client, verify_form(), wsse(secret="wrong"))
+    assert (status, body["code"]) == (401, "E000105")
+
+
+async def test_disabled_app_is_e000103(sim_client):
+    sim_client.sim.accounts.get("huawei", APP_KEY).enabled = False
+    status, body = await batch(sim_client, verify_form())
+    assert (status, body["code"]) == (401, "E000103")
+
+
+async def test_created_window_is_lenient_by_default(sim_client):
+    # local Beijing time labelled Z (8 hours ahead) is still accepted
+    assert (await batch(sim_client, verify_form(), wsse(offset=8 * 3600)))[1]["code"] == "000000"
+    assert (await batch(sim_client, verify_form(), wsse(offset=-8 * 3600)))[1]["code"] == "000000"
+    status, body = await batch(sim_client, verify_form(), wsse(offset=25 * 3600))
+    assert (status, body["code"]) == (401, "E000110")
+
+
+async def test_created_window_is_configurable(make_client):
+    client = await make_client(vendors={"huawei": {"wsse_window": 300}})
+    assert (await batch(client, verify_form(), wsse(offset=-200)))[1]["code"] == "000000"
+    status, body = await batch(client, verify_form(), wsse(offset=-400))
+    assert (status, body["code"]) == (401, "E000110")
+
+
+async def test_nonce_replay_is_refused(sim_client):
+    headers = wsse(nonce="replayed0001")
+    assert (await batch(sim_client, verify_form(), headers))[1]["code"] == "000000"
+    status, body = await batch(sim_client, verify_form(), headers)
+    assert (status, body["code"]) == (401, "E000101")
+    assert len(sim_client.sim.store.query_messages(vendor="huawei")) == 1
+
+
+async def test_replay_check_can_be_switched_off(make_client):
+    client = await make_client(vendors={"huawei": {"replay_check": False}})
+    headers = wsse(nonce="replayed0002")
+    assert (await batch(client, verify_form(), headers))[1]["code"] == "000000"
+    assert (await batch(client, verify_form(), headers))[1]["code"] == "000000"
+
+
+# -- special AK/SK -------------------------------------------------------------------------------------
+def _host(client) -> str:
+    return f"{client.server.host}:{client.server.port}"
+
+
+async def _post_aksk(client, headers, body, path=BATCH):
+    resp = await client.post(path, data=body, headers=headers)
+    import json
+
+    return resp.status, json.loads(await resp.text())
+
+
+async def test_aksk_request_is_accepted(sim_client):
+    body = urlencode(verify_form()).encode()
+    headers = aksk(BATCH, body, FORM, _host(sim_client))
+    status, answer = await _post_aksk(sim_client, headers, body)
+    assert (status, answer["code"]) == (200, "000000")
+
+
+async def test_aksk_diff_send_is_accepted(sim_client):
+    import json
+
+    body = json.dumps(
+        {
+            "from": "csms12345678",
+            "smsContent": [
+                {"to": ["13912345678"], "templateId": "tplverify0001", "templateParas": ["654321"]}
+            ],
+        }
+    ).encode()
+    headers = aksk(DIFF, body, "application/json", _host(sim_client))
+    status, answer = await _post_aksk(sim_client, headers, body, DIFF)
+    assert (status, answer["code"]) == (200, "000000")
+
+
+async def test_aksk_errors(sim_client):
+    body = urlencode(verify_form()).encode()
+    host = _host(sim_client)
+    good = aksk(BATCH, body, FORM, host)
+
+    no_date = {k: v for k, v in good.items() if k != "X-Sdk-Date"}
+    assert (await _post_aksk(sim_client, no_date, body))[1]["code"] == "E000041"
+    bad_date = dict(good, **{"X-Sdk-Date": "2024-05-19T00:50:38Z"})
+    assert (await _post_aksk(sim_client, bad_date, body))[1]["code"] == "E000042"
+    bad_auth = dict(good, Authorization="SDK-HMAC-SHA256 Access=x Signature=y")
+    assert (await _post_aksk(sim_client, bad_auth, body))[1]["code"] == "E000043"
+    old = aksk(BATCH, body, FORM, host, offset=-16 * 60)
+    status, answer = await _post_aksk(sim_client, old, body)
+    assert (status, answer["code"]) == (400, "E000044")
+    wrong_secret = aksk(BATCH, body, FORM, host, secret="nope")
+    status, answer = await _post_aksk(sim_client, wrong_secret, body)
+    assert (status, answer["code"]) == (400, "E000045")
+    tampered = body.replace(b"13912345678", b"13912345679")
+    assert (await _post_aksk(sim_client, good, tampered))[1]["code"] == "E000045"
+    unknown = aksk(BATCH, body, FORM, host, key="nosuchapp")
+    assert (await _post_aksk(sim_client, unknown, body))[0:1] == (401,)
+    assert (await _post_aksk(sim_client, unknown, body))[1]["code"] == "E000102"
+    assert sim_client.sim.store.query_messages(vendor="huawei") == []
