@@ -30,9 +30,6 @@ class Timer:
     label: str = ""
     cancelled: bool = False
 
-    def __lt__(self, other: Timer) -> bool:
-        return (self.due, self.seq) < (other.due, other.seq)
-
     def cancel(self) -> None:
         self.cancelled = True
 
@@ -50,7 +47,7 @@ class Clock:
         self._offset = 0.0 if start is None else start - now
         self._frozen_at: float | None = (now + self._offset) if frozen else None
         self.auth_uses_simulated = auth_uses_simulated
-        self._heap: list[Timer] = []
+        self._heap: list[tuple[float, int, Timer]] = []  # (due, seq, timer): compared in C
         self._seq = itertools.count()
         self._handle: asyncio.TimerHandle | None = None
         self._handle_due: float | None = None
@@ -78,11 +75,11 @@ class Clock:
 
     @property
     def pending(self) -> int:
-        return sum(1 for t in self._heap if not t.cancelled)
+        return sum(1 for _, _, t in self._heap if not t.cancelled)
 
     def next_due(self) -> float | None:
         self._drop_cancelled_head()
-        return self._heap[0].due if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     # -- controlling ---------------------------------------------------------------------------------
     def freeze(self, at: float | None = None) -> None:
@@ -111,9 +108,9 @@ class Clock:
         try:
             while True:
                 self._drop_cancelled_head()
-                if not self._heap or self._heap[0].due > target:
+                if not self._heap or self._heap[0][0] > target:
                     break
-                timer = heapq.heappop(self._heap)
+                timer = heapq.heappop(self._heap)[2]
                 self._frozen_at = max(self._frozen_at, timer.due)
                 self._fire(timer)
                 fired += 1
@@ -139,8 +136,9 @@ class Clock:
 
     # -- scheduling ----------------------------------------------------------------------------------
     def call_at(self, due: float, callback: Callable[..., Any], *args: Any, label: str = "") -> Timer:
-        timer = Timer(due, next(self._seq), callback, args, label)
-        heapq.heappush(self._heap, timer)
+        seq = next(self._seq)
+        timer = Timer(due, seq, callback, args, label)
+        heapq.heappush(self._heap, (due, seq, timer))
         if not self._firing and (self._handle_due is None or due < self._handle_due):
             self._rearm()
         return timer
@@ -171,7 +169,7 @@ class Clock:
 
     # -- internals -----------------------------------------------------------------------------------
     def _drop_cancelled_head(self) -> None:
-        while self._heap and self._heap[0].cancelled:
+        while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
 
     def _fire(self, timer: Timer) -> None:

@@ -140,7 +140,8 @@ class Engine:
             self.store.add_message(msg)
             self.store.set_status(msg, "accepted", now, f"rule {dec.rule}: {dec.outcome}")
             self._decisions[msg.sim_id] = dec
-            self.bus.publish("message", message=msg.summary())
+            if self.bus.active:
+                self.bus.publish("message", message=msg.summary())
             if sub.scheduled_at is not None and sub.scheduled_at > now:
                 self.store.set_status(msg, "scheduled", now, "timer send")
                 self._timers[msg.sim_id] = self.clock.call_at(sub.scheduled_at, self._send, msg, label="send")

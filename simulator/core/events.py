@@ -20,6 +20,11 @@ class EventBus:
         self._queues: list[asyncio.Queue[Event]] = []
         self.counts: dict[str, int] = {}
 
+    @property
+    def active(self) -> bool:
+        """Whether anybody listens (callers skip building costly payloads when nobody does)."""
+        return bool(self._callbacks or self._queues)
+
     def publish(self, kind: str, **data: Any) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if not self._callbacks and not self._queues:

@@ -1,0 +1,177 @@
+"""Load benchmark of the kx send path, with full auth checks, against a bare aiohttp handler.
+
+Both servers run pinned to one core (taskset -c 0); the load generator (wrk, from Debian's package
+`wrk`, else a Python aiohttp client) runs on the other.  Prints requests/s for each, their ratio (the
+roadmap's goal: >= 0.6), latency, and the simulator's resident memory per stored message.
+
+    python bench/kx_send.py [--seconds 10] [--connections 64]
+
+Every request is a real signed GET /api/sms/send (md5(userid+ts+apikey), ts valid for 5 minutes) to
+a normal number, so each one is authenticated, validated, charged, stored and scheduled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pin(cmd: list[str]) -> list[str]:
+    return ["taskset", "-c", "0", *cmd] if shutil.which("taskset") and os.cpu_count() > 1 else cmd
+
+
+def wait_up(port: int, path: str) -> None:
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1)
+            return
+        except Exception:
+            time.sleep(0.1)
+    raise SystemExit(f"server on {port} did not start")
+
+
+def rss_kib(pid: int) -> int:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1))
+
+
+def send_url(port: int) -> str:
+    ts = str(int(time.time() * 1000))
+    sign = hashlib.md5(f"100001{ts}kxdemoapikey0001".encode()).hexdigest()
+    return (
+        f"http://127.0.0.1:{port}/api/sms/send?userid=100001&ts={ts}&sign={sign}"
+        "&mobile=13912345678&msgcontent=%E3%80%90%E6%B5%8B%E8%AF%95%E3%80%91code%201234"
+    )
+
+
+def run_wrk(url: str, seconds: int, connections: int) -> dict:
+    cmd = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", url]
+    if shutil.which("taskset") and os.cpu_count() > 1:
+        cmd = ["taskset", "-c", "1", *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
+    p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "requests": total,
+        "p50": p50,
+        "p99": p99,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+async def _py_load(url: str, seconds: int, connections: int) -> dict:
+    import aiohttp
+
+    done = 0
+    lat: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def worker(session):
+        nonlocal done
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            async with session.get(url) as r:
+                await r.read()
+            lat.append(time.perf_counter() - t)
+            done += 1
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as s:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(s) for _ in range(connections)))
+        elapsed = time.perf_counter() - start
+    lat.sort()
+    return {
+        "rps": done / elapsed,
+        "requests": done,
+        "p50": f"{lat[len(lat) // 2] * 1000:.2f}ms",
+        "p99": f"{lat[int(len(lat) * 0.99)] * 1000:.2f}ms",
+        "non_2xx": 0,
+    }
+
+
+def load(url: str, seconds: int, connections: int) -> dict:
+    if shutil.which("wrk"):
+        return run_wrk(url, seconds, connections)
+    return asyncio.run(_py_load(url, seconds, connections))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--connections", type=int, default=64)
+    args = p.parse_args()
+    results = {"load_generator": "wrk" if shutil.which("wrk") else "python-aiohttp"}
+
+    port = free_port()
+    bare = subprocess.Popen(pin([sys.executable, str(ROOT / "bench" / "bare_server.py"), str(port)]))
+    try:
+        wait_up(port, "/api/sms/send")
+        results["bare_aiohttp"] = load(
+            f"http://127.0.0.1:{port}/api/sms/send", args.seconds, args.connections
+        )
+    finally:
+        bare.terminate()
+        bare.wait()
+
+    port = free_port()
+    sim = subprocess.Popen(
+        pin(
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "serve",
+                "--port",
+                str(port),
+                "--scenario",
+                str(ROOT / "scenarios" / "load-test.yaml"),
+            ]
+        ),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_up(port, "/_sim/health")
+        rss_before = rss_kib(sim.pid)
+        results["simulator_kx_send"] = load(send_url(port), args.seconds, args.connections)
+        time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_sim/health") as r:
+            stored = json.loads(r.read())["messages"]
+        rss_after = rss_kib(sim.pid)
+        results["messages_stored"] = stored
+        results["rss_mib_before"] = round(rss_before / 1024, 1)
+        results["rss_mib_after"] = round(rss_after / 1024, 1)
+        results["bytes_per_message"] = round((rss_after - rss_before) * 1024 / max(1, stored))
+    finally:
+        sim.terminate()
+        sim.wait()
+    results["ratio"] = round(results["simulator_kx_send"]["rps"] / results["bare_aiohttp"]["rps"], 3)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
