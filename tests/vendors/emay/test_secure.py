@@ -33,7 +33,7 @@ def messages(emay: EmayClient, **f):
     return emay.http.sim.store.query_messages(vendor="emay", **f)
 
 
-# -- transport ------------------------------------------------------------------------------
+# -- transport ----------------------------------------------------------------------
 @pytest.mark.parametrize("gz", [True, False])
 async def test_send_single_gzip_on_and_off(emay, gz):
     ans = await emay.secure(
@@ -99,7 +99,7 @@ async def test_explicit_nulls_mean_absent(emay):
     assert messages(emay)[0].status == "sent"
 
 
-# -- sending endpoints ------------------------------------------------------------------------------
+# -- sending endpoints ----------------------------------------------------------------------
 async def test_send_batch(emay):
     ans = await emay.secure(
         "sendBatchSMS",
@@ -274,7 +274,7 @@ async def test_get_mo(emay):
     assert (await emay.secure("getMo")).data == []
 
 
-# -- errors ------------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------
 async def errors_only(ans):
     assert ans.status == 200
     assert ans.body == b""  # §2.1: no body unless SUCCESS
