@@ -20,6 +20,24 @@ DIFF = "/sms/batchSendDiffSms/v1"
 FORM = "application/x-www-form-urlencoded"
 _nonces = itertools.count(1)
 
+# an app whose template renders to 113 characters (2 segments)
+LONG_ACCOUNT = {
+    "vendor": "huawei",
+    "id": "hwlongapp",
+    "secret": "hwlongsecret",
+    "options": {
+        "channels": [{"channel": "csms00000001", "signature": "长签名", "type": "NOTIFY_TYPE"}],
+        "templates": [
+            {
+                "id": "tpllong",
+                "type": "NOTIFY_TYPE",
+                "content": "尊敬的用户${1}：" + "通" * 100,
+                "max_lengths": [10],
+            }
+        ],
+    },
+}
+
 
 def created(offset: float = 0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")

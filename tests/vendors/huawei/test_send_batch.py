@@ -6,27 +6,10 @@ import re
 
 from simulator.vendors.huawei import registry
 
-from .send_helpers import NOTIFY_CHANNEL, VERIFY_CHANNEL, batch, verify_form
+from .send_helpers import LONG_ACCOUNT, NOTIFY_CHANNEL, VERIFY_CHANNEL, batch, verify_form
 
 MSG_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}_\d+$")
 CREATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-LONG_TEMPLATE_ACCOUNT = {
-    "vendor": "huawei",
-    "id": "hwlongapp",
-    "secret": "hwlongsecret",
-    "options": {
-        "channels": [{"channel": "csms00000001", "signature": "长签名", "type": "NOTIFY_TYPE"}],
-        "templates": [
-            {
-                "id": "tpllong",
-                "type": "NOTIFY_TYPE",
-                "content": "尊敬的用户${1}：" + "通" * 100,
-                "max_lengths": [10],
-            }
-        ],
-    },
-}
 
 
 async def test_success_response_shape(sim_client):
@@ -62,7 +45,7 @@ async def test_number_forms_are_normalised(sim_client):
 
 
 async def test_long_message_total(make_client):
-    client = await make_client(accounts=[LONG_TEMPLATE_ACCOUNT])
+    client = await make_client(accounts=[LONG_ACCOUNT])
     from .send_helpers import wsse
 
     form = {"from": "csms00000001", "to": "13912345678", "templateId": "tpllong", "templateParas": '["张三"]'}
