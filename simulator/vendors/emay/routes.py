@@ -337,9 +337,10 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
             or end > now + CLOCK_SKEW
         ):
             raise EmayError("ERROR_REPORT_TIME")
-        ids = {i.strip() for i in params.get("smsId", "").split(",") if i.strip()}
-        if len(ids) > RETRIEVE_MAX_IDS:
+        listed = [i.strip() for i in params.get("smsId", "").split(",") if i.strip()]
+        if len(listed) > RETRIEVE_MAX_IDS:
             raise EmayError("ERROR_TOO_MUCH_SMSIDS")
+        ids = set(listed)
         for report in s.store.reports(v.key, account.id):
             msg = report.message
             if not start <= int(msg.created_at) <= end or (ids and msg.id not in ids):
@@ -348,11 +349,12 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
             if isinstance(dest, Push):
                 s.dispatcher.enqueue(account, dest, report)
                 note = f"retrieveReport: queued for push to {dest.url}"
-            else:
-                assert isinstance(dest, Pull)
+            elif isinstance(dest, Pull):
                 exp = now + dest.retention if dest.retention else None
                 s.store.pull_put(v.key, account.id, dest.stream, report, exp)
                 note = "retrieveReport: queued for polling again"
+            else:
+                continue
             s.store.add_event(msg, now, "report", note)
         return web.Response(text="SUCCESS", content_type="text/plain", charset="utf-8")
 
