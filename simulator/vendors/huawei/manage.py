@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -135,10 +136,11 @@ def fmt(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime(TIME_FMT)
 
 
-def parse_filter_time(text: str, name: str) -> float:
-    for f in (TIME_FMT, "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+def parse_filter_time(text: str, name: str) -> tuple[float, float]:
+    """(instant, granularity): a filter time names a whole second, or a whole day for yyyy-MM-dd."""
+    for f, step in ((TIME_FMT, 1), ("%Y-%m-%dT%H:%M:%SZ", 1), ("%Y-%m-%dT%H:%M:%S", 1), ("%Y-%m-%d", 86400)):
         try:
-            return datetime.strptime(text.strip(), f).replace(tzinfo=UTC).timestamp()
+            return datetime.strptime(text.strip(), f).replace(tzinfo=UTC).timestamp(), step
         except ValueError:
             continue
     raise MgmtError("MSGSMS.0039", f"{name} must look like yyyy-MM-dd HH:mm:ss (UTC)")
@@ -230,9 +232,13 @@ def paging(q: Any) -> tuple[int, int, bool]:
 
 
 def time_window(q: Any) -> tuple[float | None, float | None]:
-    start = parse_filter_time(q["start_time"], "start_time") if q.get("start_time") else None
-    end = parse_filter_time(q["end_time"], "end_time") if q.get("end_time") else None
-    if start is not None and end is not None and start > end:
+    """[start, end) on the created time; end_time includes the whole second (or day) it names."""
+    start = parse_filter_time(q["start_time"], "start_time")[0] if q.get("start_time") else None
+    end = None
+    if q.get("end_time"):
+        at, step = parse_filter_time(q["end_time"], "end_time")
+        end = at + step
+    if start is not None and end is not None and start >= end:
         raise MgmtError("MSGSMS.0002", "start_time is after end_time")
     return start, end
 
@@ -241,7 +247,7 @@ def page(items: list[Any], q: Any, created: Callable[[Any], float]) -> tuple[lis
     limit, offset, desc = paging(q)
     start, end = time_window(q)
     items = [
-        it for it in items if (start is None or created(it) >= start) and (end is None or created(it) <= end)
+        it for it in items if (start is None or created(it) >= start) and (end is None or created(it) < end)
     ]
     ordered = sorted(enumerate(items), key=lambda p: (created(p[1]), p[0]), reverse=desc)
     return [it for _, it in ordered][offset : offset + limit], len(items)
@@ -567,6 +573,8 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
         if part is None:
             raise MgmtError("MSGSMS.0002", "the form field 'file' is required")
         filename = part.get_filename() or ""
+        if re.search(r"%[0-9A-Fa-f]{2}", filename):  # percent-encoded by some clients (aiohttp, curl)
+            filename = unquote(filename)
         name = re.split(r"[\\/]", filename)[-1]
         if not name or len(name) > FILE_NAME_MAX or any(c.isspace() for c in name):
             raise MgmtError("MSGSMS.0132", f"file name {name!r} is empty, too long or has a space")
