@@ -90,4 +90,5 @@ def code_for(err: SimError) -> str:
 
 
 def report_desc(code: str) -> str:
-    return REPORT_DESC.get(code, REPORT_DESC["FAIL_UNKNOW"] if code != "DELIVRD" else "成功")
+    """The §4 description; a state outside the table (a scenario's raw code) is 未知失败."""
+    return REPORT_DESC.get(code, REPORT_DESC["FAIL_UNKNOW"])

@@ -491,3 +491,22 @@ def test_client_helpers_are_independent():
     assert unseal(seal(obj, DEMO_SECRET, True, "GBK"), DEMO_SECRET, True, "GBK") == obj
     assert json.loads(gzip.decompress(gzip.compress(b"{}"))) == {}
     assert time.time() > 0
+
+
+async def test_outside_send_window_reported_as_intercept(emay_with):
+    from datetime import datetime
+
+    from .client import BEIJING
+
+    emay = await emay_with()
+    now = datetime.fromtimestamp(emay.http.sim.clock.now(), BEIJING)
+    # A one-minute window twelve hours away from now: the send is outside it.
+    h = (now.hour + 12) % 24
+    acct = emay.http.sim.accounts.get("emay", emay.app_id)
+    from simulator.config import parse_window
+
+    acct.send_window = parse_window(f"{h:02d}:00-{h:02d}:01")
+    assert (await emay.secure("sendSingleSMS", {"mobile": "13900000063", "content": "x"})).result == "SUCCESS"
+    emay.http.sim.clock.advance(5)
+    (r,) = (await emay.secure("getReport")).data
+    assert r["state"] == "FAIL_INTERCEPT"
