@@ -252,7 +252,9 @@ async def test_account_state(client, option, value, code, message):
 async def test_expires_at_on_the_simulated_clock(client):
     account(client).options.expires_at = datetime.fromtimestamp(client.sim.clock.now() + 60, BEIJING)
     assert (await send(client, PhoneNumbers="13912345678", Content="x"))["Code"] == 1
-    client.sim.clock.advance(60)
+    client.sim.clock.advance(59)
+    assert (await send(client, PhoneNumbers="13912345678", Content="x"))["Code"] == 1
+    client.sim.clock.advance(1.001)  # datetime keeps microseconds only
     body = await send(client, PhoneNumbers="13912345678", Content="x")
     assert body == {"Code": -125, "Message": "企业已过期"}
 
