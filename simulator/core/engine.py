@@ -174,9 +174,11 @@ class Engine:
         msg.code = vendor.report_code(outcome, code if code is not None else dec.code)
         msg.done_at = self.clock.now()
         self._status(msg, OUTCOME_STATUS[outcome], f"{outcome} ({msg.code})")
-        report = Report(self.store.new_id("r"), msg, outcome, msg.code, msg.done_at)
-        self.store.add_report(report)
-        self._route_report(msg, report)
+        parts = range(1, msg.segments + 1) if vendor.segment_reports else (1,)
+        for part in parts:
+            report = Report(self.store.new_id("r"), msg, outcome, msg.code, msg.done_at, segment=part)
+            self.store.add_report(report)
+            self._route_report(msg, report)
         if outcome == "delivered":
             for reply in dec.mo:
                 self.clock.call_later(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.accounts import Account
 from ..core.errors import SimError
@@ -37,24 +37,45 @@ class NoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class NoSettings(BaseModel):
+class DeliverySettings(BaseModel):
+    """What every vendor's delivery has (config ``vendors.<key>``); vendors subclass it to change
+    defaults and add their own settings."""
+
     model_config = ConfigDict(extra="forbid")
+    batch_interval: float = Field(default=1.0, ge=0)  # simulated seconds a push batch collects items
+    batch_max: int = Field(default=500, ge=1)  # items per push
+    retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 300.0, 900.0, 3600.0])
+    report_retention: float = Field(default=72 * 3600, gt=0)  # pull mode: kept this long unpolled
+    mo_retention: float = Field(default=72 * 3600, gt=0)
+    validity: float = Field(default=48 * 3600, gt=0)  # the "expired" outcome comes after this long
 
 
 class Vendor:
     key: ClassVar[str] = ""
     title: ClassVar[str] = ""
-    validity_seconds: float = 48 * 3600  # the carrier's validity period before EXPIRED
     AccountOptions: ClassVar[type[BaseModel]] = NoOptions
-    Settings: ClassVar[type[BaseModel]] = NoSettings
+    Settings: ClassVar[type[DeliverySettings]] = DeliverySettings
     report_codes: ClassVar[dict[str, str]] = {}  # vendor-neutral outcome → report code
-    report_retention: float | None = None  # pull mode: how long reports wait to be polled
-    mo_retention: float | None = None  # pull mode: how long replies wait to be polled
     push_ok_body: ClassVar[bytes | None] = None  # the answer a receiver must give, None: any 2xx
+    segment_reports: ClassVar[bool] = False  # one report per billed segment (long messages)
+    mo_extension_key: ClassVar[str | None] = None  # the message extra that replies are addressed to
 
     def __init__(self, settings: BaseModel | None = None) -> None:
-        self.settings = settings if settings is not None else self.Settings()
+        self.settings: Any = settings if settings is not None else self.Settings()
         self.sim: Sim = None  # type: ignore[assignment]  # bound by bind()
+
+    @property
+    def validity_seconds(self) -> float:
+        """The carrier's validity period before the expired outcome."""
+        return self.settings.validity
+
+    @property
+    def report_retention(self) -> float:
+        return self.settings.report_retention
+
+    @property
+    def mo_retention(self) -> float:
+        return self.settings.mo_retention
 
     def bind(self, sim: Sim) -> None:
         self.sim = sim
@@ -94,10 +115,21 @@ class Vendor:
         return Pull("mo", self.mo_retention)
 
     def new_mo_id(self, mo: MoRecord) -> str:
+        self.reply_extension(mo)
         return self.sim.uuid().hex
 
+    def reply_extension(self, mo: MoRecord) -> str:
+        """The extension a reply is addressed to: given to the MO, else the one (``mo_extension_key``
+        in the message's extra) of the message it answers.  Sets and returns ``mo.extension``."""
+        if not mo.extension and mo.message_sim_id and self.mo_extension_key:
+            msg = self.sim.store.get_message(mo.message_sim_id)
+            if msg is not None:
+                mo.extension = str(msg.extra.get(self.mo_extension_key) or "")
+        return mo.extension
+
     def push_policy(self, account: Account, stream: str) -> PushPolicy:
-        return PushPolicy(timeout=self.sim.callback_timeout)
+        s = self.settings
+        return PushPolicy(s.batch_interval, s.batch_max, list(s.retry_delays), self.sim.callback_timeout)
 
     def build_push(self, account: Account, target: Push, items: list[Any], attempt: int) -> OutboundRequest:
         raise NotImplementedError

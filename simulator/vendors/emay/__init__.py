@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...core.accounts import Account
 from ...core.errors import SimError
 from ...core.models import MoRecord, Report
-from ...core.plugin import OutboundRequest, Push, PushPolicy
-from ..base import Vendor, fmt_time, json_answer
+from ...core.plugin import OutboundRequest, Push
+from ..base import DeliverySettings, Vendor, fmt_time, json_answer
 from . import push, routes
 from .auth import RateLimiter, ReplayGuard
 from .codes import REPORT_CODES, code_for
@@ -25,14 +25,8 @@ class EmayAccountOptions(BaseModel):
     retrieve_enabled: bool = True  # false: /report/retrieveReport answers ERROR_NO_RETRIEVE_SERVICE
 
 
-class EmaySettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    batch_interval: float = Field(default=1.0, ge=0)  # seconds to collect a push batch
-    batch_max: int = Field(default=500, ge=1)  # items per push
+class EmaySettings(DeliverySettings):
     retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 600.0])  # §2.3.3
-    report_retention: float = Field(default=72 * 3600, gt=0)  # pull mode: kept this long unpolled
-    mo_retention: float = Field(default=72 * 3600, gt=0)
-    validity: float = Field(default=48 * 3600, gt=0)  # TIMEOUT after this long on the simulated clock
     timestamp_window: float = Field(default=600, gt=0)  # simple interface: timestamp within ± seconds
     max_body_bytes: int = Field(default=4 << 20, ge=1024)  # secure body cap, after gunzip too
     max_content_length: int = Field(default=1000, ge=1)  # longer content: ERROR_LONG_CONTENT
@@ -46,13 +40,11 @@ class EmayVendor(Vendor):
     Settings = EmaySettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
     push_ok_body = b"success"
+    mo_extension_key = "extendedCode"
     settings: EmaySettings
 
     def __init__(self, settings: BaseModel | None = None) -> None:
         super().__init__(settings)
-        self.validity_seconds = self.settings.validity
-        self.report_retention = self.settings.report_retention
-        self.mo_retention = self.settings.mo_retention
         self.limiter = RateLimiter()
         self.replay = ReplayGuard()
 
@@ -81,18 +73,7 @@ class EmayVendor(Vendor):
         seq = self.sim.store.next_number("emay.sms")
         return fmt_time(self.sim.clock.now(), "%Y%m%d%H%M%S") + f"{seq % 1_000_000:06d}"
 
-    def new_mo_id(self, mo: MoRecord) -> str:
-        if not mo.extension and mo.message_sim_id:
-            msg = self.sim.store.get_message(mo.message_sim_id)
-            if msg is not None:
-                mo.extension = msg.extra.get("extendedCode", "")
-        return self.sim.uuid().hex
-
     # pushes ------------------------------------------------------------------------------------------
-    def push_policy(self, account: Account, stream: str) -> PushPolicy:
-        s = self.settings
-        return PushPolicy(s.batch_interval, s.batch_max, list(s.retry_delays), self.sim.callback_timeout)
-
     def build_push(
         self, account: Account, target: Push, items: list[Report | MoRecord], attempt: int
     ) -> OutboundRequest:

@@ -9,24 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...core.accounts import Account
 from ...core.errors import SimError
-from ...core.models import Message, MoRecord, Report
+from ...core.models import Message, MoRecord
 from ...core.plugin import Destination, Keep, OutboundRequest, Push, PushPolicy
-from ..base import Vendor, json_answer
-from . import push, wire
+from ..base import DeliverySettings, Vendor, json_answer
+from . import iam, manage, push, wire
 from .codes import REPORT_CODES, error_for
-
-
-class _NoManagementSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _management_settings() -> type[BaseModel]:
-    """The management half's settings model (IAM users, access keys…) in iam.py, when present."""
-    try:
-        from . import iam
-    except ModuleNotFoundError:  # pragma: no cover - only while the management half is absent
-        return _NoManagementSettings
-    return getattr(iam, "ManageSettings", None) or getattr(iam, "HuaweiSettings", _NoManagementSettings)
+from .iam import ManageSettings
 
 
 class Channel(BaseModel):
@@ -57,14 +45,14 @@ class HuaweiAccountOptions(BaseModel):
     monthly_limit: int | None = Field(default=None, ge=0)  # messages per Beijing month (E000623)
 
 
-class HuaweiSettings(_management_settings()):  # type: ignore[misc]
+class HuaweiSettings(ManageSettings, DeliverySettings):
     """``vendors.huawei`` in the config file: the management half's fields plus these."""
 
     wsse_window: float = Field(default=24 * 3600, gt=0)  # X-WSSE Created: seconds either side (E000110)
     aksk_window: float = Field(default=15 * 60, gt=0)  # X-Sdk-Date: seconds either side (E000044)
     replay_check: bool = True  # refuse an X-WSSE nonce reused inside the window (E000101)
     report_interval: float = Field(default=0.0, ge=0)  # seconds before a statusCallback / MO push
-    batch_interval: float = Field(default=1.0, ge=0)  # seconds the batch-report push collects reports
+    batch_max: int = Field(default=push.BATCH_MAX, ge=1, le=push.BATCH_MAX)  # reports per batch POST
     retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 300.0])  # on connection errors
     report_retention: float = Field(default=3600, gt=0)  # no callback address: kept this long
     validity: float = Field(default=72 * 3600, gt=0)  # EXPIRED after this long (the doc: 72 hours)
@@ -76,12 +64,8 @@ class HuaweiVendor(Vendor):
     AccountOptions = HuaweiAccountOptions
     Settings = HuaweiSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    segment_reports = True  # §3.2.5: a long message gets one report per segment (sequence/total)
     settings: HuaweiSettings
-
-    def __init__(self, settings: BaseModel | None = None) -> None:
-        super().__init__(settings)
-        self.validity_seconds = self.settings.validity
-        self.report_retention = self.settings.report_retention
 
     def bind(self, sim) -> None:
         super().bind(sim)
@@ -97,7 +81,7 @@ class HuaweiVendor(Vendor):
     def routes(self) -> list[web.RouteDef]:
         from . import routes
 
-        return routes.setup(self) + routes.management_routes(self)
+        return routes.setup(self) + iam.routes(self) + manage.routes(self)
 
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         status, code, description = error_for(err)
@@ -112,26 +96,7 @@ class HuaweiVendor(Vendor):
             dest = Push(account.report_url, push.STREAM_BATCH)
         else:
             return Keep(self.report_retention)
-        if message.segments > 1:
-            # one report per segment: the engine queues segment 1; the others follow at the same instant
-            self.sim.clock.call_later(0, self._queue_segments, account.id, dest, message, label="segments")
         return dest
-
-    def _queue_segments(self, account_id: str, dest: Push, message: Message) -> None:
-        account = self.account(account_id)
-        if account is None:
-            return
-        for seq in range(2, message.segments + 1):
-            report = Report(
-                self.sim.store.new_id("r"),
-                message,
-                message.outcome or "delivered",
-                message.code or "",
-                message.done_at if message.done_at is not None else self.sim.clock.now(),
-                segment=seq,
-            )
-            self.sim.store.add_report(report)
-            self.sim.dispatcher.enqueue(account, dest, report)
 
     def mo_destination(self, account: Account, mo: MoRecord) -> Destination | None:
         if account.mo_url:
@@ -154,9 +119,7 @@ class HuaweiVendor(Vendor):
     def push_policy(self, account: Account, stream: str) -> PushPolicy:
         s = self.settings
         if stream == push.STREAM_BATCH:
-            return PushPolicy(
-                s.batch_interval, push.BATCH_MAX, list(s.retry_delays), self.sim.callback_timeout
-            )
+            return super().push_policy(account, stream)
         return PushPolicy(s.report_interval, 1, list(s.retry_delays), self.sim.callback_timeout)
 
     def build_push(self, account: Account, target: Push, items: list[Any], attempt: int) -> OutboundRequest:

@@ -8,7 +8,6 @@ scenario faults → one balance charge → messages accepted.
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -121,20 +120,6 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
         web.post("/sms/batchSendSms/v1", h(batch_send)),
         web.post("/sms/batchSendDiffSms/v1", h(batch_send_diff)),
     ]
-
-
-def management_routes(v: HuaweiVendor) -> list[web.RouteDef]:
-    """The management half's routes (IAM and /v2/{project_id}/msgsms/), when its modules are present."""
-    out: list[web.RouteDef] = []
-    for name in ("iam", "manage"):
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError:
-            continue
-        make = getattr(module, "routes", None)
-        if callable(make):
-            out += make(v)
-    return out
 
 
 def message_extra(req: wire.SendRequest, number: wire.Number, group: wire.Group) -> dict[str, Any]:

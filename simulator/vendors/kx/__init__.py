@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from ...core.accounts import Account
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.models import MoRecord, Report
-from ...core.plugin import OutboundRequest, Push, PushPolicy
-from ..base import REQUEST_ID, Vendor, fmt_time, json_answer
+from ...core.plugin import OutboundRequest, Push
+from ..base import REQUEST_ID, DeliverySettings, Vendor, fmt_time, json_answer
 from . import push, routes, wire
 from .codes import REPORT_CODES, error_for
 
@@ -23,14 +23,9 @@ class KxAccountOptions(BaseModel):
     srcid: str = "1069018889001"  # the access number replies are addressed to (MO srcid), extnum appended
 
 
-class KxSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    batch_interval: float = Field(default=1.0, ge=0)  # seconds between pushes (the vendor: 60)
-    batch_max: int = Field(default=500, ge=1)  # items per push
-    retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 300.0, 900.0, 3600.0])
-    report_retention: float = Field(default=72 * 3600, gt=0)  # pull mode: kept this long unpolled
-    mo_retention: float = Field(default=72 * 3600, gt=0)
-    validity: float = Field(default=48 * 3600, gt=0)  # EXPIRED after this long on the simulated clock
+class KxSettings(DeliverySettings):
+    """``vendors.kx``: the shared delivery settings with their defaults (the real vendor pushes once a
+    minute; the sandbox batches for 1 s)."""
 
 
 class KxVendor(Vendor):
@@ -40,13 +35,7 @@ class KxVendor(Vendor):
     Settings = KxSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
     push_ok_body = b"SUCCESS"
-    settings: KxSettings
-
-    def __init__(self, settings: BaseModel | None = None) -> None:
-        super().__init__(settings)
-        self.validity_seconds = self.settings.validity
-        self.report_retention = self.settings.report_retention
-        self.mo_retention = self.settings.mo_retention
+    mo_extension_key = "extnum"
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)
@@ -84,17 +73,6 @@ class KxVendor(Vendor):
     # pushes ------------------------------------------------------------------------------------------
     def srcid(self, account: Account, mo: MoRecord) -> str:
         return push.srcid_for(account.options.srcid, mo)
-
-    def new_mo_id(self, mo: MoRecord) -> str:
-        if not mo.extension and mo.message_sim_id:
-            msg = self.sim.store.get_message(mo.message_sim_id)
-            if msg is not None:
-                mo.extension = msg.extra.get("extnum", "")
-        return self.sim.uuid().hex
-
-    def push_policy(self, account: Account, stream: str) -> PushPolicy:
-        s = self.settings
-        return PushPolicy(s.batch_interval, s.batch_max, list(s.retry_delays), self.sim.callback_timeout)
 
     def build_push(
         self, account: Account, target: Push, items: list[Report | MoRecord], attempt: int

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ...core.accounts import Account
 from ...core.models import Message, MoRecord
 from ...core.plugin import Destination, Pull
-from ..base import BEIJING, Vendor, json_answer
+from ..base import BEIJING, DeliverySettings, Vendor, json_answer
 from . import routes, wire
 from .codes import REPORT_CODES, error_for
 from .wire import METHOD_KEY
@@ -43,11 +43,11 @@ class MobsetAccountOptions(BaseModel):
         return v.replace(tzinfo=BEIJING) if v is not None and v.tzinfo is None else v
 
 
-class MobsetSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MobsetSettings(DeliverySettings):
+    """Poll-only: the push fields of DeliverySettings are unused."""
+
     report_retention: float = Field(default=48 * 3600, gt=0)  # §4.3: reports kept 48 hours
     mo_retention: float = Field(default=10 * 86400, gt=0)  # §4.2: replies kept 10 days
-    validity: float = Field(default=48 * 3600, gt=0)  # EXPIRED after this long on the simulated clock
     time_window: float = Field(default=20 * 60, gt=0)  # §3.2: TimeStamp within 20 minutes
     max_content: int = Field(default=500, ge=1)  # characters including the signature (→ -110)
     sms_id_start: int = Field(default=500000000, ge=1)  # SmsIds are this + 1, + 2, … (§4.6.3: 500004690)
@@ -60,12 +60,7 @@ class MobsetVendor(Vendor):
     Settings = MobsetSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
     settings: MobsetSettings
-
-    def __init__(self, settings: BaseModel | None = None) -> None:
-        super().__init__(settings)
-        self.validity_seconds = self.settings.validity
-        self.report_retention = self.settings.report_retention
-        self.mo_retention = self.settings.mo_retention
+    mo_extension_key = "add_num"
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)
@@ -79,10 +74,7 @@ class MobsetVendor(Vendor):
 
     def new_mo_id(self, mo: MoRecord) -> str:
         """MO carries the AddNum it was addressed to: given, or the one of the message it answers."""
-        if not mo.extension and mo.message_sim_id:
-            msg = self.sim.store.get_message(mo.message_sim_id)
-            if msg is not None:
-                mo.extension = msg.extra.get("add_num", "")
+        self.reply_extension(mo)
         return str(self.sim.store.next_number("mobset.mo"))
 
     # poll-only: reports and replies always wait for SmsGetReport / SmsGetRecv ----------------------------

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...core.accounts import Account
 from ...core.errors import SimError
 from ...core.models import Message, MoRecord, Report
-from ...core.plugin import Destination, OutboundRequest, Pull, Push, PushPolicy
-from ..base import Vendor, json_answer
+from ...core.plugin import Destination, OutboundRequest, Pull, Push
+from ..base import DeliverySettings, Vendor, json_answer
 from . import push, routes, wire
 from .codes import REPORT_CODES, SmsgwError, status_for
 from .routes import ACCOUNT_KEY, ACTION_KEY
@@ -35,14 +35,8 @@ class SmsgwAccountOptions(BaseModel):
     http_enabled: bool = True  # false: the account is opened for another access point (status 6)
 
 
-class SmsgwSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    batch_interval: float = Field(default=1.0, ge=0)  # seconds to collect a push batch
-    batch_max: int = Field(default=500, ge=1)  # items per push
-    retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 300.0, 900.0, 3600.0])
-    report_retention: float = Field(default=72 * 3600, gt=0)  # pull mode: kept this long unpolled
-    mo_retention: float = Field(default=72 * 3600, gt=0)
-    validity: float = Field(default=48 * 3600, gt=0)  # EXPIRED after this long on the simulated clock
+class SmsgwSettings(DeliverySettings):
+    """``vendors.smsgw``: the shared delivery settings (push answer must be ``OK``)."""
 
 
 class SmsgwVendor(Vendor):
@@ -56,9 +50,6 @@ class SmsgwVendor(Vendor):
 
     def __init__(self, settings: BaseModel | None = None) -> None:
         super().__init__(settings)
-        self.validity_seconds = self.settings.validity
-        self.report_retention = self.settings.report_retention
-        self.mo_retention = self.settings.mo_retention
         self._inflight: dict[str, int] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -162,10 +153,6 @@ class SmsgwVendor(Vendor):
         if account.mode == "push" and url:
             return Push(url, push.STREAM)
         return Pull("mo", self.mo_retention)
-
-    def push_policy(self, account: Account, stream: str) -> PushPolicy:
-        s = self.settings
-        return PushPolicy(s.batch_interval, s.batch_max, list(s.retry_delays), self.sim.callback_timeout)
 
     def build_push(
         self, account: Account, target: Push, items: list[Report | MoRecord], attempt: int
