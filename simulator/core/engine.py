@@ -178,7 +178,7 @@ class Engine:
         for part in parts:
             report = Report(self.store.new_id("r"), msg, outcome, msg.code, msg.done_at, segment=part)
             self.store.add_report(report)
-            self._route_report(msg, report)
+            self.route_report(msg, report)
         if outcome == "delivered":
             for reply in dec.mo:
                 self.clock.call_later(
@@ -191,14 +191,18 @@ class Engine:
                     msg.sim_id,
                 )
 
-    def _route_report(self, msg: Message, report: Report) -> None:
+    def route_report(self, msg: Message, report: Report, why: str = "") -> None:
+        """Send a report where the vendor says (push, pull queue, or kept); also used to deliver a
+        report again (emay retrieveReport).  ``why`` prefixes the timeline note."""
         account = self.accounts.get(msg.vendor, msg.account)
         if account is None:
             return
         dest = self.vendors[msg.vendor].report_destination(account, msg)
-        self._route(account, dest, report, msg)
+        self._route(account, dest, report, msg, why)
 
-    def _route(self, account: Account, dest: Any, item: Report | MoRecord, msg: Message | None) -> None:
+    def _route(
+        self, account: Account, dest: Any, item: Report | MoRecord, msg: Message | None, why: str = ""
+    ) -> None:
         now = self.clock.now()
         if isinstance(dest, Push):
             self.dispatcher.enqueue(account, dest, item)
@@ -213,7 +217,7 @@ class Engine:
             note = "dropped"
         if msg is not None:
             kind = "report" if isinstance(item, Report) else "mo"
-            self.store.add_event(msg, now, kind, note)
+            self.store.add_event(msg, now, kind, why + note)
 
     def _auto_reply(self, vendor: str, account_id: str, mobile: str, content: str, sim_id: str) -> None:
         with contextlib.suppress(SimError):

@@ -12,7 +12,6 @@ from aiohttp import web
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.models import Message
-from ...core.plugin import Pull, Push
 from ...core.scenarios import Decision
 from ..base import client_ip, dumps, form_params, json_answer, parse_time
 from . import crypto, shortlinks, templates, wire
@@ -345,17 +344,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
             msg = report.message
             if not start <= int(msg.created_at) <= end or (ids and msg.id not in ids):
                 continue
-            dest = v.report_destination(account, msg)
-            if isinstance(dest, Push):
-                s.dispatcher.enqueue(account, dest, report)
-                note = f"retrieveReport: queued for push to {dest.url}"
-            elif isinstance(dest, Pull):
-                exp = now + dest.retention if dest.retention else None
-                s.store.pull_put(v.key, account.id, dest.stream, report, exp)
-                note = "retrieveReport: queued for polling again"
-            else:
-                continue
-            s.store.add_event(msg, now, "report", note)
+            s.engine.route_report(msg, report, "retrieveReport: ")
         return web.Response(text="SUCCESS", content_type="text/plain", charset="utf-8")
 
     # -- short-link visits ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..base import json_answer
 from . import apig
+from .registry import DEFAULT_VARIABLE_LENGTHS
 
 if TYPE_CHECKING:
     from . import HuaweiVendor
@@ -69,14 +70,7 @@ class ManageSettings(BaseModel):
     app_quota: int = Field(default=100, ge=0)  # apps per project and region (ShowAppCount's total)
     new_app_balance: int = Field(default=1_000_000, ge=0)  # messages credited to an API-created app
     variable_max_lengths: dict[str, int] = Field(
-        default_factory=lambda: {
-            "PHONE": 15,
-            "CHARDIGIT": 20,
-            "DATETIME": 20,
-            "MONEY": 20,
-            "TEXT": 20,
-            "URL": 99,
-        }
+        default_factory=lambda: dict(DEFAULT_VARIABLE_LENGTHS)
     )  # per variable type: the length limit the send API enforces (E200028)
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, gt=0)  # signature application files
 
