@@ -5,6 +5,7 @@
 - ``make_client(**config)``: the same with config overrides (``scenario_text=`` for inline YAML).
 - ``receiver``: a real HTTP server on 127.0.0.1 that records every request and answers ``.reply``.
 - ``live_sim``: a real listening simulator (TCP on 127.0.0.1, random port); ``.url`` and ``.sim``.
+- ``http``: an aiohttp ClientSession (admin helpers for it are in ``tests/helpers.py``).
 """
 
 from __future__ import annotations
@@ -110,6 +111,15 @@ async def receiver(aiohttp_server):
     server = await aiohttp_server(app, host="127.0.0.1")
     rec.url = str(server.make_url("")).rstrip("/")
     return rec
+
+
+@pytest.fixture
+async def http():
+    """A plain aiohttp client session, as a customer's code would use."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        yield session
 
 
 @dataclass

@@ -13,12 +13,6 @@ async def put_scenario(http, url, text):
         assert r.status == 200, await r.text()
 
 
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
 async def test_http_status_fault(live_sim, http):
     await put_scenario(
         http, live_sim.url, "rules:\n  - match: {mobile: '13911110000'}\n    fault: {http_status: 503}\n"

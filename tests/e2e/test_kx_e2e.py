@@ -1,20 +1,7 @@
 """kx end to end over real HTTP: a listening simulator, a real client, a real callback receiver."""
 
-import aiohttp
-import pytest
-
+from tests.helpers import admin
 from tests.vendors.kx.helpers import USERID, auth
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-async def admin(http, live, method, path, **kw):
-    async with http.request(method, live.url + path, **kw) as r:
-        return r.status, await r.json()
 
 
 async def send(http, live, **params):

@@ -2,16 +2,9 @@
 
 from datetime import datetime
 
-import aiohttp
-import pytest
+from tests.helpers import admin, advance
 
 from .helpers import BEIJING, CORP_ID, PATH, auth
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 async def sms(http, live, method, http_method="POST", **params):
@@ -20,17 +13,6 @@ async def sms(http, live, method, http_method="POST", **params):
     async with http.request(http_method, live.url + PATH, params=query) as r:
         assert r.status == 200 and r.content_type == "application/json"
         return await r.json()
-
-
-async def admin(http, live, method, path, **kw):
-    async with http.request(method, live.url + path, **kw) as r:
-        return r.status, await r.json()
-
-
-async def advance(http, live, seconds):
-    status, body = await admin(http, live, "POST", "/_sim/clock/advance", json={"seconds": seconds})
-    assert status == 200
-    return body
 
 
 def beijing(ts: float) -> str:

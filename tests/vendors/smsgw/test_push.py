@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import aiohttp
-import pytest
+from tests.helpers import admin_ok
 
 from .helpers import ACCOUNT, EXTNO, PASSWORD, advance, send
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-async def admin(http, live, method, path, **kw):
-    async with http.request(method, live.url + path, **kw) as r:
-        assert r.status < 300, await r.text()
-        return await r.json()
 
 
 async def gw(http, live, **params):
@@ -29,7 +16,7 @@ async def gw(http, live, **params):
 async def test_push_mixes_report_and_mo_and_is_retried_until_ok(live_sim, receiver, http):
     receiver.replies = [(200, "FAIL"), (500, "oops")]  # then OK
     receiver.reply = (200, "OK")
-    await admin(
+    await admin_ok(
         http,
         live_sim,
         "PATCH",
@@ -38,15 +25,15 @@ async def test_push_mixes_report_and_mo_and_is_retried_until_ok(live_sim, receiv
     )
     out = await gw(http, live_sim, action="send", mobile="13800000000", content="验证码", extno=EXTNO)
     mid = out["list"][0]["mid"]
-    await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 0})  # the report is due
-    await admin(
+    await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 0})  # the report is due
+    await admin_ok(
         http,
         live_sim,
         "POST",
         "/_sim/mo",
         json={"vendor": "smsgw", "mobile": "13800000000", "content": "收到", "account": ACCOUNT},
     )
-    await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 1})  # batch interval
+    await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 1})  # batch interval
     [first] = receiver.path("/push")
     assert first.method == "POST"
     assert first.headers["Content-Type"] == "application/json; charset=UTF-8"
@@ -63,17 +50,17 @@ async def test_push_mixes_report_and_mo_and_is_retried_until_ok(live_sim, receiv
     assert set(mo) == {"flag", "mid", "spid", "accessCode", "mobile", "content", "time"}
 
     # FAIL is not OK: retried after 10 s; a 500 again after 60 s more; then OK ends it
-    await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 9})
+    await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 9})
     assert len(receiver.path("/push")) == 1
-    await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 1})
+    await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 1})
     assert len(receiver.path("/push")) == 2
-    await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 60})
+    await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 60})
     pushes = receiver.path("/push")
     assert len(pushes) == 3 and all(p.body == first.body for p in pushes)
-    await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 7200})
+    await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 7200})
     assert len(receiver.path("/push")) == 3
 
-    cbs = (await admin(http, live_sim, "GET", "/_sim/callbacks?vendor=smsgw"))["callbacks"]
+    cbs = (await admin_ok(http, live_sim, "GET", "/_sim/callbacks?vendor=smsgw"))["callbacks"]
     assert [(c["attempt"], c["ok"], c["response_body"]) for c in cbs] == [
         (1, False, "FAIL"),
         (2, False, "oops"),
@@ -87,7 +74,7 @@ async def test_push_mixes_report_and_mo_and_is_retried_until_ok(live_sim, receiv
 
 async def test_push_gives_up_after_the_last_retry(live_sim, receiver, http):
     receiver.reply = (200, "ok")  # only "OK" counts
-    await admin(
+    await admin_ok(
         http,
         live_sim,
         "PATCH",
@@ -96,8 +83,8 @@ async def test_push_gives_up_after_the_last_retry(live_sim, receiver, http):
     )
     await gw(http, live_sim, action="send", mobile="13800000000", content="x", extno=EXTNO)
     for seconds in (1, 10, 60, 300, 900, 3600, 3600):
-        await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": seconds})
-    cbs = (await admin(http, live_sim, "GET", "/_sim/callbacks?vendor=smsgw"))["callbacks"]
+        await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": seconds})
+    cbs = (await admin_ok(http, live_sim, "GET", "/_sim/callbacks?vendor=smsgw"))["callbacks"]
     assert len(cbs) == 6 and not any(c["ok"] for c in cbs) and cbs[-1]["gave_up"]
 
 

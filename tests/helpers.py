@@ -1,0 +1,23 @@
+"""Helpers for end-to-end tests that drive a real listening simulator (`live_sim`) over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def admin(http, live, method: str, path: str, **kw: Any) -> tuple[int, Any]:
+    """Call the admin API; (HTTP status, JSON body)."""
+    async with http.request(method, live.url + path, **kw) as r:
+        return r.status, await r.json()
+
+
+async def admin_ok(http, live, method: str, path: str, **kw: Any) -> Any:
+    """Call the admin API, insist on success, return the JSON body."""
+    async with http.request(method, live.url + path, **kw) as r:
+        assert r.status < 300, await r.text()
+        return await r.json()
+
+
+async def advance(http, live, seconds: float) -> dict[str, Any]:
+    """Advance the simulated clock over HTTP; returns once the callbacks it caused were answered."""
+    return await admin_ok(http, live, "POST", "/_sim/clock/advance", json={"seconds": seconds})
