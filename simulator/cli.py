@@ -106,15 +106,76 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sign(args: argparse.Namespace) -> int:
+    """Print what a client sends to authenticate, ready to paste into curl."""
+    from urllib.parse import urlencode
+
+    try:
+        config = load_config(args.config)
+    except FileError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        return 2
+    accounts = [a for a in config.all_accounts() if a.vendor == args.vendor]
+    account = next((a for a in accounts if args.id in (None, a.id)), None)
+    if account is None and (args.id is None or args.secret is None):
+        print(
+            f"sign: no {args.vendor} account {args.id or ''} in the config; give --id and --secret",
+            file=sys.stderr,
+        )
+        return 2
+    aid = args.id or account.id
+    secret = args.secret or account.secret
+    options = account.options if account is not None else {}
+    now = time.time()
+    beijing = time.gmtime(now + 8 * 3600)
+    params = dict(p.split("=", 1) for p in args.param)
     if args.vendor == "kx":
         from .vendors.kx.auth import make_sign
 
-        ts = args.ts or str(int(time.time() * 1000))
-        sign = make_sign(args.id, ts, args.secret)
-        print(f"userid={args.id}&ts={ts}&sign={sign}")
-        return 0
-    print(f"sign: vendor {args.vendor!r} is not supported by this command yet", file=sys.stderr)
-    return 2
+        ts = args.ts or str(int(now * 1000))
+        print(urlencode({"userid": aid, "ts": ts, "sign": make_sign(aid, ts, secret)}))
+    elif args.vendor == "huawei":
+        from .vendors.huawei.auth import wsse_headers
+
+        created = args.ts or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+        nonce = params.get("nonce") or __import__("secrets").token_hex(16)
+        for k, v in wsse_headers(aid, secret, nonce, created).items():
+            print(f"-H '{k}: {v}'")
+    elif args.vendor == "mobset":
+        from .vendors.mobset.auth import make_secret
+
+        ts = args.ts or time.strftime("%m%d%H%M%S", beijing)
+        login = params.get("LoginName") or options.get("login_name", "")
+        print(
+            urlencode(
+                {
+                    "CorpID": aid,
+                    "LoginName": login,
+                    "TimeStamp": ts,
+                    "SecretKey": make_secret(aid, secret, ts),
+                }
+            )
+        )
+    elif args.vendor == "smsgw":
+        from .vendors.smsgw.auth import make_password
+
+        action = params.pop("action", "balance")
+        print(
+            urlencode(
+                {
+                    "action": action,
+                    "account": aid,
+                    "password": make_password(action, params, secret),
+                    **params,
+                }
+            )
+        )
+    else:  # emay simple interface and retrieveReport
+        from .vendors.emay.auth import make_sign as emay_sign
+
+        ts = args.ts or time.strftime("%Y%m%d%H%M%S", beijing)
+        print(urlencode({"appId": aid, "timestamp": ts, "sign": emay_sign(aid, secret, ts)}))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,11 +197,20 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--kind", choices=["auto", "config", "scenario"], default="auto")
     c.set_defaults(fn=_check)
 
-    g = sub.add_parser("sign", help="print the auth parameters of a request, for curl users")
-    g.add_argument("vendor", choices=["kx"])
-    g.add_argument("--id", default="100001", help="account id (kx userid)")
-    g.add_argument("--secret", default="kxdemoapikey0001", help="account secret (kx apikey)")
-    g.add_argument("--ts", help="timestamp to sign (default: now)")
+    g = sub.add_parser(
+        "sign",
+        help="print a request's auth parameters (or headers) for curl",
+        description="kx: userid/ts/sign; huawei: X-WSSE headers; mobset: CorpID/LoginName/TimeStamp/"
+        "SecretKey; smsgw: account and MD5 password for --param action=… (send/p2p need their other "
+        "--params: extno, content, mobile / mobileContentList); emay: appId/timestamp/sign (simple "
+        "interface). Defaults to the account in the config (the demo account).",
+    )
+    g.add_argument("vendor", choices=["kx", "huawei", "mobset", "smsgw", "emay"])
+    g.add_argument("--config", help="config file to find the account in (default: the built-in config)")
+    g.add_argument("--id", help="account id (default: the vendor's first account)")
+    g.add_argument("--secret", help="account secret (default: from the config)")
+    g.add_argument("--ts", help="timestamp to sign, in the vendor's format (default: now)")
+    g.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="more signed parameters")
     g.set_defaults(fn=_sign)
 
     args = p.parse_args(argv)

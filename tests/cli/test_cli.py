@@ -119,3 +119,41 @@ def test_sign_kx(capsys):
 
     sign = hashlib.md5(b"1000011476235100217kxdemoapikey0001").hexdigest()
     assert capsys.readouterr().out.strip() == f"userid=100001&ts=1476235100217&sign={sign}"
+
+
+async def _signed(capsys, vendor, *extra):
+    assert main(["sign", vendor, *extra]) == 0
+    return capsys.readouterr().out.strip()
+
+
+async def test_sign_output_authenticates_for_every_vendor(sim_client, capsys):
+    c = sim_client
+    out = await _signed(capsys, "kx")
+    assert (await (await c.get(f"/api/sms/balance?{out}")).json())["code"] == "0"
+
+    out = await _signed(capsys, "mobset")
+    body = await (await c.get(f"/SDK3/Sms?Methods=SmsGetBalance&{out}")).json()
+    assert body["Code"] > 0, body
+
+    out = await _signed(capsys, "smsgw")
+    assert (await (await c.get(f"/sms?{out}")).json())["status"] in (0, "0")
+
+    out = await _signed(capsys, "emay")
+    assert (await (await c.get(f"/simpleinter/getBalance?{out}")).json())["code"] == "SUCCESS"
+
+    out = await _signed(capsys, "huawei")
+    headers = dict(line.removeprefix("-H '").removesuffix("'").split(": ", 1) for line in out.splitlines())
+    form = {
+        "from": "csms12345679",
+        "to": "13800000000",
+        "templateId": "tplnotify0001",
+        "templateParas": '["A区","1234"]',
+    }
+    resp = await c.post("/sms/batchSendSms/v1", data=form, headers=headers)
+    assert (await resp.json())["code"] == "000000"
+
+
+def test_sign_unknown_account_needs_credentials(capsys):
+    assert main(["sign", "kx", "--id", "nobody"]) == 2
+    assert "give --id and --secret" in capsys.readouterr().err
+    assert main(["sign", "kx", "--id", "nobody", "--secret", "s", "--ts", "1"]) == 0
