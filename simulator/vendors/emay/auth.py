@@ -75,12 +75,25 @@ class SecureRequest:
     charset: str  # the ``encode`` header's charset (Python codec name), used for the response
 
 
+# Python codecs that are text encodings by name but no character set a Java client could name (and that
+# fail on arbitrary bytes or refuse errors="replace"): treated as unknown charsets.
+NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "charmap"}
+
+
 def charset_of(header: str | None) -> str:
+    """The ``encode`` header as a Python codec name; anything that is not a character set → ERROR_PARAMS."""
     name = (header or "").strip() or "UTF-8"
     try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise EmayError("ERROR_PARAMS", f"unknown encode {name!r}") from None
+        info = codecs.lookup(name)
+        ok = info._is_text_encoding and info.name not in NOT_CHARSETS  # base64, rot13, zlib… are not
+        if ok:  # both directions must work on anything, as Java's String(bytes, cs) / getBytes(cs) do
+            b"\xff\xfe\x80{}".decode(info.name, errors="replace")
+            "中{}".encode(info.name, errors="replace")
+    except (LookupError, ValueError, UnicodeError):
+        ok = False
+    if not ok:
+        raise EmayError("ERROR_PARAMS", f"unknown encode {name!r}")
+    return info.name
 
 
 def gzip_on(header: str | None) -> bool:
@@ -112,21 +125,30 @@ def open_body(raw: bytes, secret: str, gzipped: bool, charset: str, limit: int) 
     return data, body
 
 
-def _int(value: Any) -> int | None:
+JAVA_LONG = 2**63
+JAVA_INT = 2**31
+
+
+def _int(value: Any, bound: int) -> int | None:
+    """A JSON number or numeric string as Jackson reads a Java long/int: ASCII digits, in range."""
     if isinstance(value, bool):
         return None
+    n: int | None = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+        n = value
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    elif isinstance(value, str):
+        t = value.strip()
+        digits = t[1:] if t[:1] in "-+" else t
+        if digits.isascii() and digits.isdigit() and len(digits) <= 20:
+            n = int(t)
+    return n if n is not None and -bound <= n < bound else None
 
 
 def check_validity(body: dict[str, Any], now_ms: float) -> float:
     """requestTime + requestValidPeriod * 1000 > now, else ERROR_REQUEST_NO_VALID; returns the expiry (ms)."""
-    rt, period = _int(body.get("requestTime")), _int(body.get("requestValidPeriod"))
+    rt, period = _int(body.get("requestTime"), JAVA_LONG), _int(body.get("requestValidPeriod"), JAVA_INT)
     if rt is None or period is None:
         raise EmayError("ERROR_PARAMS", "requestTime and requestValidPeriod are required integers")
     expires = rt + period * 1000
@@ -164,7 +186,7 @@ def make_sign(app_id: str, secret: str, timestamp: str) -> str:
 
 def check_sign(params: dict[str, str], account: Account, now: float, window: float) -> None:
     ts = params.get("timestamp", "").strip()
-    when = parse_time(ts, "%Y%m%d%H%M%S") if len(ts) == 14 and ts.isdigit() else None
+    when = parse_time(ts, "%Y%m%d%H%M%S") if len(ts) == 14 and ts.isascii() and ts.isdigit() else None
     if when is None or abs(when - now) > window:
         raise EmayError("ERROR_TIMESTAMP")
     sign = params.get("sign", "").strip().lower()

@@ -21,12 +21,15 @@ MAX_SCHEDULE_AHEAD = 90 * 86400  # 定时时间在 90 天之内
 PAGE = 500  # getReport / getMo / getShortLink: default and maximum `number`
 TIME_FMT = "%Y-%m-%d %H:%M:%S"  # secure interface timerTime, and every time in answers
 SIMPLE_TIME_FMT = "%Y%m%d%H%M%S"  # simple interface timerTime
-MOBILE_RE = re.compile(r"1\d{10}")
-EXTENDED_RE = re.compile(r"\d{0,12}")
+MOBILE_RE = re.compile(r"1[0-9]{10}")  # ASCII digits only: \d would take "١٣٩…" too
+EXTENDED_RE = re.compile(r"[0-9]{0,12}")
 
 
 def text(value: Any) -> str:
-    """A JSON field as text: null → "", numbers → their digits."""
+    """A JSON field as text: null → "", numbers → their digits (Jackson coerces scalars to String);
+    an object or array where the document says String → ERROR_PARAMS."""
+    if isinstance(value, (dict, list)):
+        raise EmayError("ERROR_PARAMS", "a text field holds an object or array")
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -84,7 +87,9 @@ def timer(value: Any, now: float, fmt: str = TIME_FMT) -> float | None:
     t = text(value).strip()
     if not t:
         return None
-    when = parse_time(t, fmt)
+    when = parse_time(t, fmt) if t.isascii() else None
+    if fmt == SIMPLE_TIME_FMT and not (len(t) == 14 and t.isdigit()):
+        when = None  # §2.2: yyyyMMddHHmmss, 14 digits
     if when is None:
         raise EmayError("ERROR_PARAMS", f"timerTime {t!r} is not {fmt}")
     if when < int(now) or when - now > MAX_SCHEDULE_AHEAD:
@@ -108,8 +113,9 @@ def number(value: Any) -> int:
     if value is None or value == "":
         return PAGE
     n = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if n is None and isinstance(value, str) and value.strip().isdigit():
-        n = int(value.strip())
+    digits = value.strip() if isinstance(value, str) else ""
+    if n is None and digits.isascii() and digits.isdigit():  # ASCII only: int("²") raises
+        n = int(digits) if len(digits) <= 18 else PAGE  # a huge count is "as many as allowed"
     if n is None:
         raise EmayError("ERROR_PARAMS", "number must be an integer")
     return PAGE if n <= 0 else min(n, PAGE)

@@ -510,3 +510,50 @@ async def test_outside_send_window_reported_as_intercept(emay_with):
     emay.http.sim.clock.advance(5)
     (r,) = (await emay.secure("getReport")).data
     assert r["state"] == "FAIL_INTERCEPT"
+
+
+# -- hardening: inputs that once crashed the handler (ERROR_SYSTEM) or were wrongly accepted --------------
+@pytest.mark.parametrize(
+    "charset",
+    ["base64", "rot13", "hex", "zlib", "idna", "punycode", "undefined", "unicode_escape", "charmap"],
+)
+async def test_encode_that_is_not_a_charset_is_error_params(emay, charset):
+    # Python codecs that are not character sets (bytes→bytes, or refusing errors="replace") once
+    # made the handler crash; Java knows none of them, so they are unknown charsets.
+    body = seal(emay.payload({}), DEMO_SECRET, gzip=False)
+    ans = await emay.post_raw("getBalance", body, {"appId": DEMO_APP_ID, "encode": charset})
+    assert await errors_only(ans) == "ERROR_PARAMS"
+
+
+@pytest.mark.parametrize("charset", ["GB2312", "GB18030", "ISO-8859-1", "UTF-16"])
+async def test_java_charsets_are_honoured(emay, charset):
+    ans = await emay.secure("getBalance", encode=charset)
+    assert ans.result == "SUCCESS" and ans.data == {"balance": 1_000_000}
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "١٢٣"])
+async def test_request_time_that_is_not_a_java_long_is_error_params(emay, value):
+    payload = {"requestTime": value, "requestValidPeriod": 60}
+    assert await errors_only(await emay.secure("getBalance", payload=payload)) == "ERROR_PARAMS"
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", 10.5, [1], {"n": 1}])
+async def test_number_that_is_not_an_int_is_error_params(emay, value):
+    assert await errors_only(await emay.secure("getReport", {"number": value})) == "ERROR_PARAMS"
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"mobile": "1٣٩٠٠٠٠٠٠٠١", "content": "x"}, "ERROR_MOBILE_ERROR"),  # Arabic-Indic digits
+        ({"mobile": "13900000000", "content": "x", "extendedCode": "١٢٣"}, "ERROR_EXTENDED_CODE"),
+        ({"mobile": "13900000000", "content": {"a": 1}}, "ERROR_PARAMS"),
+        ({"mobile": "13900000000", "content": ["x"]}, "ERROR_PARAMS"),
+        ({"mobile": ["13900000000"], "content": "x"}, "ERROR_PARAMS"),
+        ({"mobile": "13900000000", "content": "x", "customSmsId": {"id": 1}}, "ERROR_PARAMS"),
+        ({"mobile": "13900000000", "content": "x", "timerTime": ["2030-01-01 00:00:00"]}, "ERROR_PARAMS"),
+    ],
+)
+async def test_wrong_types_and_non_ascii_digits(emay, fields, code):
+    assert await errors_only(await emay.secure("sendSingleSMS", fields)) == code
+    assert messages(emay) == []

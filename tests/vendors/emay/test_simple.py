@@ -170,3 +170,15 @@ async def test_retrieve_report_errors(emay_with, emay):
     off = await emay_with(options={"retrieve_enabled": False})
     assert await off.retrieve(ok) == "ERROR_NO_RETRIEVE_SERVICE"
     assert DEMO_APP_ID
+
+
+async def test_non_ascii_digits_are_refused(emay):
+    # str.isdigit() and \d accept "²" and Arabic-Indic digits; int("²") raised → ERROR_SYSTEM.
+    assert (await emay.simple("getReport", {"number": "²"}))["code"] == "ERROR_PARAMS"
+    assert (await emay.simple("getMo", {"number": "١٢"}))["code"] == "ERROR_PARAMS"
+    assert (await emay.simple("sendSMS", {"mobiles": "1٣٩٠٠٠٠٠٠٠١", "content": "x"}))[
+        "code"
+    ] == "ERROR_MOBILE_ERROR"
+    assert (await emay.simple("sendPersonalitySMS", {"1٣٩٠٠٠٠٠٠٠١": "x"}))["code"] == "ERROR_MOBILE_ERROR"
+    assert (await emay.simple("getBalance", timestamp="٢٠٢٤٠١٠١١٢٠٠٠٠"))["code"] == "ERROR_TIMESTAMP"
+    assert messages(emay) == []
