@@ -173,7 +173,8 @@ def body_charset(request: web.Request, default: str = "utf-8") -> str:
     cs = request.charset or default
     try:
         "".encode(cs)
-    except LookupError:
+        b"a".decode(cs, errors="replace")  # idna & co. refuse errors="replace"
+    except (LookupError, UnicodeError):
         return default
     return cs
 

@@ -26,8 +26,9 @@ MO_PAGE = 20  # §4.2.2
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # TimerSend, ReportTime, RecvTime
 TIMER_FORMATS = (TIME_FORMAT, "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 MAX_SIGNATURE = 20
-MOBILE_RE = re.compile(r"1\d{10}")
-DIGITS_RE = re.compile(r"\d*")
+MOBILE_RE = re.compile(r"1[0-9]{10}")  # ASCII digits only (\d would take "١٢٣" and fullwidth digits)
+DIGITS_RE = re.compile(r"[0-9]*")
+MAX_ID_DIGITS = 18  # an SmsId is a long on the platform: longer digit strings are echoed as strings
 SIGNATURE_RE = re.compile(r"^【([^【】]*)】|【([^【】]*)】$")
 
 
@@ -124,7 +125,10 @@ def error(code: int, message: str | None = None) -> dict[str, Any]:
 
 
 def sms_id_number(text: str) -> int | str:
-    return int(text) if text.isascii() and text.isdigit() else text
+    """An id as a JSON number when it is one (a long: at most 18 digits), else echoed as the string."""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
+        return int(text)
+    return text
 
 
 def report_item(report: Report) -> dict[str, Any]:

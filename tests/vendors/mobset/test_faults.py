@@ -19,8 +19,9 @@ async def client(make_client):
     return await make_client(scenario_text=SCENARIO)
 
 
-async def test_rate_limited_fault_is_system_busy(client):
-    body = await call(client, "SmsSend", PhoneNumbers="13900000001", Content="x")
+@pytest.mark.parametrize("http", ["GET", "POST"])
+async def test_rate_limited_fault_is_system_busy(client, http):
+    body = await call(client, "SmsSend", http, PhoneNumbers="13900000001", Content="x")
     assert body == {"Code": -190, "Message": "系统繁忙 1"}
 
 
@@ -30,6 +31,7 @@ async def test_http_status_fault_is_a_bare_status(client):
     assert client.sim.store.query_messages(vendor="mobset") == []
 
 
+@pytest.mark.parametrize("http", ["GET", "POST"])
 @pytest.mark.parametrize(
     ("method", "code", "message"),
     [
@@ -40,7 +42,7 @@ async def test_http_status_fault_is_a_bare_status(client):
         ("SmsCancel", -144, "取消短信未知异常"),
     ],
 )
-async def test_unexpected_failure_gets_the_methods_own_code(client, monkeypatch, method, code, message):
+async def test_unexpected_failure_gets_the_methods_own_code(client, monkeypatch, http, method, code, message):
     def boom(*args, **kwargs):
         raise RuntimeError("store down")
 
@@ -49,7 +51,7 @@ async def test_unexpected_failure_gets_the_methods_own_code(client, monkeypatch,
         monkeypatch.setattr(store, name, boom)
     if method == "SmsGetBalance":
         monkeypatch.setattr(type(client.sim.accounts.get("mobset", "300003")), "balance", property(boom))
-    body = await call(client, method, PhoneNumbers="13912345678", Content="x", SmsID="500000001")
+    body = await call(client, method, http, PhoneNumbers="13912345678", Content="x", SmsID="500000001")
     assert body == {"Code": code, "Message": message}
 
 
@@ -57,3 +59,14 @@ async def test_undecodable_query_string(client):
     resp = await client.get(PATH + "?Methods=%FF%FE&CorpID=%E4%B8")
     assert resp.status == 200
     assert await resp.json() == {"Code": -191, "Message": "Method 不存在"}
+
+
+@pytest.mark.parametrize("charset", ["idna", "base64", "nonsense"])
+async def test_a_body_charset_python_cannot_decode_with_is_read_as_utf8(client, charset):
+    # the idna codec refuses errors="replace": it used to crash the form decoding (-198)
+    resp = await client.post(
+        PATH + "?" + "&".join(f"{k}={v}" for k, v in auth("SmsGetBalance").items()),
+        data=b"Foo=bar",
+        headers={"Content-Type": f"application/x-www-form-urlencoded; charset={charset}"},
+    )
+    assert await resp.json() == {"Code": 1_000_000, "Message": "取短信余额成功"}

@@ -89,6 +89,12 @@ async def test_invalid_numbers_get_sms_id_0_and_are_not_charged(client):
     assert account(client).balance == 1_000_000 - 1
 
 
+async def test_numbers_in_other_digits_are_invalid(client):
+    # \d would take Arabic-Indic or fullwidth digits for a mobile number
+    body = await send(client, PhoneNumbers="1٣٩١٢٣٤٥٦٧٨,１３９１２３４５６７８,13912345678", Content="x")
+    assert [i["SmsId"] for i in body["SmsIdList"]] == [0, 0, 500000001] and body["Code"] == 1
+
+
 async def test_all_numbers_invalid_is_code_0(client):
     body = await send(client, PhoneNumbers="123,456", Content="x")
     assert body["Code"] == 0 and body["Message"] == "成功提交 0 条短信"
