@@ -1,7 +1,9 @@
 """emay templates (§2.1.6-2.1.10): created pending, reviewed by the scenario, owned by one appId.
 
-Variables are written ``{#name#}``, the platform's own placeholder syntax (the short-link interface's
-``{#短网址#}`` is one), and filled from the ``content`` object of sendTemplateVariableSMS by name.
+Variables are written ``${name}`` (the vendor's own Java demo creates
+``"ssssssssss${参数1}dddddddddddddd${参数2}dddddddddd"``) or ``{#name#}`` (the platform's placeholder
+syntax, as in the short-link interface's ``{#短网址#}``), and filled from the ``content`` object of
+sendTemplateVariableSMS by name.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
     from ...core.sim import Sim
 
 COLLECTION = "emay.templates"
-VARIABLE_RE = re.compile(r"\{#([^#{}]+)#\}")
+VARIABLE_RE = re.compile(r"\$\{([^{}]+)\}|\{#([^#{}]+)#\}")
 STATUS_CODES = {"pending": "0", "approved": "1", "rejected": "2"}  # queryTemplateSMS; missing: -1
 
 
@@ -32,7 +34,7 @@ class Template:
 
     @property
     def variables(self) -> list[str]:
-        return list(dict.fromkeys(VARIABLE_RE.findall(self.content)))
+        return list(dict.fromkeys(a or b for a, b in VARIABLE_RE.findall(self.content)))
 
     def render(self, values: dict[str, Any]) -> str:
         missing = [v for v in self.variables if values.get(v) is None]
@@ -40,7 +42,7 @@ class Template:
             raise EmayError("ERROR_PARAMS", f"no value for template variable(s) {', '.join(missing)}")
 
         def fill(m: re.Match[str]) -> str:
-            v = values[m.group(1)]
+            v = values[m.group(1) or m.group(2)]
             if isinstance(v, float) and v.is_integer():
                 v = int(v)
             return str(v)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from .client import DEMO_APP_ID, beijing
+from .client import beijing
 
 
 def messages(emay):
@@ -169,7 +171,6 @@ async def test_retrieve_report_errors(emay_with, emay):
     assert await emay.retrieve(ok, timestamp=beijing(now - 7200)) == "ERROR_TIMESTAMP"
     off = await emay_with(options={"retrieve_enabled": False})
     assert await off.retrieve(ok) == "ERROR_NO_RETRIEVE_SERVICE"
-    assert DEMO_APP_ID
 
 
 async def test_non_ascii_digits_are_refused(emay):
@@ -182,3 +183,51 @@ async def test_non_ascii_digits_are_refused(emay):
     assert (await emay.simple("sendPersonalitySMS", {"1٣٩٠٠٠٠٠٠٠١": "x"}))["code"] == "ERROR_MOBILE_ERROR"
     assert (await emay.simple("getBalance", timestamp="٢٠٢٤٠١٠١١٢٠٠٠٠"))["code"] == "ERROR_TIMESTAMP"
     assert messages(emay) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"content": "x", "customSmsId": "c" * 33}, "ERROR_CUSTOM_SMSID"),
+        ({"content": "x", "extendedCode": "1234567890123"}, "ERROR_EXTENDED_CODE"),
+        ({"content": "x", "extendedCode": "12a"}, "ERROR_EXTENDED_CODE"),
+        ({"content": "x" * 1001}, "ERROR_LONG_CONTENT"),
+        ({"content": "x", "timerTime": "2017-12-11 02:20:00"}, "ERROR_PARAMS"),  # not yyyyMMddHHmmss
+        ({"content": "x", "timerTime": "201712110220"}, "ERROR_PARAMS"),  # 12 digits
+    ],
+)
+async def test_send_sms_field_errors(emay, params, code):
+    assert (await emay.simple("sendSMS", {"mobiles": "18001098901", **params}))["code"] == code
+    assert (await emay.simple("sendPersonalitySMS", {"18001098901": params.pop("content"), **params}))[
+        "code"
+    ] == code
+    assert messages(emay) == []
+
+
+async def test_send_sms_timer_beyond_90_days(emay):
+    now = emay.http.sim.clock.now()
+    base = {"mobiles": "18001098901", "content": "x"}
+    assert (await emay.simple("sendSMS", {**base, "timerTime": beijing(now + 91 * 86400)}))[
+        "code"
+    ] == "ERROR_SMS_TIME"
+    assert (await emay.simple("sendSMS", {**base, "timerTime": beijing(now + 89 * 86400)}))[
+        "code"
+    ] == "SUCCESS"
+
+
+async def test_simple_error_balance(emay_with):
+    emay = await emay_with(balance=1)
+    ans = await emay.simple("sendSMS", {"mobiles": "18001098901,18001098902", "content": "x"})
+    assert ans == {"code": "ERROR_BALANCE"}
+    assert messages(emay) == []
+    assert (await emay.simple("getBalance"))["data"] == {"balance": 1}
+
+
+async def test_retrieve_report_ip_and_rate(emay_with):
+    now = beijing(time.time())
+    window = {"startTime": now, "endTime": now}
+    emay = await emay_with(ip_allowlist=["10.0.0.0/8"])
+    assert await emay.retrieve(window) == "ERROR_CLIENT_IP"
+    emay = await emay_with(options={"rate_limit": 0.001, "rate_burst": 1})
+    assert await emay.retrieve(window) == "ERROR_REPORT_TIME"  # passed appId, IP and rate
+    assert await emay.retrieve(window) == "ERROR_OVER_SPEED"

@@ -6,6 +6,8 @@ import pytest
 
 from simulator.vendors.emay.shortlinks import parse_user_agent
 
+from .client import now_ms
+
 CHROME_WIN = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/75.0.3770.100 Safari/537.36"
@@ -260,3 +262,30 @@ async def test_unknown_short_link_is_404(emay):
 def test_user_agent_parser(ua, equipment, device, browser):
     parsed = parse_user_agent(ua)
     assert (parsed.equipment, parsed.device, parsed.browser) == (equipment, device, browser)
+
+
+async def test_dollar_brace_variables_of_the_vendor_demo(emay):
+    # The vendor's Java demo creates "ssssssssss${参数1}dddddddddddddd${参数2}dddddddddd" and sends the
+    # request as a Map<String, String> (requestTime and requestValidPeriod as strings, encode utf-8).
+    sim = emay.http.sim
+    payload = {
+        "templateContent": "【亿美】${参数1}您好，验证码${参数2}",
+        "requestTime": str(now_ms()),
+        "requestValidPeriod": "30",
+    }
+    ans = await emay.secure("createTemplateSMS", payload=payload, encode="utf-8")
+    assert ans.result == "SUCCESS"
+    tid = ans.data["templateId"]
+    sim.clock.advance(5)
+    body = {
+        "smses": [
+            {"mobile": "15903201025", "customSmsId": "1", "content": {"参数1": "王先生", "参数2": 1234}}
+        ],
+        "templateId": tid,
+        "timerTime": None,
+    }
+    assert (await emay.secure("sendTemplateVariableSMS", body)).result == "SUCCESS"
+    (msg,) = sim.store.query_messages(vendor="emay")
+    assert msg.content == "【亿美】王先生您好，验证码1234"
+    body["smses"][0]["content"] = {"参数1": "王先生"}  # 参数2 missing
+    assert (await emay.secure("sendTemplateVariableSMS", body)).result == "ERROR_PARAMS"
