@@ -193,3 +193,21 @@ async def test_window_is_configurable(make_client):
     client = await make_client(vendors={"mobset": {"time_window": 3600}})
     params = auth("SmsGetBalance", timestamp=stamp(time.time() - 50 * 60))
     assert (await raw(client, params))["Code"] == 1_000_000
+
+
+async def test_document_https_example_with_a_repeated_secret_key(client):
+    # §4.1.3's HTTPS example repeats SecretKey (…&SecretKey=<key>&SecretKey=123456…): in the query string
+    # the first occurrence counts, so the example works as written
+    p = auth("SmsSend")
+    query = (
+        f"Methods=SmsSend&CorpID={p['CorpID']}&LoginName={p['LoginName']}&TimeStamp={p['TimeStamp']}"
+        f"&SecretKey={p['SecretKey']}&SecretKey=123456&PhoneNumbers=13512346789"
+        "&Content=%E8%BF%99%E6%98%AF%E6%B5%8B%E8%AF%95%E7%9F%AD%E4%BF%A1"
+    )
+    resp = await client.get(f"{PATH}?{query}")
+    body = json.loads(await resp.text())
+    assert body == {
+        "Code": 1,
+        "Message": "成功提交 1 条短信",
+        "SmsIdList": [{"PhoneNumber": "13512346789", "SmsId": 500000001}],
+    }

@@ -57,7 +57,7 @@ def junk(rng: random.Random) -> str:
     if kind == 9:
         return EXTNO + str(rng.randrange(10**8))
     if kind == 10:
-        return "13800000000,13800000001,13800000006,13800000007,13800000008"
+        return "13800000000,13800000001,13800000005,13800000006,13800000008"  # not 07 (status 100)
     if kind == 11:
         return ",".join(junk(rng) for _ in range(rng.randrange(1, 4)))
     return "13912345678"

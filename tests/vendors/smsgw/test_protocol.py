@@ -379,3 +379,17 @@ async def test_other_methods_and_paths_are_not_the_gateway(sim_client):
 async def test_bad_size_is_status_1(sim_client):
     out = await call(sim_client, action="report", size="ten")
     assert out == {"status": "1", "balance": START_BALANCE, "list": []}
+
+
+async def test_document_report_example_with_a_repeated_action(sim_client):
+    # §4.2's example URL repeats the action: ?action=report&action=report&account=…
+    resp = await sim_client.get(
+        f"/sms?action=report&action=report&account={ACCOUNT}&password={PASSWORD}&size=10&rt=json"
+    )
+    assert await resp.json() == {"status": "0", "balance": START_BALANCE, "list": []}
+
+
+@pytest.mark.parametrize("action", ["BALANCE", " Balance "])
+async def test_action_is_matched_without_case_or_blanks(sim_client, action):
+    out = await call(sim_client, "GET", action=action)
+    assert out == {"status": 0, "balance": START_BALANCE, "chargeType": "PRECHARGE"}
