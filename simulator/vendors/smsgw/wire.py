@@ -15,6 +15,7 @@ REPORT_SIZE = (10, 10000, 1000)  # §4.2 size: min, max, default
 MO_SIZE = (10, 1000, 1000)  # §5.2 szie (sic): min, max, default
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MOBILE_RE = re.compile(r"1[0-9]{10}")
+INTEGER_RE = re.compile(r"([+-]?)([0-9]+)")
 LINES_RE = re.compile(r"\r\n|\r|\n")
 SIGNATURE_RE = re.compile(r"^【([^】]+)】|【([^】]+)】$")
 
@@ -60,16 +61,20 @@ def parse_p2p(raw: str) -> list[tuple[str, str]]:
 
 
 def parse_size(params: dict[str, str], limits: tuple[int, int, int]) -> int:
-    """`size` (or the document's `szie`); absent → default, out of range → clamped, not a number → 1."""
+    """`size` (or the document's `szie`); absent → default, out of range (however many digits) → clamped,
+    not an ASCII integer → 1."""
     low, high, default = limits
     raw = (params.get("size") or "").strip() or (params.get("szie") or "").strip()
     if not raw:
         return default
-    try:
-        n = int(raw)
-    except ValueError:
-        raise SmsgwError(1, "size格式错误") from None
-    return min(max(n, low), high)
+    m = INTEGER_RE.fullmatch(raw)
+    if m is None:  # ASCII digits only: int() would also take "1_000", "٣٠" or fullwidth digits
+        raise SmsgwError(1, "size格式错误")
+    digits = m.group(2).lstrip("0") or "0"
+    n = (
+        int(digits) if len(digits) <= 9 else high + 1
+    )  # int() refuses over 4300 digits: any huge one is clamped
+    return min(max(-n if m.group(1) == "-" else n, low), high)
 
 
 def signature_of(content: str) -> str | None:

@@ -191,3 +191,17 @@ async def test_balance_in_report_and_mo_answers(sim_client):
     await send(sim_client, "13912345678")
     out = await call(sim_client, action="mo")
     assert out == {"status": "0", "balance": START_BALANCE - 60, "list": []}
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [("9" * 5000, 1000), ("-" + "9" * 5000, 10), ("+12", 12), ("0012", 12), ("1_000", None), ("١٢", None)],
+)
+async def test_size_of_any_length_is_clamped_and_only_ascii_integers_count(sim_client, size, expected):
+    for i in range(1005):
+        sim_client.sim.engine.receive_mo("smsgw", f"139{i:08d}", "r", ACCOUNT)
+    out = await call(sim_client, action="mo", size=size)
+    if expected is None:
+        assert out == {"status": "1", "balance": START_BALANCE, "list": []}
+    else:
+        assert out["status"] == "0" and len(out["list"]) == expected
