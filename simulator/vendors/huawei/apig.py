@@ -77,7 +77,9 @@ def signature(
             payload_hash(headers, body),
         ]
     )
-    to_sign = f"{ALGORITHM}\n{sdk_date}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    # header bytes that are not UTF-8 arrive as surrogate escapes: hash the bytes the client signed
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
+    to_sign = f"{ALGORITHM}\n{sdk_date}\n{digest}"
     return hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
 
 

@@ -76,8 +76,10 @@ def parse_created(text: str) -> float | None:
 
 
 def password_digests(nonce: str, created: str, secret: str) -> tuple[str, str]:
-    """The two accepted digests: Base64 of the SHA-256 hex string, and Base64 of the raw digest."""
-    h = hashlib.sha256((nonce + created + secret).encode("utf-8"))
+    """The two accepted digests: Base64 of the SHA-256 hex string, and Base64 of the raw digest.
+
+    Header bytes that are not UTF-8 reach us as surrogate escapes: hashed as the bytes the client sent."""
+    h = hashlib.sha256((nonce + created + secret).encode("utf-8", "surrogateescape"))
     return (
         base64.b64encode(h.hexdigest().encode("ascii")).decode("ascii"),
         base64.b64encode(h.digest()).decode("ascii"),
@@ -188,13 +190,24 @@ def authenticate_wsse(
     if not _digest_ok(digest, nonce, created_text, account.secret):
         raise HuaweiError("E000105")
     if policy.replay_check and nonces is not None:
-        for key in [k for k, exp in nonces.items() if exp <= now]:
-            del nonces[key]
+        _forget_expired(nonces, now)
         key = (account.id, nonce)
-        if key in nonces:
+        expires = nonces.get(key)
+        if expires is not None and expires > now:
             raise HuaweiError("E000101", "Authentication failed. (nonce already used)")
+        nonces.pop(key, None)  # re-insert at the end so the dict stays in expiry order
         nonces[key] = now + policy.wsse_window
     return account
+
+
+def _forget_expired(nonces: dict[tuple[str, str], float], now: float) -> None:
+    """Drop expired nonces from the front: entries are added in expiry order (now + a fixed window), so
+    each request costs O(expired) instead of a scan of every nonce seen in the last 24 hours."""
+    while nonces:
+        key = next(iter(nonces))
+        if nonces[key] > now:
+            return
+        del nonces[key]
 
 
 def verify_aksk(

@@ -6,12 +6,13 @@
 
 With push AK/SK configured for the app (seed §4.3) every push also carries ``X-Sdk-Date`` and
 ``Authorization: SDK-HMAC-SHA256 Access=<push_ak>, SignedHeaders=content-type;host;x-sdk-date, …``
-computed with the API-gateway algorithm over the request actually sent.
+computed with the API-gateway algorithm over the request actually sent (its path, without the query
+string, as the seed's Java verifier sees it).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push
@@ -44,5 +45,9 @@ def build(
         headers = {"Content-Type": FORM}
         data = urlencode(fields).encode("ascii")
     if signer is not None:
-        headers = apig.sign_headers(signer[0], signer[1], "POST", target.url, headers, data, now)
+        # signed over the path only: the seed's verifier (§4.3) rebuilds the request from
+        # getRequestURI(), which has no query string, so a callback URL's query is not signed
+        parts = urlsplit(target.url)
+        signed_url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        headers = apig.sign_headers(signer[0], signer[1], "POST", signed_url, headers, data, now)
     return OutboundRequest(target.url, data, headers)

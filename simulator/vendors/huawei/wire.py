@@ -191,11 +191,7 @@ def parse_paras_text(text: str | None) -> list[str]:
     E000000 (the doc's advice for E000000 is to check the quotes in templateParas)."""
     if text is None or not text.strip():
         return []
-    try:
-        values = json.loads(text)
-    except ValueError:
-        raise HuaweiError("E000000") from None
-    return check_paras(values)
+    return check_paras(_load_json(text))
 
 
 # -- requests ----------------------------------------------------------------------------------------
@@ -236,11 +232,20 @@ def parse_batch(params: dict[str, str]) -> SendRequest:
     )
 
 
+def _load_json(text: str) -> Any:
+    """JSON the platform cannot parse (bad syntax, huge numbers, absurd nesting) is E000000."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise HuaweiError("E000000") from None
+
+
 def parse_diff(raw: bytes) -> SendRequest:
     try:
-        body = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
         raise HuaweiError("E000000") from None
+    body = _load_json(text)
     if not isinstance(body, dict):
         raise HuaweiError("E000000")
     sender = check_from(body.get("from"))

@@ -185,3 +185,195 @@ async def test_aksk_errors(sim_client):
     assert (await _post_aksk(sim_client, unknown, body))[0:1] == (401,)
     assert (await _post_aksk(sim_client, unknown, body))[1]["code"] == "E000102"
     assert sim_client.sim.store.query_messages(vendor="huawei") == []
+
+
+async def test_aksk_format_errors_are_400(sim_client):
+    body = urlencode(verify_form()).encode()
+    good = aksk(BATCH, body, FORM, _host(sim_client))
+    cases = [
+        ({k: v for k, v in good.items() if k != "X-Sdk-Date"}, "E000041", "X-Sdk-Date header is empty."),
+        (dict(good, **{"X-Sdk-Date": "  "}), "E000041", "X-Sdk-Date header is empty."),
+        (
+            dict(good, **{"X-Sdk-Date": "2024-05-19T00:50:38Z"}),
+            "E000042",
+            "The format of X-Sdk-Date header is invalid.",
+        ),
+        (
+            dict(good, Authorization="SDK-HMAC-SHA256 Access=x Signature=y"),
+            "E000043",
+            "The format of Authorization header is incorrect.",
+        ),
+        (
+            dict(good, Authorization=good["Authorization"].replace("SDK-HMAC-SHA256", "SDK-HMAC-SHA1")),
+            "E000043",
+            "The format of Authorization header is incorrect.",
+        ),
+    ]
+    for headers, code, text in cases:
+        status, answer = await _post_aksk(sim_client, headers, body)
+        assert (status, answer) == (400, {"code": code, "description": text}), headers
+
+
+async def test_aksk_old_and_future_dates_are_e000044(sim_client):
+    body = urlencode(verify_form()).encode()
+    host = _host(sim_client)
+    for offset in (-16 * 60, 16 * 60):
+        status, answer = await _post_aksk(sim_client, aksk(BATCH, body, FORM, host, offset=offset), body)
+        assert (status, answer["code"], answer["description"]) == (400, "E000044", "X-Sdk-Date is expired.")
+    status, answer = await _post_aksk(sim_client, aksk(BATCH, body, FORM, host, offset=-14 * 60), body)
+    assert (status, answer["code"]) == (200, "000000")
+
+
+async def test_ip_allow_list_applies_to_both_schemes_and_paths(make_client):
+    acct = {
+        "vendor": "huawei",
+        "id": "hwiplocked",
+        "secret": "s3cret",
+        "ip_allowlist": ["10.0.0.0/8"],
+        "options": {"channels": [{"channel": "csms1", "signature": "x", "type": "NOTIFY_TYPE"}]},
+    }
+    client = await make_client(accounts=[acct])
+    text = "The app client ip is not in ip white list."
+    body = urlencode(verify_form()).encode()
+    headers = aksk(BATCH, body, FORM, _host(client), key="hwiplocked", secret="s3cret")
+    assert await _post_aksk(client, headers, body) == (403, {"code": "E000620", "description": text})
+    diff_body = b'{"from":"csms1","smsContent":[{"to":["13912345678"],"templateId":"t"}]}'
+    headers = aksk(DIFF, diff_body, "application/json", _host(client), key="hwiplocked", secret="s3cret")
+    assert await _post_aksk(client, headers, diff_body, DIFF) == (
+        403,
+        {"code": "E000620", "description": text},
+    )
+    hdrs = {"Content-Type": "application/json", **wsse("hwiplocked", "s3cret")}
+    resp = await client.post(DIFF, data=diff_body, headers=hdrs)
+    assert (resp.status, (await resp.json())["code"]) == (403, "E000620")
+
+
+async def test_auth_errors_on_the_diff_path(sim_client):
+    import json
+
+    data = json.dumps({"from": "csms12345678", "smsContent": []}).encode()
+    for headers, expected in (
+        ({}, (400, "E000001")),
+        (wsse(secret="wrong"), (401, "E000105")),
+        (wsse(app_key="nosuchapp"), (401, "E000102")),
+        (wsse(offset=-25 * 3600), (401, "E000110")),
+    ):
+        resp = await sim_client.post(DIFF, data=data, headers={"Content-Type": "application/json", **headers})
+        answer = await resp.json()
+        assert (resp.status, answer["code"]) == expected
+        assert "result" not in answer
+
+
+async def test_replay_is_per_app_and_only_for_good_requests(make_client):
+    other = {"vendor": "huawei", "id": "hwotherapp", "secret": "othersecret"}
+    client = await make_client(accounts=[other], vendors={"huawei": {"wsse_window": 300}})
+    # a failed digest does not burn the nonce
+    status, body = await batch(client, verify_form(), wsse(secret="wrong", nonce="shared01"))
+    assert (status, body["code"]) == (401, "E000105")
+    assert (await batch(client, verify_form(), wsse(nonce="shared01")))[1]["code"] == "000000"
+    # the same nonce from another app is its own (its request then fails later for lack of a channel)
+    status, body = await batch(client, verify_form(), wsse("hwotherapp", "othersecret", nonce="shared01"))
+    assert body["code"] == "E000510"
+    status, body = await batch(client, verify_form(), wsse(nonce="shared01"))
+    assert (status, body) == (
+        401,
+        {"code": "E000101", "description": "Authentication failed. (nonce already used)"},
+    )
+
+
+async def test_nonces_are_forgotten_after_the_window(make_client):
+    client = await make_client(vendors={"huawei": {"wsse_window": 300}}, clock={"auth": "simulated"})
+    sim = client.sim
+    nonces = sim.store.collection("huawei.nonces")
+
+    def at_sim_time(nonce):
+        c = datetime.fromtimestamp(sim.clock.auth_now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        from simulator.vendors.huawei.auth import wsse_headers
+
+        return wsse_headers(APP_KEY, SECRET, nonce, c)
+
+    for i in range(5):
+        assert (await batch(client, verify_form(), at_sim_time(f"n{i}")))[1]["code"] == "000000"
+    assert len(nonces) == 5
+    old = at_sim_time("n0")
+    sim.clock.advance(301)
+    assert (await batch(client, verify_form(), at_sim_time("n9")))[1]["code"] == "000000"
+    assert list(nonces) == [(APP_KEY, "n9")]  # the expired ones are gone, the new one kept
+    assert (await batch(client, verify_form(), old))[1]["code"] == "E000110"  # too old by itself anyway
+
+
+# -- header bytes that are not UTF-8 (sent over a plain socket; an HTTP client would refuse them) --------
+async def _raw_post(client, path: str, header_lines: list[bytes], body: bytes):
+    import asyncio
+    import json
+
+    host, port = client.server.host, client.server.port
+    reader, writer = await asyncio.open_connection(host, port)
+    head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {len(body)}\r\n".encode()
+    writer.write(
+        head + b"".join(line + b"\r\n" for line in header_lines) + b"Connection: close\r\n\r\n" + body
+    )
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    status_line, _, rest = data.partition(b"\r\n")
+    return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+async def test_nonce_bytes_that_are_not_utf8_are_hashed_as_sent(sim_client):
+    nonce = b"ab\xff\xfe01"
+    c = created()
+    digest = base64.b64encode(hashlib.sha256(nonce + c.encode() + SECRET.encode()).hexdigest().encode())
+    x_wsse = b'UsernameToken Username="%s",PasswordDigest="%s",Nonce="%s",Created="%s"' % (
+        APP_KEY.encode(),
+        digest,
+        nonce,
+        c.encode(),
+    )
+    lines = [f"Content-Type: {FORM}".encode(), f"Authorization: {GOOD_AUTH}".encode(), b"X-WSSE: " + x_wsse]
+    body = urlencode(verify_form()).encode()
+    status, answer = await _raw_post(sim_client, BATCH, lines, body)
+    assert (status, answer["code"]) == (200, "000000")
+    lines[-1] = b"X-WSSE: " + x_wsse.replace(b"\xff", b"\xfd")  # a different nonce: the digest is wrong
+    status, answer = await _raw_post(sim_client, BATCH, lines, body)
+    assert (status, answer["code"]) == (401, "E000105")
+
+
+async def test_aksk_signed_header_that_is_not_utf8_is_verified_over_its_bytes(sim_client):
+    import hmac
+
+    body = urlencode(verify_form()).encode()
+    host = _host(sim_client).encode()
+    date = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ").encode()
+    junk = b"caf\xe9 \xff"
+    signed = b"content-type;host;x-junk;x-sdk-date"
+    canonical = b"\n".join(
+        [
+            b"POST",
+            BATCH.encode() + b"/",
+            b"",
+            b"content-type:%s\nhost:%s\nx-junk:%s\nx-sdk-date:%s\n" % (FORM.encode(), host, junk, date),
+            signed,
+            hashlib.sha256(body).hexdigest().encode(),
+        ]
+    )
+    to_sign = b"SDK-HMAC-SHA256\n" + date + b"\n" + hashlib.sha256(canonical).hexdigest().encode()
+    sig = hmac.new(SECRET.encode(), to_sign, hashlib.sha256).hexdigest().encode()
+
+    def lines(signature: bytes) -> list[bytes]:
+        auth = b"SDK-HMAC-SHA256 Access=%s, SignedHeaders=%s, Signature=%s" % (
+            APP_KEY.encode(),
+            signed,
+            signature,
+        )
+        return [
+            b"Content-Type: " + FORM.encode(),
+            b"X-Junk: " + junk,
+            b"X-Sdk-Date: " + date,
+            b"Authorization: " + auth,
+        ]
+
+    status, answer = await _raw_post(sim_client, BATCH, lines(sig), body)
+    assert (status, answer["code"]) == (200, "000000")
+    status, answer = await _raw_post(sim_client, BATCH, lines(b"0" * 64), body)
+    assert (status, answer) == (400, {"code": "E000045", "description": "Authorization verify failed."})

@@ -115,6 +115,23 @@ async def test_batch_report_url_gets_json_lists_of_at_most_50(sim_client, receiv
     assert ids == {r["smsMsgId"] for r in body["result"]}
 
 
+async def test_batch_report_items_carry_extend_and_to(sim_client, receiver):
+    account(sim_client).report_url = receiver.url + "/batch"
+    await batch(sim_client, verify_form(to="+8613912345678,13912345679", extend="ord-7"))
+    await batch(sim_client, verify_form(to="13912345670"))
+    await settle(sim_client)
+    items = [i for p in receiver.path("/batch") for i in p.json()["statusReportList"]]
+    assert len(items) == 3 and all(isinstance(v, str) for i in items for v in i.values())
+    with_extend = [i for i in items if "extend" in i]
+    assert sorted((i["extend"], i["to"]) for i in with_extend) == [
+        ("ord-7", "+8613912345678"),
+        ("ord-7", "13912345679"),
+    ]
+    plain = next(i for i in items if "extend" not in i)
+    assert list(plain) == ["sequence", "total", "updateTime", "source", "smsMsgId", "status", "statusDesc"]
+    assert "to" not in plain and UTC_TIME.match(plain["updateTime"])
+
+
 async def test_status_callback_wins_over_batch_url(sim_client, receiver):
     account(sim_client).report_url = receiver.url + "/batch"
     await batch(sim_client, verify_form(statusCallback=receiver.url + "/one"))
@@ -186,13 +203,16 @@ async def test_push_aksk_signs_reports_and_mo(sim_client, receiver):
     acct.options.push_ak, acct.options.push_sk = "exampleAk", "exampleSk*1231d881wd"
     acct.report_url = receiver.url + "/batch"
     acct.mo_url = receiver.url + "/mo"
-    await batch(sim_client, verify_form(to="13912345678", statusCallback=receiver.url + "/report"))
+    # a callback URL with a query string: the seed's verifier signs getRequestURI() (no query)
+    callback = receiver.url + "/report?token=t%201&b=2"
+    await batch(sim_client, verify_form(to="13912345678", statusCallback=callback, extend="e1"))
     await batch(sim_client, verify_form(to="13912345679"))
     await settle(sim_client)
     sim_client.sim.engine.receive_mo("huawei", "13912345678", "好的")
     await settle(sim_client)
     paths = sorted(r.path for r in receiver.requests)
     assert paths == ["/batch", "/mo", "/report"]
+    assert receiver.path("/report")[0].query == {"token": "t 1", "b": "2"}
     for req in receiver.requests:
         assert verify_push_signature(req, "exampleAk", "exampleSk*1231d881wd"), req.path
         assert not verify_push_signature(req, "exampleAk", "another-secret")

@@ -89,13 +89,19 @@ async def test_parameter_format_errors_are_e000503(sim_client):
 
 async def test_limits_inside_the_rules_pass(sim_client):
     to = ",".join(f"139{i:08d}" for i in range(500))
-    status, body = await batch(sim_client, verify_form(to=to, extend="x" * 128))
+    extend = "中" * 42 + "xx"  # 128 UTF-8 bytes
+    status, body = await batch(sim_client, verify_form(to=to, extend=extend))
     assert status == 200 and body["code"] == "000000" and len(body["result"]) == 500
+    assert {r["status"] for r in body["result"]} == {"000000"}
+    msgs = sim_client.sim.store.query_messages(vendor="huawei")
+    assert len(msgs) == 500 and {m.extra["extend"] for m in msgs} == {extend}
 
 
 async def test_unparseable_template_paras_is_system_error(sim_client):
-    status, body = await batch(sim_client, verify_form(templateParas="['123456']"))
-    assert (status, body["code"], body["description"]) == (400, "E000000", "System error.")
+    for paras in ("['123456']", '["1"', "[" * 5000 + "]" * 5000, "[" + "9" * 5000 + "]"):
+        status, body = await batch(sim_client, verify_form(templateParas=paras))
+        assert (status, body) == (400, {"code": "E000000", "description": "System error."}), paras[:20]
+    assert sim_client.sim.store.query_messages(vendor="huawei") == []
 
 
 async def test_bad_digits_only_number_fails_alone(sim_client):
@@ -240,3 +246,37 @@ async def test_ip_allow_list_is_e000620(make_client):
 async def test_unknown_route_is_plain_404(sim_client):
     resp = await sim_client.post("/sms/batchSendSms/v2", data=b"")
     assert resp.status == 404
+
+
+async def test_monthly_send_limit_is_e000623_per_beijing_month(make_client):
+    acct = {
+        "vendor": "huawei",
+        "id": "hwdemoappkey0001",
+        "secret": "hwdemoappsecret01",
+        "options": {
+            "channels": [{"channel": VERIFY_CHANNEL, "signature": "华为云测试", "type": "VERIFY_CODE_TYPE"}],
+            "templates": [{"id": "tplverify0001", "type": "VERIFY_CODE_TYPE", "content": "码${1}"}],
+            "monthly_limit": 2,
+        },
+    }
+    # 2025-03-30 10:00 Beijing; the month ends 2025-03-31T16:00:00Z
+    client = await make_client(accounts=[acct], clock={"start": "2025-03-30T02:00:00Z", "frozen": True})
+    limit = (403, {"code": "E000623", "description": "Number of SMSs sent by the SP reached the limit."})
+    assert (await batch(client, verify_form(to="13912345671")))[1]["code"] == "000000"
+    client.sim.clock.advance(86400)  # 03-31 10:00 Beijing: same month, another day
+    assert await batch(client, verify_form(to="13912345672,13912345673")) == limit
+    assert (await batch(client, verify_form(to="13912345672")))[1]["code"] == "000000"
+    assert await batch(client, verify_form(to="13912345673")) == limit
+    client.sim.clock.advance(14 * 3600)  # 04-01 00:00 Beijing (still 03-31 in UTC): a new month
+    assert (await batch(client, verify_form(to="13912345673,13912345674")))[1]["code"] == "000000"
+    assert len(client.sim.store.query_messages(vendor="huawei")) == 4
+
+
+async def test_exhausted_balance_is_e000112(sim_client):
+    account = sim_client.sim.accounts.get("huawei", "hwdemoappkey0001")
+    account.balance = 1
+    status, body = await batch(sim_client, verify_form(to="13912345678,13912345679"))
+    assert (status, body) == (401, {"code": "E000112", "description": "The subscriber status is frozen."})
+    assert account.balance == 1 and sim_client.sim.store.query_messages(vendor="huawei") == []
+    status, body = await batch(sim_client, verify_form(to="13912345678"))
+    assert (status, body["code"]) == (200, "000000") and account.balance == 0

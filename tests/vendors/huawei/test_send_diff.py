@@ -64,9 +64,11 @@ async def test_content_type_must_be_json(sim_client):
 
 
 async def test_unparseable_json_is_system_error(sim_client):
-    for raw in (b"{not json", b"[1,2]", '{"from":"\xff"}'.encode("latin-1")):
+    nested = b'{"from":"csms12345678","smsContent":' + b"[" * 50000 + b"]" * 50000 + b"}"
+    huge_int = b'{"from":' + b"9" * 5000 + b"}"
+    for raw in (b"{not json", b"[1,2]", '{"from":"\xff"}'.encode("latin-1"), b"", nested, huge_int):
         status, answer = await diff(sim_client, raw)
-        assert (status, answer["code"]) == (400, "E000000"), raw
+        assert (status, answer) == (400, {"code": "E000000", "description": "System error."}), raw[:40]
 
 
 async def test_format_errors(sim_client):
