@@ -100,6 +100,18 @@ async def test_long_message_gets_one_report_per_segment(make_client, receiver):
     assert {f["smsMsgId"] for f in fields} == {body["result"][0]["smsMsgId"]}
 
 
+async def test_long_message_segments_in_the_batch_report(make_client, receiver):
+    client = await make_client(accounts=[dict(LONG_ACCOUNT, report_url=receiver.url + "/batch")])
+    form = {"from": "csms00000001", "to": "13912345678", "templateId": "tpllong", "templateParas": '["张三"]'}
+    _status, body = await batch(client, form, wsse("hwlongapp", "hwlongsecret"))
+    await settle(client)
+    items = [i for p in receiver.path("/batch") for i in p.json()["statusReportList"]]
+    assert [(i["sequence"], i["total"], i["smsMsgId"]) for i in items] == [
+        ("1", "2", body["result"][0]["smsMsgId"]),
+        ("2", "2", body["result"][0]["smsMsgId"]),
+    ]
+
+
 async def test_batch_report_url_gets_json_lists_of_at_most_50(sim_client, receiver):
     account(sim_client).report_url = receiver.url + "/batch"
     to = ",".join(f"139{i:08d}" for i in range(60))
