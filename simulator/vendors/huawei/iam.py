@@ -169,6 +169,8 @@ def issue_token(v: HuaweiVendor, body: Any) -> Token:
     domain_ref = _get(user, "domain", "id")
     if not isinstance(name, str) or not isinstance(password, str) or not (domain or domain_ref):
         raise IamError(400, "The request body is invalid: user name, password and domain are required.")
+    if not all(isinstance(x, str | None) for x in (domain, domain_ref)):
+        raise IamError(400, "The request body is invalid: the user's domain name and id must be strings.")
     found = next(
         (
             u
@@ -186,6 +188,8 @@ def issue_token(v: HuaweiVendor, body: Any) -> Token:
         pid, pname = project.get("id"), project.get("name")
         if pid is None and pname is None:
             raise IamError(400, "The request body is invalid: 'auth.scope.project' needs an id or a name.")
+        if not all(isinstance(x, str | None) for x in (pid, pname)):
+            raise IamError(400, "The request body is invalid: the project's id and name must be strings.")
         if (pid is not None and pid != found.project_id) or (
             pname is not None and pname != found.project_name
         ):
@@ -286,7 +290,7 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
     async def create_token(request: web.Request) -> web.Response:
         try:
             body = json.loads(await request.read() or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return iam_error(400, "The request body is not valid JSON.")
         try:
             token = issue_token(v, body)

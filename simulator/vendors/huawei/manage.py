@@ -155,8 +155,16 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise MgmtError("MSGSMS.0002", "the request body is not valid JSON") from None
+    except RecursionError:
+        raise MgmtError("MSGSMS.0002", "the request body is nested too deeply") from None
     if not isinstance(body, dict):
         raise MgmtError("MSGSMS.0002", "the request body must be a JSON object")
+    try:  # a lone surrogate (only a \uD800-style escape can carry one) is not text: it cannot be answered
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MgmtError("MSGSMS.0002", "the request body has a string that is not valid Unicode") from None
+    except (RecursionError, ValueError):
+        raise MgmtError("MSGSMS.0002", "the request body is nested too deeply") from None
     return body
 
 

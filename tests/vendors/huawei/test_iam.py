@@ -80,10 +80,36 @@ async def test_token_errors_use_the_keystone_envelope(sim_client):
         err = (await resp.json())["error"]
         assert resp.status == status and err["code"] == status and err["message"], body
         assert "X-Subject-Token" not in resp.headers
-    resp = await sim_client.post(
-        "/v3/auth/tokens", data=b"{not json", headers={"Content-Type": "application/json"}
-    )
-    assert resp.status == 400 and (await resp.json())["error"]["title"] == "Bad Request"
+    for raw in (b"{not json", b"[" * 50000, b'{"auth":' * 50000, b"\xff\xfe"):
+        resp = await sim_client.post(
+            "/v3/auth/tokens", data=raw, headers={"Content-Type": "application/json"}
+        )
+        assert resp.status == 400 and (await resp.json())["error"]["title"] == "Bad Request", raw[:20]
+
+
+async def test_token_fields_of_the_wrong_type_are_400(sim_client):
+    user = {"name": "demo", "password": "demo-password"}
+    bodies = [
+        token_body(scope={"project": {"id": [PID]}}),
+        token_body(scope={"project": {"name": {"n": "cn-north-4"}}}),
+        {
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {"user": {**user, "domain": {"name": ["demo"]}}},
+                }
+            }
+        },
+        {
+            "auth": {
+                "identity": {"methods": ["password"], "password": {"user": {**user, "domain": {"id": 5}}}}
+            }
+        },
+    ]
+    for body in bodies:
+        resp = await sim_client.post("/v3/auth/tokens", json=body)
+        err = (await resp.json())["error"]
+        assert (resp.status, err["code"], err["title"]) == (400, 400, "Bad Request"), body
 
 
 async def test_token_expires_after_24_hours_of_simulated_time(sim_client):

@@ -61,3 +61,23 @@ async def test_no_endpoint_answers_500_to_junk(sim_client):
     for path, params in queries:
         status, body = await m.call("GET", path, params=params)
         assert status == 400 and body["error_code"].startswith("MSGSMS."), (path, params, body)
+
+
+async def test_deep_nesting_and_lone_surrogates_are_invalid_parameters(sim_client):
+    """A 50 000-deep array used to raise RecursionError (500), and a "\\ud800" escape in app_name was
+    stored and then broke every later answer that rendered it (UnicodeEncodeError → 500)."""
+    m = await mgmt(sim_client)
+    for raw in (b"[" * 50000, b'{"ids":' + b"[" * 50000, b'{"app_name":' * 50000):
+        for path in ("/apps", "/templates/batch-delete"):
+            status, body = await m.call("POST", path, raw=raw)
+            assert (status, body["error_code"]) == (400, "MSGSMS.0002"), (path, body)
+    for raw in (
+        b'{"app_name": "a\\ud800", "region": "cn"}',
+        b'{"app_name": "ok", "region": "cn", "enterprise_project_name": "\\udfff"}',
+        b'{"app_name": "ok", "region": "cn", "\\ud800": 1}',
+    ):
+        status, body = await m.call("POST", "/apps", raw=raw)
+        assert (status, body["error_code"]) == (400, "MSGSMS.0002"), body
+        assert "Unicode" in body["error_detail"]
+    status, body = await m.get("/apps")
+    assert status == 200 and [a["app_name"] for a in body["results"]] == ["demo"]
