@@ -10,6 +10,7 @@ the API gateway's ``APIGW.0101`` with 404.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -73,6 +74,7 @@ ERRORS: dict[str, str] = {
     "MSGSMS.0151": "Template variable type is not supported.",
     "MSGSMS.0186": "Template not allow to revoke, template flow status must be Reviewing or SignReviewing.",
     "MSGSMS.0187": "Active template only allow to update template name.",
+    "MSGSMS.0188": "Failed to update template.",
 }
 
 SIGNATURE_TYPES = ("VERIFY_CODE_TYPE", "PROMOTION_TYPE", "NOTIFY_TYPE")
@@ -350,6 +352,10 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
         account = sim().accounts.get("huawei", app.app_key)
         return "LAUNCHED" if account is not None and account.enabled else "SUSPENDED"
 
+    def intl_channel(app: App) -> str:
+        """The app's international channel number (ShowApp's intl_channel_num; every app has one)."""
+        return f"{int(hashlib.md5(app.id.encode()).hexdigest()[:12], 16) % 10**12:012d}"
+
     def app_json(app: App, request: web.Request) -> dict[str, Any]:
         account = sim().accounts.get("huawei", app.app_key)
         t = tenant(app.project_id)
@@ -374,6 +380,7 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
             "platform": "NFV",
             "is_support_multiomp": False,
             "tenant": t,
+            "intl_channel_num": intl_channel(app),
         }
         if app.up_link_addr:
             out["up_link_addr"] = app.up_link_addr
@@ -1047,9 +1054,18 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
             t.review_seq += 1
             t.waiting_signature = False
             t.status = "draft"
+        elif f["flow"] == "Disable":  # stop (停用) an Adopted template; it may then be edited
+            if t.status not in ("approved", "disabled"):
+                raise MgmtError(
+                    "MSGSMS.0188", f"only an Adopted template can be disabled, not {flow_status(t)}"
+                )
+            if not same_definition(t, app, f):
+                raise MgmtError("MSGSMS.0187", "disabling an Adopted template may only rename it")
+            reg.disable_template(sim(), t.pk)
+            t.name = f["name"]
         elif t.status == "approved":
             if not same_definition(t, app, f):
-                raise MgmtError("MSGSMS.0187", "an Adopted template may only be renamed")
+                raise MgmtError("MSGSMS.0187", "an Adopted template may only be renamed (or disabled first)")
             t.name = f["name"]
             t.updated_at = sim().clock.now()
         elif t.status in ("rejected", "draft", "disabled"):

@@ -197,6 +197,17 @@ def deactivate_signature(sim: Sim, signature_pk: str) -> Signature | None:
     return sig
 
 
+def disable_template(sim: Sim, template_pk: str) -> Template | None:
+    """Stop (停用) a template: flow_status Disable, no longer usable to send until edited and approved."""
+    t = template_by_pk(sim, template_pk)
+    if t is not None:
+        t.status = "disabled"
+        t.waiting_signature = False
+        t.review_seq += 1
+        t.updated_at = sim.clock.now()
+    return t
+
+
 def sync_apps(sim: Sim) -> None:
     """Give every huawei account (configured, or added at run time) its App record."""
     known = {a.app_key for a in apps(sim).values()}

@@ -78,6 +78,8 @@ async def test_show_and_list_apps(sim_client):
     assert body["protocol"] == "HTTP" and body["app_access_addr"].startswith("http://")
     assert body["tenant"]["customer_name"] == "demo" and body["developer_account"] == "demo_sms"
     assert len(body["create_time"]) == 19 and body["create_time"] == body["update_time"]
+    # the seed's ShowApp/ListAppDetails examples (and the SDK's SmsAppQueryResp) carry intl_channel_num
+    assert body["intl_channel_num"].isdigit() and len(body["intl_channel_num"]) == 12
     assert "app_secret" not in body
     status, body = await m.get("/apps")
     assert status == 200 and body["total"] == 2

@@ -200,3 +200,18 @@ async def test_new_app_with_approved_signature_and_template_can_send(sim_client)
     # the variable length limit of a TEXT variable (20) is enforced by the send side (E200028)
     status, body = await send('["' + "长" * 21 + '"]')
     assert body["result"][0]["status"] == "E200028", body
+    # disabled (UpdateTemplate flow_status Disable, seed §3.1.5.3): the send API refuses it again
+    body = {
+        "app_id": app["id"],
+        "region": "cn",
+        "sign_id": sig["id"],
+        "template_name": "到货",
+        "template_content": "您的快递已到${1}",
+        "template_type": "NOTIFY_TYPE",
+        "variable_attributes": [{"variable_index": 1, "variable_type": "TEXT", "variable_desc": "地点"}],
+        "flow_status": "Disable",
+    }
+    assert (await m.put(f"/templates/{tpl['id']}", body))[0] == 200
+    assert (await m.get(f"/templates/{tpl['id']}"))[1]["flow_status"] == "Disable"
+    status, body = await send()
+    assert body["code"] != "000000" or body["result"][0]["status"] != "000000", body

@@ -202,6 +202,40 @@ async def test_update_template_rules(sim_client):
     assert_error(await m.put("/templates/nope", template_req(app["id"], sig["id"])), 400, "MSGSMS.0009")
 
 
+async def test_adopted_template_is_disabled_then_edited(sim_client):
+    """Seed §3.1.5.3: "支持审核通过的模板停用后重新修改"; flow_status Disable (停用) on UpdateTemplate."""
+    m, app, sig = await setup(sim_client)
+    t = await new_template(m, app["id"], sig["id"])
+    path = f"/templates/{t['id']}"
+    # a template under review cannot be disabled
+    assert_error(
+        await m.put(path, template_req(app["id"], sig["id"], flow_status="Disable")), 400, "MSGSMS.0188"
+    )
+    sim_client.sim.clock.advance(5)
+    adopted = (await m.get(path))[1]
+    assert adopted["flow_status"] == "Adopted"
+    # disabling may rename but not change the definition
+    changed = template_req(app["id"], sig["id"], flow_status="Disable", template_content="别的${1}${2}")
+    assert_error(await m.put(path, changed), 400, "MSGSMS.0187")
+    status, body = await m.put(
+        path, template_req(app["id"], sig["id"], flow_status="Disable", template_name="停")
+    )
+    assert status == 200 and body == {"id": t["id"], "template_name": "停"}
+    shown = (await m.get(path))[1]
+    assert shown["flow_status"] == "Disable" and shown["template_name"] == "停"
+    assert registry.template_by_pk(sim_client.sim, t["id"]).status == "disabled"
+    listed = (await m.get("/templates", flow_status="Disable"))[1]
+    assert [r["id"] for r in listed["results"]] == [t["id"]]
+    # a disabled template may be edited: it is reviewed again and keeps its template_id
+    edited = template_req(app["id"], sig["id"], template_content="新内容${1}，${2}分钟。")
+    assert (await m.put(path, edited))[0] == 200
+    assert (await m.get(path))[1]["flow_status"] == "Reviewing"
+    sim_client.sim.clock.advance(5)
+    shown = (await m.get(path))[1]
+    assert shown["flow_status"] == "Adopted" and shown["template_content"] == "新内容${1}，${2}分钟。"
+    assert shown["template_id"] == adopted["template_id"]
+
+
 async def test_rejected_template_is_resubmitted_on_update(sim_client):
     m, app, sig = await setup(sim_client)
     t = await new_template(m, app["id"], sig["id"], template_name="REJECT me")
