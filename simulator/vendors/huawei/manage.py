@@ -787,7 +787,15 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
 
     async def delete_signature(request: web.Request, caller: Caller, raw: bytes) -> web.Response:
         sig = find_signature(caller.project_id, request.match_info["id"])
-        del reg.signatures(sim())[sig.id]
+        s = sim()
+        del reg.signatures(s)[sig.id]
+        for t in reg.templates(s).values():  # SignReviewing templates would otherwise wait forever
+            if t.sign_id == sig.id and t.status == "pending" and t.waiting_signature:
+                t.waiting_signature = False
+                t.review_seq += 1
+                t.status = "rejected"
+                t.review_desc = "签名已删除"
+                t.updated_at = s.clock.now()
         return ok(status=204)
 
     async def show_signature(request: web.Request, caller: Caller, raw: bytes) -> web.Response:

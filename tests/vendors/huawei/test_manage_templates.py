@@ -51,6 +51,17 @@ async def test_template_waits_for_its_signature(sim_client):
     assert (await m.get(f"/templates/{created['id']}"))[1]["flow_status"] == "Adopted"
 
 
+async def test_deleting_its_signature_rejects_a_waiting_template(sim_client):
+    """A SignReviewing template whose signature is deleted used to stay SignReviewing for ever."""
+    m, app, sig = await setup(sim_client, approve_signature=False)
+    created = await new_template(m, app["id"], sig["id"])
+    assert await m.delete(f"/signatures/{sig['id']}") == (204, None)
+    body = (await m.get(f"/templates/{created['id']}"))[1]
+    assert body["flow_status"] == "Reject" and body["review_desc"] == "签名已删除"
+    sim_client.sim.clock.advance(60)
+    assert (await m.get(f"/templates/{created['id']}"))[1]["flow_status"] == "Reject"
+
+
 async def test_rejections(sim_client):
     m = await mgmt(sim_client)
     app = await new_app(m)
