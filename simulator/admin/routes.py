@@ -44,8 +44,9 @@ class AdminError(Exception):
 
 
 def answer(obj: Any, status: int = 200) -> web.Response:
+    text = json.dumps(obj, ensure_ascii=False, default=str)
     return web.Response(
-        text=json.dumps(obj, ensure_ascii=False, default=str),
+        body=text.encode("utf-8", "replace"),  # never fail on a stray surrogate in recorded input
         status=status,
         content_type="application/json",
         charset="utf-8",
@@ -74,8 +75,8 @@ async def json_body(request: web.Request, required: bool = True) -> dict[str, An
         return {}
     try:
         body = json.loads(raw)
-    except ValueError as e:
-        raise AdminError(400, f"body is not valid JSON: {e}") from None
+    except (ValueError, RecursionError) as e:
+        raise AdminError(400, f"body is not valid JSON: {type(e).__name__}: {e}") from None
     if not isinstance(body, dict):
         raise AdminError(400, "body must be a JSON object")
     return body

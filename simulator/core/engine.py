@@ -33,6 +33,22 @@ class HttpFault(Exception):
         self.status = status
 
 
+def valid_text(text: str) -> str:
+    """Lone surrogates (from JSON's "\\ud800") cannot be stored, shown or pushed as UTF-8: like the vendors'
+    Java platforms, replace them with '?'."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _valid_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    return {k: valid_text(v) if isinstance(v, str) else v for k, v in extra.items()}
+
+
 @dataclass
 class Submission:
     """One recipient of a send request, as the vendor normalised it."""
@@ -125,15 +141,15 @@ class Engine:
                 id=sub.id or (id_factory(sub, i) if id_factory else ""),
                 vendor=account.vendor,
                 account=account.id,
-                mobile=sub.mobile,
-                content=sub.content,
+                mobile=valid_text(sub.mobile),
+                content=valid_text(sub.content),
                 segments=segs[i],
                 cost=units[i],
                 created_at=now,
                 scheduled_at=sub.scheduled_at,
                 batch=sub.batch,
                 request_id=request_id,
-                extra=dict(sub.extra),
+                extra=_valid_extra(sub.extra),
             )
             if not msg.id:
                 msg.id = msg.sim_id
@@ -283,8 +299,8 @@ class Engine:
             sim_id=self.store.new_id("mo"),
             vendor=vendor,
             account=account_id,
-            mobile=mobile,
-            content=content,
+            mobile=valid_text(mobile),
+            content=valid_text(content),
             at=self.clock.now(),
             extension=extension,
             message_sim_id=message_sim_id,

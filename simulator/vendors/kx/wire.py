@@ -93,7 +93,7 @@ def parse_p2p_body(raw: bytes) -> tuple[dict[str, str], list[dict[str, Any]] | N
     """Credentials and the raw list of a p2psend body; (creds, None) when the list is unusable."""
     try:
         body = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise KxError("2") from None
     if not isinstance(body, dict):
         raise KxError("2")

@@ -374,3 +374,32 @@ async def test_p2psend_garbage_is_code_2_never_a_crash(client, raw):
     resp = await client.post("/api/sms/p2psend", data=raw, headers={"Content-Type": "application/json"})
     assert resp.status == 200
     assert (await resp.json())["code"] == "2"
+
+
+async def test_p2psend_deep_json_is_code_2(client):
+    resp = await client.post(
+        "/api/sms/p2psend", data=b"[" * 100_000, headers={"Content-Type": "application/json"}
+    )
+    assert (await resp.json())["code"] == "2"
+
+
+async def test_lone_surrogates_are_stored_as_question_marks_and_everything_still_renders(client, receiver):
+    body = {
+        **auth(),
+        "messageid": "id\ud800",
+        "list": [{"mobile": "13912345678", "msgcontent": "hi\ud800there"}],
+    }
+    raw = json.dumps(body).encode()  # ascii JSON with a \\ud800 escape, as a Java client could send
+    resp = await client.post("/api/sms/p2psend", data=raw, headers={"Content-Type": "application/json"})
+    assert (await resp.json())["code"] == "0"
+    [m] = client.sim.store.query_messages(vendor="kx")
+    assert (m.content, m.extra["messageid"]) == ("hi?there", "id?")
+    listed = await client.get("/_sim/messages")
+    assert listed.status == 200 and (await listed.json())["messages"][0]["content"] == "hi?there"
+    await client.patch(
+        f"/_sim/accounts/kx/{USERID}", json={"mode": "push", "report_url": receiver.url + "/r"}
+    )
+    client.sim.clock.advance(3)
+    await client.sim.dispatcher.drain()
+    [req] = receiver.requests
+    assert req.json()[0]["messageid"] == "id?"
