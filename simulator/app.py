@@ -129,7 +129,12 @@ async def vendor_middleware(request: web.Request, handler):
 def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Application:
     config = config or load_config()
     sim = sim or build_sim(config)
-    app = web.Application(middlewares=[vendor_middleware], client_max_size=16 * 1024 * 1024)
+    app = web.Application(
+        middlewares=[vendor_middleware],
+        client_max_size=16 * 1024 * 1024,
+        # clients send everything as GET query strings too (1000 kx numbers are ~12 KB): allow long lines
+        handler_args={"max_line_size": 65536, "max_field_size": 65536},
+    )
     app[SIM_KEY] = sim
     app[CONFIG_KEY] = config
     for vendor in sim.vendors.values():

@@ -92,9 +92,10 @@ async def test_send_errors(client, method, change, code, msg):
     assert client.sim.store.query_messages(vendor="kx") == []
 
 
-async def test_more_than_1000_numbers_is_15(client):
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_more_than_1000_numbers_is_15(client, method):
     mobiles = ",".join(["13912345678"] * 1001)
-    body = await call(client, "/api/sms/send", "POST", **auth(), mobile=mobiles, msgcontent="x")
+    body = await call(client, "/api/sms/send", method, **auth(), mobile=mobiles, msgcontent="x")
     assert body == {"code": "15", "msg": "号码个数超过限制"}
 
 
