@@ -145,3 +145,45 @@ def report_source(code: str) -> str:
     if code.startswith(("SC:", "E")):
         return "3"
     return "2"
+
+
+# §4.2.2 API 错误码（应用、签名、模板）: the codes this simulator returns, with the table's error_msg.
+MANAGE_ERRORS: dict[str, str] = {
+    "MSGSMS.0001": "Internal server error.",
+    "MSGSMS.0002": "Invalid Parameter.",
+    "MSGSMS.0003": "Request unauthorized.",
+    "MSGSMS.0005": "Signature does not exist.",
+    "MSGSMS.0006": "Signature type and name is duplicate.",
+    "MSGSMS.0007": "Signature not allow to update, signature status must be Reject.",
+    "MSGSMS.0008": "Template already exists.",
+    "MSGSMS.0009": "Template does not exist.",
+    "MSGSMS.0011": "File does not exist.",
+    "MSGSMS.0012": "Signature id invalid.",
+    "MSGSMS.0014": "App does not exist.",
+    "MSGSMS.0015": "Template type cannot be empty or temp type invalid.",
+    "MSGSMS.0017": "Power attorney file id cannot be empty.",
+    "MSGSMS.0018": "Signature type is invalid.",
+    "MSGSMS.0023": "The number of variables does not match the content of the template.",
+    "MSGSMS.0024": "Template variable index is not continuous.",
+    "MSGSMS.0025": "When the variable type is TEXT, the variable description cannot be empty.",
+    "MSGSMS.0039": "Invalid day time format",
+    "MSGSMS.0046": "Template name required",
+    "MSGSMS.0049": "Invalid token",
+    "MSGSMS.0051": "Application Name is duplicated",
+    "MSGSMS.0053": "The number of applications is exceeded",
+    "MSGSMS.0056": "User does not have permission for this operation",
+    "MSGSMS.0076": "Message Application does not exist",
+    "MSGSMS.0077": "Message Template Info does not EXIST",
+    "MSGSMS.0084": "Invalid File",
+    "MSGSMS.0104": "Service is not allowed in this country or region.",
+    "MSGSMS.0130": "Signature status should be to be activated.",
+    "MSGSMS.0132": "File name is empty, too long or have space.",
+    "MSGSMS.0133": "File name illegal character.",
+    "MSGSMS.0134": "Template not allow to update, template flow status must be Reject or Pending.",
+    "MSGSMS.0144": "URL Path is empty.",
+    "MSGSMS.0145": "URL Path is large than maximum size.",
+    "MSGSMS.0151": "Template variable type is not supported.",
+    "MSGSMS.0186": "Template not allow to revoke, template flow status must be Reviewing or SignReviewing.",
+    "MSGSMS.0187": "Active template only allow to update template name.",
+    "MSGSMS.0188": "Failed to update template.",
+}
