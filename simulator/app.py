@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
@@ -24,7 +23,6 @@ from .vendors.base import REQUEST_ID, VENDOR_KEY, Vendor
 log = logging.getLogger("simulator")
 SIM_KEY = web.AppKey("sim", Sim)
 CONFIG_KEY = web.AppKey("config", Config)
-MAX_LOGGED_BODY = 65536
 
 
 def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
@@ -51,15 +49,6 @@ def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
     return sim
 
 
-def _text(body: Any) -> str:
-    if isinstance(body, bytes | bytearray):
-        try:
-            return bytes(body[:MAX_LOGGED_BODY]).decode("utf-8")
-        except UnicodeDecodeError:
-            return "base64:" + __import__("base64").b64encode(bytes(body[:MAX_LOGGED_BODY])).decode()
-    return ""
-
-
 @web.middleware
 async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
@@ -77,11 +66,11 @@ async def vendor_middleware(request: web.Request, handler):
             at=sim.clock.now(),
             remote=request.remote,
             query=request.query_string,
-            request_headers=dict(request.headers),
+            request_headers=request.headers,
         )
         request[REQUEST_ID] = entry.id
         if request.body_exists and not request.content_type.startswith("multipart/"):
-            entry.request_body = _text(await request.read())
+            entry.request_body = await request.read()
     try:
         resp = await handler(request)
     except SimError as err:
@@ -111,7 +100,8 @@ async def vendor_middleware(request: web.Request, handler):
     if entry is not None and vendor is not None:
         entry.vendor = vendor.key
         entry.status = resp.status
-        entry.response_body = _text(getattr(resp, "body", b""))
+        body = getattr(resp, "body", b"")
+        entry.response_body = body if isinstance(body, bytes | bytearray) else b""
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         sim.store.add_request(entry)
     if vendor is not None and request.app[CONFIG_KEY].log_requests:

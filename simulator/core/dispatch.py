@@ -20,7 +20,7 @@ import aiohttp
 from .accounts import Account, Accounts
 from .clock import Clock, Timer
 from .events import EventBus
-from .models import CallbackAttempt, MoRecord, Report
+from .models import CallbackAttempt, MoRecord, Report, body_text
 from .plugin import OutboundRequest, Push, VendorCore
 from .store import MemoryStore
 
@@ -54,13 +54,6 @@ def _message_ids(items: list[Item]) -> list[str]:
         if sid and sid not in out:
             out.append(sid)
     return out
-
-
-def _text(body: bytes, limit: int = 65536) -> str:
-    try:
-        return body[:limit].decode("utf-8")
-    except UnicodeDecodeError:
-        return "base64:" + __import__("base64").b64encode(body[:limit]).decode()
 
 
 class Dispatcher:
@@ -196,14 +189,14 @@ class Dispatcher:
             req = vendor.build_push(account, ch.target, batch.items, batch.attempt)
             attempt.method = req.method
             attempt.request_headers = dict(req.headers)
-            attempt.request_body = req.plain if req.plain is not None else _text(req.body)
+            attempt.request_body = req.plain if req.plain is not None else body_text(req.body)
             if req.plain is not None:
-                attempt.request_headers["x-sim-raw-body"] = _text(req.body, 4096)
+                attempt.request_headers["x-sim-raw-body"] = body_text(req.body, 4096)
             started = time.perf_counter()
             try:
                 status, body = await self._send(req, policy.timeout)
                 attempt.status = status
-                attempt.response_body = _text(body, 4096)
+                attempt.response_body = body_text(body, 4096)
                 attempt.ok = vendor.push_accepted(ch.target.stream, status, body)
                 if not attempt.ok:
                     attempt.error = "unexpected answer"

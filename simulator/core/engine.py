@@ -169,7 +169,10 @@ class Engine:
     # state machine -----------------------------------------------------------------------------------
     def _status(self, msg: Message, status: str, note: str = "") -> None:
         self.store.set_status(msg, status, self.clock.now(), note)
-        self.bus.publish("status", id=msg.id, sim_id=msg.sim_id, vendor=msg.vendor, status=status, note=note)
+        if self.bus.active:
+            self.bus.publish(
+                "status", id=msg.id, sim_id=msg.sim_id, vendor=msg.vendor, status=status, note=note
+            )
 
     def _send(self, msg: Message) -> None:
         msg.sent_at = self.clock.now()

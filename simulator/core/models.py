@@ -5,8 +5,21 @@ Plain dataclasses with a one-line comment per field; :mod:`simulator.core.store`
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+
+def body_text(body: bytes | str, limit: int = 65536) -> str:
+    """A recorded body as text: UTF-8 when it is, else ``base64:…``; at most ``limit`` bytes."""
+    if isinstance(body, str):
+        return body
+    try:
+        return body[:limit].decode("utf-8")
+    except UnicodeDecodeError:
+        return "base64:" + base64.b64encode(body[:limit]).decode()
+
 
 # Vendor-neutral message states.
 Status = Literal[
@@ -138,6 +151,9 @@ class CallbackAttempt:
 
 @dataclass
 class RequestLog:
+    """One vendor API request.  Headers and bodies are kept as received (cheap on the hot path) and
+    turned into text only when shown."""
+
     id: str  # rq-000001
     vendor: str
     method: str
@@ -145,13 +161,24 @@ class RequestLog:
     at: float  # simulated time
     remote: str | None = None
     query: str = ""
-    request_headers: dict[str, str] = field(default_factory=dict)
-    request_body: str = ""
+    request_headers: Mapping[str, str] = field(default_factory=dict)
+    request_body: bytes | str = b""
     status: int | None = None
-    response_body: str = ""
+    response_body: bytes | str = b""
     latency_ms: float | None = None
-    account: str | None = None
-    result: str | None = None  # the vendor code answered
 
     def public(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "id": self.id,
+            "vendor": self.vendor,
+            "method": self.method,
+            "path": self.path,
+            "at": self.at,
+            "remote": self.remote,
+            "query": self.query,
+            "request_headers": dict(self.request_headers),
+            "request_body": body_text(self.request_body),
+            "status": self.status,
+            "response_body": body_text(self.response_body),
+            "latency_ms": self.latency_ms,
+        }
