@@ -26,14 +26,15 @@ def split_segments(text: str) -> list[str]:
     return [text[i : i + LONG_PART] for i in range(0, len(text), LONG_PART)]
 
 
-def charge(account, units: int) -> None:  # account: core.accounts.Account
+def charge(account, units: int, allow_negative: bool | None = None) -> None:  # account: core.accounts.Account
     """Take ``units`` from the account's balance, or raise ``insufficient_balance``.
 
-    Accounts with ``allow_negative`` (post-paid) may go below zero.
+    Accounts with ``allow_negative`` (post-paid) may go below zero; the argument overrides it.
     """
     if units <= 0:
         return
-    if not account.allow_negative and account.balance < units:
+    negative_ok = account.allow_negative if allow_negative is None else allow_negative
+    if not negative_ok and account.balance < units:
         raise SimError("insufficient_balance", balance=account.balance, needed=units)
     account.balance -= units
 

@@ -129,10 +129,13 @@ class Engine:
         decisions: list[Decision],
         request_id: str | None = None,
         id_factory: Callable[[Submission, int], str] | None = None,
+        allow_negative: bool | None = None,
     ) -> list[Message]:
+        """Charge the account for every submission at once (``allow_negative`` overrides the account's
+        setting, for vendors whose charge type decides it), store the messages and start them."""
         segs = [s.segments if s.segments is not None else billing.count_segments(s.content) for s in subs]
         units = [s.units if s.units is not None else n for s, n in zip(subs, segs, strict=True)]
-        billing.charge(account, sum(units))
+        billing.charge(account, sum(units), allow_negative)
         now = self.clock.now()
         out = []
         for i, (sub, dec) in enumerate(zip(subs, decisions, strict=True)):

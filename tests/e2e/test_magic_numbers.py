@@ -80,6 +80,9 @@ async def test_magic_numbers(sim_client, vendor):
     assert silent.status == "sent"
     [reply] = sim.store.query_mo(vendor=vendor, mobile="13800000006")
     assert reply.content == "TD"
+    # every message links to the raw API request that created it
+    one = await (await sim_client.get(f"/_sim/messages/{silent.sim_id}")).json()
+    assert one["request"]["method"] == "POST" and one["request"]["status"] == 200
 
 
 @pytest.mark.parametrize("vendor", list(EXPECTED))

@@ -13,7 +13,7 @@ from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.models import Message
 from ...core.scenarios import Decision
-from ..base import client_ip, dumps, form_params, json_answer, parse_time
+from ..base import REQUEST_ID, client_ip, dumps, form_params, json_answer, parse_time
 from . import crypto, shortlinks, templates, wire
 from .auth import SecureRequest, charset_of, check_account, check_sign, check_validity, gzip_on, open_body
 from .codes import EmayError
@@ -92,7 +92,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
                 continue
             decisions.append(s.engine.decide(v.key, account, sub))
         await s.engine.apply_faults(decisions)
-        return s.engine.accept(account, subs, decisions, request.get("sim_request_id"))
+        return s.engine.accept(account, subs, decisions, request.get(REQUEST_ID))
 
     def limit() -> int:
         return v.settings.max_content_length

@@ -17,7 +17,7 @@ from ...core.billing import count_segments
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.scenarios import Decision
-from ..base import BEIJING, client_ip, form_params, json_answer
+from ..base import BEIJING, REQUEST_ID, client_ip, form_params, json_answer
 from . import auth, registry, wire
 from .codes import (
     ALL_FAILED,
@@ -111,7 +111,7 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
         check_limits(v, account, len(subs), now)
         decisions = decide(v, account, subs, now)
         await sim.engine.apply_faults(decisions)
-        sim.engine.accept(account, subs, decisions, request.get("sim_request_id"))
+        sim.engine.accept(account, subs, decisions, request.get(REQUEST_ID))
         count_sent(v, account, len(subs), now)
         return json_answer(wire.answer(SUCCESS, API_CODES[SUCCESS][1], results))
 

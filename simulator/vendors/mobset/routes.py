@@ -11,7 +11,7 @@ from ...core import billing
 from ...core.accounts import Account
 from ...core.engine import Submission
 from ...core.scenarios import Decision
-from ..base import client_ip, fmt_time, form_params, json_answer
+from ..base import REQUEST_ID, client_ip, fmt_time, form_params, json_answer
 from . import wire
 from .auth import authenticate, credentials
 from .codes import SENSITIVE_CODE, USER_STATUS_TEXT, MobsetError, missing
@@ -94,7 +94,7 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
         if subs:
             await engine.apply_faults(decisions)
             msgs = engine.accept(
-                account, subs, decisions, request.get("sim_request_id"), lambda s, i: v.new_sms_id()
+                account, subs, decisions, request.get(REQUEST_ID), lambda s, i: v.new_sms_id()
             )
             daily[day_key] = daily.get(day_key, 0) + units
             if opts.user_quota is not None:

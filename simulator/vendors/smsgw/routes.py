@@ -10,7 +10,7 @@ from ...core.accounts import Account
 from ...core.billing import count_segments
 from ...core.engine import Submission
 from ...core.scenarios import Decision
-from ..base import client_ip, form_params, json_answer
+from ..base import REQUEST_ID, client_ip, form_params, json_answer
 from . import wire
 from .auth import authenticate
 from .codes import INVALID_NUMBER_STAT, SENSITIVE_STAT, SmsgwError
@@ -52,7 +52,7 @@ def setup(v: SmsgwVendor) -> list[web.RouteDef]:
                 continue
             results.append(0)
             segments = count_segments(content)
-            sub = Submission(mobile, content, units=0, segments=segments, extra={"extno": access_code})
+            sub = Submission(mobile, content, segments=segments, extra={"extno": access_code})
             word = next((w for w in account.sensitive_words if w and w in content), None)
             if not wire.valid_mobile(mobile):
                 dec = invalid_number_decision()
@@ -68,22 +68,17 @@ def setup(v: SmsgwVendor) -> list[web.RouteDef]:
         mids = v.new_mids(len(items))
         subs: list[Submission] = []
         decisions: list[Decision] = []
-        costs: list[int] = []
         for i, sub, dec in candidates:
-            cost = (sub.segments or 1) * opts.price_per_segment
-            if not post and cost > remaining:
+            sub.units = (sub.segments or 1) * opts.price_per_segment  # 厘
+            if not post and sub.units > remaining:
                 results[i] = 15
                 continue
-            remaining -= cost
+            remaining -= sub.units
             sub.id = mids[i]
             subs.append(sub)
             decisions.append(dec)
-            costs.append(cost)
         if subs:
-            messages = engine.accept(account, subs, decisions, request.get("sim_request_id"))
-            for msg, cost in zip(messages, costs, strict=True):
-                msg.cost = cost
-            account.balance -= sum(costs)
+            engine.accept(account, subs, decisions, request.get(REQUEST_ID), allow_negative=post)
         listed = [wire.submit_item(mids[i], m, results[i]) for i, (m, _) in enumerate(items)]
         return json_answer(wire.list_answer(0, account.balance, listed))
 
