@@ -20,6 +20,7 @@ from ..core.models import OUTCOMES, STATUSES, Message
 from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
 from ..core.yamlfile import FileError
+from . import openapi
 
 ACCOUNT_FIELDS = {
     "report_url",
@@ -413,8 +414,15 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             await resp.write_eof()
         return resp
 
+    document = openapi.spec()
+
+    @admin
+    async def openapi_json(request: web.Request) -> web.Response:
+        return answer(document)
+
     r = app.router
     r.add_get("/_sim/health", health)
+    r.add_get("/_sim/openapi.json", openapi_json)
     r.add_get("/_sim/accounts", list_accounts)
     r.add_get("/_sim/accounts/{vendor}/{id}", get_account)
     r.add_patch("/_sim/accounts/{vendor}/{id}", patch_account)

@@ -243,3 +243,23 @@ async def test_event_stream_publishes_messages(sim_client):
     data = json.loads((await resp.content.readline()).decode().removeprefix("data: "))
     assert data["message"]["mobile"] == "13912345678"
     resp.close()
+
+
+async def test_openapi_describes_exactly_the_admin_routes(sim_client):
+    doc = await (await sim_client.get("/_sim/openapi.json")).json()
+    assert doc["openapi"].startswith("3.")
+    described = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    routed = {
+        (r.resource.canonical, r.method)
+        for r in sim_client.app.router.routes()
+        if r.resource is not None and r.resource.canonical.startswith("/_sim") and r.method != "HEAD"
+    }
+    assert described == routed
+
+
+def test_openapi_document_is_valid():
+    from openapi_spec_validator import validate
+
+    from simulator.admin.openapi import spec
+
+    validate(spec())

@@ -1,0 +1,316 @@
+"""The admin API described as OpenAPI 3.1, served at ``GET /_sim/openapi.json``.
+
+A test checks that every route under /_sim/ is described here and that nothing here is missing a route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+
+
+def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    return out
+
+
+S = {"type": "string"}
+N = {"type": "number"}
+I = {"type": "integer"}  # noqa: E741
+B = {"type": "boolean"}
+NS = {"type": ["string", "null"]}
+ANY_OBJ = {"type": "object"}
+
+STATUS = {
+    "type": "string",
+    "enum": [
+        "accepted",
+        "scheduled",
+        "sent",
+        "delivered",
+        "undeliverable",
+        "expired",
+        "rejected",
+        "cancelled",
+    ],
+}
+OUTCOME = {
+    "type": "string",
+    "enum": ["delivered", "undeliverable", "expired", "rejected", "blacklisted", "no_report"],
+}
+ERROR = _obj({"error": S}, ["error"])
+VENDOR = {"name": "vendor", "in": "path", "required": True, "schema": S}
+ACCOUNT_ID = {"name": "id", "in": "path", "required": True, "schema": S}
+MESSAGE_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": S,
+    "description": "a sim_id, or the vendor's message id (add ?mobile= when several recipients share it)",
+}
+
+
+def _q(name: str, schema: dict[str, Any] = S, description: str = "") -> dict[str, Any]:
+    p = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        p["description"] = description
+    return p
+
+
+ACCOUNT = _obj(
+    {
+        "vendor": S,
+        "id": S,
+        "secret": S,
+        "name": S,
+        "balance": I,
+        "allow_negative": B,
+        "mode": {"type": "string", "enum": ["push", "pull"]},
+        "report_url": NS,
+        "mo_url": NS,
+        "ip_allowlist": {"type": "array", "items": S},
+        "enabled": B,
+        "send_window": NS,
+        "sensitive_words": {"type": "array", "items": S},
+        "options": ANY_OBJ,
+    }
+)
+MESSAGE = _obj(
+    {
+        "id": S,
+        "sim_id": S,
+        "vendor": S,
+        "account": S,
+        "mobile": S,
+        "content": S,
+        "segments": I,
+        "status": STATUS,
+        "outcome": {"type": ["string", "null"]},
+        "code": NS,
+        "created_at": N,
+        "scheduled_at": {"type": ["number", "null"]},
+        "done_at": {"type": ["number", "null"]},
+        "batch": NS,
+        "extra": ANY_OBJ,
+    }
+)
+MO = _obj(
+    {
+        "id": S,
+        "sim_id": S,
+        "vendor": S,
+        "account": S,
+        "mobile": S,
+        "content": S,
+        "at": N,
+        "extension": S,
+        "message_sim_id": NS,
+        "extra": ANY_OBJ,
+    }
+)
+CALLBACK = _obj(
+    {
+        "id": S,
+        "vendor": S,
+        "account": S,
+        "stream": S,
+        "url": S,
+        "attempt": I,
+        "at": N,
+        "method": S,
+        "request_headers": ANY_OBJ,
+        "request_body": S,
+        "status": {"type": ["integer", "null"]},
+        "response_body": S,
+        "latency_ms": {"type": ["number", "null"]},
+        "error": NS,
+        "ok": B,
+        "gave_up": B,
+        "next_retry_at": {"type": ["number", "null"]},
+        "items": I,
+        "message_ids": {"type": "array", "items": S},
+    }
+)
+CLOCK = _obj(
+    {
+        "now": N,
+        "iso": S,
+        "wall": N,
+        "offset": N,
+        "frozen": B,
+        "auth_clock": {"type": "string", "enum": ["wall", "simulated"]},
+        "pending_timers": I,
+        "fired": I,
+    }
+)
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, ok: dict[str, Any], *, params=(), body=None, errors=(400,), status="200") -> dict:
+    op: dict[str, Any] = {"summary": summary, "responses": {status: ok}}
+    if params:
+        op["parameters"] = list(params)
+    if body is not None:
+        op["requestBody"] = body
+    for code in errors:
+        op["responses"][str(code)] = _json(ERROR, "error")
+    return op
+
+
+def _body(schema: dict[str, Any], required: bool = True, media: str = "application/json") -> dict[str, Any]:
+    return {"required": required, "content": {media: {"schema": schema}}}
+
+
+def spec() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "sms-simulator admin API",
+            "version": __version__,
+            "description": "Inspect and drive the simulator: accounts, messages, replies, callbacks, clock, "
+            "scenario.  See docs/admin-api.md.",
+        },
+        "paths": {
+            "/_sim/health": {"get": _op("Health and a summary", _json(ANY_OBJ), errors=())},
+            "/_sim/openapi.json": {"get": _op("This document", _json(ANY_OBJ), errors=())},
+            "/_sim/accounts": {
+                "get": _op(
+                    "List accounts",
+                    _json(_obj({"accounts": {"type": "array", "items": ACCOUNT}})),
+                    params=[_q("vendor")],
+                    errors=(),
+                )
+            },
+            "/_sim/accounts/{vendor}/{id}": {
+                "get": _op("One account", _json(ACCOUNT), params=[VENDOR, ACCOUNT_ID], errors=(404,)),
+                "patch": _op(
+                    "Change callback URLs, mode, balance, allow-lists or vendor options",
+                    _json(ACCOUNT),
+                    params=[VENDOR, ACCOUNT_ID],
+                    body=_body(
+                        _obj(
+                            {
+                                "report_url": NS,
+                                "mo_url": NS,
+                                "mode": {"type": "string", "enum": ["push", "pull"]},
+                                "balance": I,
+                                "allow_negative": B,
+                                "enabled": B,
+                                "ip_allowlist": {"type": "array", "items": S},
+                                "send_window": NS,
+                                "sensitive_words": {"type": "array", "items": S},
+                                "name": S,
+                                "options": ANY_OBJ,
+                            }
+                        )
+                    ),
+                    errors=(400, 404),
+                ),
+            },
+            "/_sim/messages": {
+                "get": _op(
+                    "List messages",
+                    _json(_obj({"messages": {"type": "array", "items": MESSAGE}})),
+                    params=[
+                        _q("vendor"),
+                        _q("account"),
+                        _q("mobile"),
+                        _q("status", STATUS),
+                        _q("since", N, "epoch seconds (simulated clock)"),
+                        _q("limit", I, "the last N"),
+                    ],
+                )
+            },
+            "/_sim/messages/{id}": {
+                "get": _op(
+                    "One message with its timeline, callbacks, raw request and replies",
+                    _json(ANY_OBJ),
+                    params=[MESSAGE_ID, _q("vendor"), _q("mobile")],
+                    errors=(404, 409),
+                )
+            },
+            "/_sim/messages/{id}/outcome": {
+                "post": _op(
+                    "End a message now with an outcome",
+                    _json(MESSAGE),
+                    params=[MESSAGE_ID],
+                    body=_body(_obj({"outcome": OUTCOME, "code": S}, ["outcome"])),
+                    errors=(400, 404, 409),
+                )
+            },
+            "/_sim/mo": {
+                "get": _op(
+                    "List replies (MO)",
+                    _json(_obj({"mo": {"type": "array", "items": MO}})),
+                    params=[_q("vendor"), _q("account"), _q("mobile")],
+                    errors=(),
+                ),
+                "post": _op(
+                    "The phone replies: routed to the account, or the one that last sent to the number",
+                    _json(_obj({"mo": MO}), "created"),
+                    body=_body(
+                        _obj(
+                            {"vendor": S, "mobile": S, "content": S, "account": S, "extension": S},
+                            ["vendor", "mobile", "content"],
+                        )
+                    ),
+                    errors=(400, 404, 409),
+                    status="201",
+                ),
+            },
+            "/_sim/callbacks": {
+                "get": _op(
+                    "Every callback attempt",
+                    _json(_obj({"callbacks": {"type": "array", "items": CALLBACK}, "queued": I})),
+                    params=[_q("vendor"), _q("account"), _q("stream"), _q("message", S, "a message sim_id")],
+                    errors=(),
+                )
+            },
+            "/_sim/requests": {
+                "get": _op(
+                    "The last raw vendor API requests",
+                    _json(_obj({"requests": {"type": "array", "items": ANY_OBJ}})),
+                    params=[_q("vendor")],
+                    errors=(),
+                )
+            },
+            "/_sim/clock": {"get": _op("Read the clock", _json(CLOCK), errors=())},
+            "/_sim/clock/advance": {
+                "post": _op(
+                    "Advance, fire everything due in order, wait for the callbacks it caused",
+                    _json(CLOCK),
+                    body=_body(_obj({"seconds": {"type": "number", "minimum": 0}}, ["seconds"])),
+                )
+            },
+            "/_sim/clock/freeze": {
+                "post": _op(
+                    "Freeze (optionally at a later instant)",
+                    _json(CLOCK),
+                    body=_body(_obj({"at": {"type": ["number", "string"]}}), required=False),
+                )
+            },
+            "/_sim/clock/unfreeze": {"post": _op("Run with the wall clock again", _json(CLOCK), errors=())},
+            "/_sim/scenario": {
+                "get": _op("The current scenario", _json(_obj({"scenario": ANY_OBJ})), errors=()),
+                "put": _op(
+                    "Replace the scenario (YAML body)",
+                    _json(_obj({"scenario": S, "rules": I, "reviews": I})),
+                    body=_body(S, media="application/yaml"),
+                    errors=(400, 413),
+                ),
+            },
+            "/_sim/reset": {"post": _op("Forget everything; back to the config", _json(ANY_OBJ), errors=())},
+            "/_sim/events": {
+                "get": {
+                    "summary": "Server-sent events: message, status, callback, mo, account, scenario, reset",
+                    "responses": {"200": {"description": "OK", "content": {"text/event-stream": {}}}},
+                }
+            },
+        },
+    }
