@@ -11,6 +11,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 from aiohttp import web
@@ -37,6 +38,9 @@ def _serve(args: argparse.Namespace) -> int:
             config.port = args.port
         if args.log_requests:
             config.log_requests = True
+        if args.https_port is not None:
+            config.https_port = args.https_port
+        config.extra_ports += args.extra_port
         scenario = load_scenario(config.scenario) if config.scenario else None
     except FileError as e:
         for p in e.problems:
@@ -52,27 +56,39 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _run(app: web.Application, config: Config) -> int:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
-    try:
-        await site.start()
-    except OSError as e:
-        print(f"cannot listen on {config.host}:{config.port}: {e.strerror or e}", file=sys.stderr)
-        await runner.cleanup()
-        return 1
-    port = config.port
-    server = site._server  # the only way aiohttp exposes the bound sockets
-    if server is not None and getattr(server, "sockets", None):
-        port = server.sockets[0].getsockname()[1]
     from .app import SIM_KEY
 
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    listeners: list[tuple[int, Any]] = [(config.port, None), *((p, None) for p in config.extra_ports)]
+    cert_path = None
+    if config.https_port is not None:
+        from .tls import server_context
+
+        ctx, cert_path = server_context(config.tls_cert, config.tls_key, config.host)
+        listeners.append((config.https_port, ctx))
+    urls = []
+    for port, ctx in listeners:
+        site = web.TCPSite(runner, config.host, port, reuse_address=True, ssl_context=ctx)
+        try:
+            await site.start()
+        except OSError as e:
+            print(f"cannot listen on {config.host}:{port}: {e.strerror or e}", file=sys.stderr)
+            await runner.cleanup()
+            return 1
+        server = site._server  # the only way aiohttp exposes the bound sockets
+        if server is not None and getattr(server, "sockets", None):
+            port = server.sockets[0].getsockname()[1]
+        urls.append(f"{'https' if ctx else 'http'}://{config.host}:{port}")
     sim = app[SIM_KEY]
     print(
-        f"sms-simulator listening on http://{config.host}:{port} "
+        f"sms-simulator listening on {urls[0]} "
         f"(scenario {sim.scenario.name!r}, seed {sim.engine.runner.seed}, admin API at /_sim/)",
         flush=True,
     )
+    for url in urls[1:]:
+        tls = f" (certificate: {cert_path})" if url.startswith("https") else ""
+        print(f"also listening on {url}{tls}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -193,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--seed", type=int, help="seed for every random choice")
     s.add_argument("--host", help="listen address (default 127.0.0.1)")
     s.add_argument("--port", type=int, help="listen port (default 8090; 0 picks a free port)")
+    s.add_argument(
+        "--https-port",
+        type=int,
+        help="also serve HTTPS on this port (self-signed unless the config gives tls_cert/tls_key)",
+    )
+    s.add_argument("--extra-port", type=int, action="append", default=[], help="also serve plain HTTP here")
     s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     s.add_argument("--log-requests", action="store_true", help="one log line per vendor request")
     s.set_defaults(fn=_serve)

@@ -131,6 +131,10 @@ class ClockConfig(_Strict):
 class Config(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8090, ge=0, le=65535)
+    extra_ports: list[int] = Field(default_factory=list)  # more plain-HTTP ports serving the same app
+    https_port: int | None = Field(default=None, ge=0, le=65535)  # also serve HTTPS here
+    tls_cert: str | None = None  # PEM certificate for HTTPS; default: a self-signed one made at start
+    tls_key: str | None = None  # its PEM private key
     seed: int | None = None  # overrides the scenario's seed
     scenario: str | None = None  # path of a scenario file; default: the built-in default scenario
     clock: ClockConfig = Field(default_factory=ClockConfig)
@@ -151,8 +155,17 @@ class Config(_Strict):
             out[key] = _validate_part(VENDORS[key].Settings, settings or {}, f"{key}.")
         return out
 
+    @field_validator("extra_ports")
+    @classmethod
+    def _ports(cls, v: list[int]) -> list[int]:
+        if any(not 0 <= p <= 65535 for p in v):
+            raise ValueError("ports must be 0..65535")
+        return v
+
     @model_validator(mode="after")
     def _unique(self) -> Config:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("give tls_cert and tls_key together")
         seen = set()
         for a in self.accounts:
             if (a.vendor, a.id) in seen:

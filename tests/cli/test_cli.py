@@ -157,3 +157,32 @@ def test_sign_unknown_account_needs_credentials(capsys):
     assert main(["sign", "kx", "--id", "nobody"]) == 2
     assert "give --id and --secret" in capsys.readouterr().err
     assert main(["sign", "kx", "--id", "nobody", "--secret", "s", "--ts", "1"]) == 0
+
+
+def test_serve_https_and_extra_ports_with_a_self_signed_certificate():
+    import ssl
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--extra-port", "0", "--https-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        first = proc.stdout.readline()
+        extra = proc.stdout.readline()
+        https = proc.stdout.readline()
+        assert first.startswith("sms-simulator listening on http://127.0.0.1:"), first
+        extra_port = int(re.search(r"http://127\.0\.0\.1:(\d+)", extra).group(1))
+        m = re.search(r"https://127\.0\.0\.1:(\d+) \(certificate: (\S+)\)", https)
+        assert m, https
+        assert get(extra_port, "/_sim/health")["status"] == "ok"
+        ctx = ssl.create_default_context(cafile=m.group(2))  # verification on: the printed cert is trusted
+        with urllib.request.urlopen(
+            f"https://127.0.0.1:{m.group(1)}/_sim/health", context=ctx, timeout=5
+        ) as r:
+            assert json.loads(r.read())["status"] == "ok"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
