@@ -21,3 +21,14 @@ async def admin_ok(http, live, method: str, path: str, **kw: Any) -> Any:
 async def advance(http, live, seconds: float) -> dict[str, Any]:
     """Advance the simulated clock over HTTP; returns once the callbacks it caused were answered."""
     return await admin_ok(http, live, "POST", "/_sim/clock/advance", json={"seconds": seconds})
+
+
+# A scenario for code tests: 13900000001 is rate-limited, 13800000007 a system error.
+FAULT_SCENARIO = """
+name: codes
+rules:
+  - match: {mobile: "13900000001"}
+    fault: {error: rate_limited}
+  - match: {mobile: "13800000007"}
+    fault: {error: system_error}
+"""

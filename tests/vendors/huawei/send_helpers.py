@@ -39,6 +39,16 @@ LONG_ACCOUNT = {
 }
 
 
+# an app that only its allow-listed network may use (E000620)
+IP_LOCKED_ACCOUNT = {
+    "vendor": "huawei",
+    "id": "hwiplocked",
+    "secret": "s3cret",
+    "ip_allowlist": ["10.0.0.0/8"],
+    "options": {"channels": [{"channel": "csms1", "signature": "x", "type": "NOTIFY_TYPE"}]},
+}
+
+
 def created(offset: float = 0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")
 

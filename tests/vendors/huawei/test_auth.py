@@ -12,7 +12,19 @@ import pytest
 from simulator.vendors.huawei.auth import parse_created, password_digests
 from simulator.vendors.huawei.codes import API_CODES
 
-from .send_helpers import APP_KEY, BATCH, DIFF, FORM, SECRET, aksk, batch, created, verify_form, wsse
+from .send_helpers import (
+    APP_KEY,
+    BATCH,
+    DIFF,
+    FORM,
+    IP_LOCKED_ACCOUNT,
+    SECRET,
+    aksk,
+    batch,
+    created,
+    verify_form,
+    wsse,
+)
 
 GOOD_AUTH = 'WSSE realm="SDP",profile="UsernameToken",type="Appkey"'
 
@@ -226,14 +238,7 @@ async def test_aksk_old_and_future_dates_are_e000044(sim_client):
 
 
 async def test_ip_allow_list_applies_to_both_schemes_and_paths(make_client):
-    acct = {
-        "vendor": "huawei",
-        "id": "hwiplocked",
-        "secret": "s3cret",
-        "ip_allowlist": ["10.0.0.0/8"],
-        "options": {"channels": [{"channel": "csms1", "signature": "x", "type": "NOTIFY_TYPE"}]},
-    }
-    client = await make_client(accounts=[acct])
+    client = await make_client(accounts=[IP_LOCKED_ACCOUNT])
     text = "The app client ip is not in ip white list."
     body = urlencode(verify_form()).encode()
     headers = aksk(BATCH, body, FORM, _host(client), key="hwiplocked", secret="s3cret")

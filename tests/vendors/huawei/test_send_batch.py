@@ -6,7 +6,7 @@ import re
 
 from simulator.vendors.huawei import registry
 
-from .send_helpers import LONG_ACCOUNT, NOTIFY_CHANNEL, VERIFY_CHANNEL, batch, verify_form
+from .send_helpers import IP_LOCKED_ACCOUNT, LONG_ACCOUNT, NOTIFY_CHANNEL, VERIFY_CHANNEL, batch, verify_form
 
 MSG_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}_\d+$")
 CREATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -229,14 +229,7 @@ async def test_daily_send_limit_is_e000623(make_client):
 
 
 async def test_ip_allow_list_is_e000620(make_client):
-    acct = {
-        "vendor": "huawei",
-        "id": "hwiplocked",
-        "secret": "s3cret",
-        "ip_allowlist": ["10.0.0.0/8"],
-        "options": {"channels": [{"channel": "csms1", "signature": "x", "type": "NOTIFY_TYPE"}]},
-    }
-    client = await make_client(accounts=[acct])
+    client = await make_client(accounts=[IP_LOCKED_ACCOUNT])
     from .send_helpers import wsse
 
     status, body = await batch(client, verify_form(), wsse("hwiplocked", "s3cret"))

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from simulator.vendors.huawei.codes import API_CODES
+from tests.fuzzing import GENERIC_KINDS, generic_junk
 
 from .send_helpers import APP_KEY, BATCH, DIFF, FORM, SECRET, VERIFY_CHANNEL, aksk, wsse
 
@@ -43,12 +44,8 @@ CTYPES = [
 
 def junk_text(rng: random.Random) -> str:
     kind = rng.randrange(10)
-    if kind == 0:
-        return ""
-    if kind == 1:
-        return "".join(chr(rng.randrange(0x20, 0x2FFF)) for _ in range(rng.randrange(1, 40)))
-    if kind == 2:
-        return str(rng.randrange(-(10**30), 10**30))
+    if kind < GENERIC_KINDS:
+        return generic_junk(rng, kind)
     if kind == 3:
         return ",".join(
             rng.choice(["139", "+86139", "86139", "+44", "0"]) + f"{rng.randrange(10**8):08d}"

@@ -5,6 +5,8 @@ import random
 
 import pytest
 
+from tests.fuzzing import GENERIC_KINDS, generic_junk
+
 from .helpers import auth
 
 PATHS = ["/api/sms/send", "/api/sms/balance", "/api/v2/sms/query", "/api/v2/sms/moquery", "/api/sms/p2psend"]
@@ -13,12 +15,8 @@ KEYS = ["userid", "ts", "sign", "mobile", "msgcontent", "extnum", "time", "messa
 
 def junk(rng: random.Random) -> str:
     kind = rng.randrange(8)
-    if kind == 0:
-        return ""
-    if kind == 1:
-        return "".join(chr(rng.randrange(0x20, 0x2FFF)) for _ in range(rng.randrange(1, 40)))
-    if kind == 2:
-        return str(rng.randrange(-(10**20), 10**20))
+    if kind < GENERIC_KINDS:
+        return generic_junk(rng, kind, int_digits=20)
     if kind == 3:
         return ",".join(f"1{rng.randrange(10**10):010d}" for _ in range(rng.randrange(1, 20)))
     if kind == 4:

@@ -15,17 +15,10 @@ from typing import Any
 import pytest
 
 from simulator.vendors.mobset.codes import ERRORS
+from tests.helpers import FAULT_SCENARIO
 
 from .helpers import BEIJING, CORP_ID, PATH, auth, stamp
 
-SCENARIO = """
-name: codes
-rules:
-  - match: {mobile: "13900000001"}
-    fault: {error: rate_limited}
-  - match: {mobile: "13800000007"}
-    fault: {error: system_error}
-"""
 SEND = {"PhoneNumbers": "13912345678", "Content": "hello"}
 
 
@@ -118,7 +111,7 @@ ROWS: list[tuple[str, str, Callable, Any, int, str]] = [
     ("method", "setup", "params", "code", "message"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS]
 )
 async def test_every_code(make_client, http, method, setup, params, code, message):
-    client = await make_client(scenario_text=SCENARIO)
+    client = await make_client(scenario_text=FAULT_SCENARIO)
     account = client.sim.accounts.get("mobset", CORP_ID)
     setup(account, client.sim.clock.now())
     fixed = auth(method)

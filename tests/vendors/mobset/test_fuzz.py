@@ -12,11 +12,11 @@ import logging
 import random
 import time
 from datetime import datetime
-from urllib.parse import quote
 
 import pytest
 
 from simulator.vendors.mobset.codes import ERRORS
+from tests.fuzzing import CHARSETS, GENERIC_KINDS, MAX_URL, encode_query, generic_junk
 
 from .helpers import BEIJING, PATH, auth, stamp
 
@@ -33,18 +33,12 @@ EXTRA_KEYS = {
 }
 # failures that only an internal error (a crash caught by the middleware) produces
 INTERNAL = {-198, -141, -144}
-MAX_URL = 7000  # aiohttp's request line limit is 8190 bytes
-CHARSETS = ["utf-8", "utf8", "gbk", "latin-1", "utf-16", "idna", "nonsense", "base64", ""]
 
 
 def junk(rng: random.Random) -> str:
     kind = rng.randrange(14)
-    if kind == 0:
-        return ""
-    if kind == 1:
-        return "".join(chr(rng.randrange(0x20, 0x2FFF)) for _ in range(rng.randrange(1, 40)))
-    if kind == 2:
-        return str(rng.randrange(-(10**30), 10**30))
+    if kind < GENERIC_KINDS:
+        return generic_junk(rng, kind)
     if kind == 3:
         return ",".join(f"1{rng.randrange(10**10):010d}" for _ in range(rng.randrange(1, 60)))
     if kind == 4:
@@ -113,10 +107,6 @@ def bad_auth(rng: random.Random, method: str) -> dict[str, str]:
     return params
 
 
-def encode(pairs: list[tuple[str, str]]) -> str:
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='', errors='surrogatepass')}" for k, v in pairs)
-
-
 def check(body: object, method: str | None) -> None:
     assert isinstance(body, dict), body
     code, message = body.get("Code"), body.get("Message")
@@ -166,25 +156,25 @@ async def test_random_requests_always_get_the_mobset_envelope(make_client, caplo
             pairs.append((rng.choice([k, k.lower(), k.upper()]), junk(rng) if rng.random() < 0.5 else v))
         rng.shuffle(pairs)
         how = rng.randrange(5)
-        if how in (0, 2, 4) and len(encode(pairs)) > MAX_URL:
+        if how in (0, 2, 4) and len(encode_query(pairs)) > MAX_URL:
             how = 1  # an over-long request line is refused by the HTTP server itself (400), not the API
         if how == 0:
-            resp = await client.get(f"{PATH}?{encode(pairs)}")
+            resp = await client.get(f"{PATH}?{encode_query(pairs)}")
         elif how == 1:
             resp = await client.post(
                 PATH,
-                data=encode(pairs).encode("ascii"),
+                data=encode_query(pairs).encode("ascii"),
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
             )
         elif how == 2:  # the real clients' POST: empty body, everything in the query string
-            resp = await client.post(f"{PATH}?{encode(pairs)}")
+            resp = await client.post(f"{PATH}?{encode_query(pairs)}")
         elif how == 3:  # auth in the query, a body in some other charset
             text = "&".join(f"{k}={v}" for k, v in pairs)
             charset = rng.choice(CHARSETS)
             raw = text.encode(rng.choice(["gbk", "utf-8", "utf-16"]), errors="replace")
             ctype = "application/x-www-form-urlencoded" + (f"; charset={charset}" if charset else "")
             resp = await client.post(
-                f"{PATH}?{encode(list(params.items()))}", data=raw, headers={"Content-Type": ctype}
+                f"{PATH}?{encode_query(list(params.items()))}", data=raw, headers={"Content-Type": ctype}
             )
         else:  # random bytes
             raw = bytes(rng.randrange(256) for _ in range(rng.randrange(300)))
@@ -192,7 +182,7 @@ async def test_random_requests_always_get_the_mobset_envelope(make_client, caplo
                 ["text/plain", "application/json", "application/octet-stream", "multipart/form-data"]
             )
             resp = await client.post(
-                f"{PATH}?{encode(pairs[: rng.randrange(len(pairs) + 1)])}",
+                f"{PATH}?{encode_query(pairs[: rng.randrange(len(pairs) + 1)])}",
                 data=raw,
                 headers={"Content-Type": ctype},
             )

@@ -12,16 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import FAULT_SCENARIO
+
 from .helpers import ACCOUNT, EXTNO, PASSWORD, START_BALANCE, md5
 
-SCENARIO = """
-name: codes
-rules:
-  - match: {mobile: "13900000001"}
-    fault: {error: rate_limited}
-  - match: {mobile: "13800000007"}
-    fault: {error: system_error}
-"""
 SEND = {"action": "send", "mobile": "13912345678", "content": "hi【测试】", "extno": EXTNO}
 P2P = {"action": "p2p", "mobileContentList": "13912345678#hi【测试】", "extno": EXTNO}
 
@@ -96,7 +90,7 @@ async def request(client, http: str, params: dict[str, Any]) -> Any:
     ("setup", "params", "expected"), [r[1:] for r in STATUS_ROWS], ids=[r[0] for r in STATUS_ROWS]
 )
 async def test_every_status(make_client, http, setup, params, expected):
-    client = await make_client(scenario_text=SCENARIO)
+    client = await make_client(scenario_text=FAULT_SCENARIO)
     setup(client.sim.accounts.get("smsgw", ACCOUNT))
     assert await request(client, http, params) == expected
     assert client.sim.store.query_messages(vendor="smsgw") == []

@@ -13,29 +13,23 @@ import logging
 import random
 import re
 import time
-from urllib.parse import quote
 
 import pytest
 
 from simulator.vendors.smsgw.codes import STATUS
+from tests.fuzzing import CHARSETS, GENERIC_KINDS, MAX_URL, encode_query, generic_junk
 
 from .helpers import ACCOUNT, EXTNO, PASSWORD, md5, p2p_password, send_password
 
 ACTIONS = ["send", "p2p", "balance", "report", "mo"]
 KEYS = ["mobile", "content", "extno", "mobileContentList", "size", "szie", "rt", "foo", "Password"]
 MID = re.compile(r"[0-9A-F]{16}")
-MAX_URL = 7000  # aiohttp's request line limit is 8190 bytes
-CHARSETS = ["utf-8", "utf8", "gbk", "latin-1", "utf-16", "idna", "nonsense", "base64", ""]
 
 
 def junk(rng: random.Random) -> str:
     kind = rng.randrange(13)
-    if kind == 0:
-        return ""
-    if kind == 1:
-        return "".join(chr(rng.randrange(0x20, 0x2FFF)) for _ in range(rng.randrange(1, 40)))
-    if kind == 2:
-        return str(rng.randrange(-(10**30), 10**30))
+    if kind < GENERIC_KINDS:
+        return generic_junk(rng, kind)
     if kind == 3:
         return ",".join(f"1{rng.randrange(10**10):010d}" for _ in range(rng.randrange(1, 30)))
     if kind == 4:
@@ -78,10 +72,6 @@ def password(rng: random.Random, action: str, params: dict[str, str]) -> str | N
     if kind == 8:
         return None
     return junk(rng)
-
-
-def encode(pairs: list[tuple[str, str]]) -> str:
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
 
 
 def check(body: object, action: str | None) -> None:
@@ -148,18 +138,18 @@ async def test_random_requests_always_get_the_gateway_shape(make_client, caplog,
             account.options.require_signature = rng.random() < 0.5
             account.balance = rng.choice([0, 100, 100_000_000, -500])
         how = rng.randrange(5)
-        if how in (0, 2, 4) and len(encode(pairs)) > MAX_URL:
+        if how in (0, 2, 4) and len(encode_query(pairs)) > MAX_URL:
             how = 1  # an over-long request line is refused by the HTTP server itself (400), not the API
         if how == 0:
-            resp = await client.get(f"/sms?{encode(pairs)}")
+            resp = await client.get(f"/sms?{encode_query(pairs)}")
         elif how == 1:
             resp = await client.post(
                 "/sms",
-                data=encode(pairs).encode(),
+                data=encode_query(pairs).encode(),
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
             )
         elif how == 2:
-            resp = await client.post(f"/sms?{encode(pairs)}")
+            resp = await client.post(f"/sms?{encode_query(pairs)}")
         elif how == 3:  # a raw (not percent-encoded) body in some charset, labelled with another
             text = "&".join(f"{k}={v}" for k, v in pairs)
             raw = text.encode(rng.choice(["gbk", "utf-8", "utf-16"]), errors="replace")
@@ -172,7 +162,7 @@ async def test_random_requests_always_get_the_gateway_shape(make_client, caplog,
                 ["text/plain", "application/json", "application/octet-stream", "multipart/form-data"]
             )
             resp = await client.post(
-                f"/sms?{encode(pairs[: rng.randrange(len(pairs) + 1)])}",
+                f"/sms?{encode_query(pairs[: rng.randrange(len(pairs) + 1)])}",
                 data=raw,
                 headers={"Content-Type": ctype},
             )
