@@ -27,7 +27,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..base import json_answer
-from . import apig
+from . import auth
+from .codes import HuaweiError
 from .registry import DEFAULT_VARIABLE_LENGTHS
 
 if TYPE_CHECKING:
@@ -264,25 +265,23 @@ class AkskError(Exception):
 
 
 def verify_aksk(v: HuaweiVendor, request: web.Request, body: bytes) -> AccessKey:
+    """The send API's SDK-HMAC-SHA256 check (auth.verify_aksk) against the configured access keys."""
     settings: ManageSettings = v.settings
-    auth = apig.parse_authorization(request.headers.get("Authorization", ""))
-    if auth is None or auth.algorithm != apig.ALGORITHM:
-        raise AkskError("Authorization header is not SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…")
-    sdk_date = request.headers.get("X-Sdk-Date", "")
-    when = apig.parse_sdk_date(sdk_date)
-    if when is None:
-        raise AkskError("X-Sdk-Date is missing or not yyyyMMddTHHmmssZ")
-    if abs(when - v.sim.clock.auth_now()) > getattr(settings, "aksk_window", 15 * 60):
-        raise AkskError("X-Sdk-Date is outside the allowed window")
-    key = next((k for k in settings.access_keys if k.ak == auth.access), None)
-    if key is None:
-        raise AkskError(f"access key {auth.access!r} does not exist")
-    query = [(k, val) for k, val in request.rel_url.query.items()]
-    if not apig.verify(
-        key.sk, auth, request.method, request.rel_url.raw_path, query, request.headers, body, sdk_date
-    ):
-        raise AkskError("the signature does not match (verify aksk signature fail)")
-    return key
+    keys = {k.ak: k for k in settings.access_keys}
+    try:
+        ak = auth.verify_aksk(
+            request.headers,
+            request.method,
+            request.rel_url.raw_path,
+            list(request.rel_url.query.items()),
+            body,
+            lambda access: keys[access].sk if access in keys else None,
+            v.sim.clock.auth_now(),
+            getattr(settings, "aksk_window", 15 * 60),
+        )
+    except HuaweiError as err:
+        raise AkskError(f"{err.code}: {err.message}") from None
+    return keys[ak]
 
 
 # -- routes ----------------------------------------------------------------------------------------------
