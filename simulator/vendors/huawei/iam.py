@@ -27,7 +27,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..base import json_answer
-from . import auth
+from . import auth as send_auth
 from .codes import HuaweiError
 from .registry import DEFAULT_VARIABLE_LENGTHS
 
@@ -269,7 +269,7 @@ def verify_aksk(v: HuaweiVendor, request: web.Request, body: bytes) -> AccessKey
     settings: ManageSettings = v.settings
     keys = {k.ak: k for k in settings.access_keys}
     try:
-        ak = auth.verify_aksk(
+        ak = send_auth.verify_aksk(
             request.headers,
             request.method,
             request.rel_url.raw_path,
