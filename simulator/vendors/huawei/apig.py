@@ -20,7 +20,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from ..base import parse_time
 
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -100,10 +102,7 @@ def parse_authorization(value: str) -> Authorization | None:
 
 
 def parse_sdk_date(value: str) -> float | None:
-    try:
-        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC).timestamp()
-    except (ValueError, TypeError):
-        return None
+    return parse_time(value, DATE_FORMAT, UTC) if isinstance(value, str) else None
 
 
 def verify(
@@ -129,8 +128,6 @@ def sign_headers(
     out["X-Sdk-Date"] = datetime.fromtimestamp(now, UTC).strftime(DATE_FORMAT)
     out.setdefault("Host", parts.netloc)
     signed = sorted(k.lower() for k in out if "_" not in k)
-    from urllib.parse import parse_qsl
-
     query = parse_qsl(parts.query, keep_blank_values=True)
     sig = signature(secret, method, parts.path or "/", query, out, body, signed, out["X-Sdk-Date"])
     out["Authorization"] = f"{ALGORITHM} Access={key}, SignedHeaders={';'.join(signed)}, Signature={sig}"

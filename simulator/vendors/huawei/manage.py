@@ -24,7 +24,7 @@ from aiohttp import web
 
 from ...core.accounts import Account
 from ...core.errors import SimError
-from ..base import json_answer
+from ..base import json_answer, parse_time
 from . import registry as reg
 from .codes import MANAGE_ERRORS
 from .iam import AkskError, Caller, ManageSettings, domain_id, find_token, project_domain, verify_aksk
@@ -102,10 +102,9 @@ def fmt(ts: float) -> str:
 def parse_filter_time(text: str, name: str) -> tuple[float, float]:
     """(instant, granularity): a filter time names a whole second, or a whole day for yyyy-MM-dd."""
     for f, step in ((TIME_FMT, 1), ("%Y-%m-%dT%H:%M:%SZ", 1), ("%Y-%m-%dT%H:%M:%S", 1), ("%Y-%m-%d", 86400)):
-        try:
-            return datetime.strptime(text.strip(), f).replace(tzinfo=UTC).timestamp(), step
-        except ValueError:
-            continue
+        at = parse_time(text.strip(), f, UTC)
+        if at is not None:
+            return at, step
     raise MgmtError("MSGSMS.0039", f"{name} must look like yyyy-MM-dd HH:mm:ss (UTC)")
 
 

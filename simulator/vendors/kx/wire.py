@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from ...core.models import Message, MoRecord, Report
-from ..base import BEIJING, fmt_time
+from ..base import fmt_time, parse_time
 from .codes import API_CODES, KxError, report_message
 
 MAX_MOBILES = 1000  # §4.2: one request, at most 1000 numbers (→ 15)
@@ -44,10 +43,9 @@ def parse_common(params: dict[str, Any], now: float) -> Common:
     if time_text:
         if not re.fullmatch(r"\d{14}", time_text):
             raise KxError("8")
-        try:
-            scheduled_at = datetime.strptime(time_text, "%Y%m%d%H%M%S").replace(tzinfo=BEIJING).timestamp()
-        except ValueError:
-            raise KxError("8") from None
+        scheduled_at = parse_time(time_text, "%Y%m%d%H%M%S")
+        if scheduled_at is None:
+            raise KxError("8")
         if scheduled_at - now > MAX_SCHEDULE_AHEAD:
             raise KxError("16")
         if scheduled_at <= now:
