@@ -9,13 +9,14 @@ from datetime import datetime
 from aiohttp import web
 
 from .admin import routes as admin_routes
-from .config import Config, load_config
+from .config import AccountConfig, Config, load_config
 from .core.clock import Clock
 from .core.engine import HttpFault
 from .core.errors import DropConnection, SimError
 from .core.models import RequestLog
 from .core.scenarios import Scenario, builtin_scenario, load_scenario
 from .core.sim import Sim
+from .core.sqlite import SqliteStore
 from .core.store import MemoryStore
 from .vendors import VENDORS
 from .vendors.base import REQUEST_ID, VENDOR_KEY, Vendor
@@ -35,26 +36,40 @@ def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
     )
     vendors: dict[str, Vendor] = {key: cls(config.vendor_settings(key)) for key, cls in VENDORS.items()}
     accounts = config.all_accounts()
+    sc = config.store
+    bounds = {
+        "max_requests": config.record_requests,
+        "max_attempts": sc.max_callbacks,
+        "max_messages": sc.max_messages,
+        "max_request_bytes": sc.request_log_bytes,
+        "body_limit": sc.body_limit,
+        "seeded": config.seed is not None,
+    }
+    store = SqliteStore(sc.db, sync=sc.sync, **bounds) if sc.db else MemoryStore(**bounds)
     sim = Sim(
         vendors,  # type: ignore[arg-type]
         lambda: [a.build() for a in accounts],
         scenario,
         seed=config.seed,
         clock=clock,
-        store=MemoryStore(max_requests=config.record_requests),
+        store=store,
         callback_timeout=config.callback_timeout,
     )
     for v in vendors.values():
         v.bind(sim)
+    if store.durable:
+        sim.restore(lambda data: AccountConfig.model_validate(data).build())
     return sim
 
 
 @web.middleware
 async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
-    if request.path.startswith("/_sim"):
-        return await handler(request)
     sim = request.app[SIM_KEY]
+    if request.path.startswith("/_sim"):
+        resp = await handler(request)
+        await sim.store.commit()  # an admin change is durable before it is confirmed
+        return resp
     entry: RequestLog | None = None
     started = time.perf_counter()
     if sim.store.max_requests:
@@ -104,6 +119,7 @@ async def vendor_middleware(request: web.Request, handler):
         entry.response_body = body if isinstance(body, bytes | bytearray) else b""
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         sim.store.add_request(entry)
+    await sim.store.commit()  # answer only once what the request changed is durable
     if vendor is not None and request.app[CONFIG_KEY].log_requests:
         log.info(
             "%s %s %s -> %s in %.1f ms",
@@ -137,6 +153,7 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
         yield
         await sim.dispatcher.close()
         sim.clock.detach()
+        sim.store.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

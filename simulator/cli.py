@@ -18,6 +18,7 @@ from aiohttp import web
 
 from .config import Config, load_config
 from .core.scenarios import load_scenario
+from .core.sqlite import DatabaseError
 from .core.yamlfile import FileError, load_yaml_file
 
 SCENARIO_KEYS = {"rules", "defaults", "reviews", "description"}
@@ -41,6 +42,13 @@ def _serve(args: argparse.Namespace) -> int:
         if args.https_port is not None:
             config.https_port = args.https_port
         config.extra_ports += args.extra_port
+        if args.db:
+            config.store.db = args.db
+        if args.max_messages is not None:
+            if args.max_messages < 1:
+                print("--max-messages must be at least 1", file=sys.stderr)
+                return 2
+            config.store.max_messages = args.max_messages
         scenario = load_scenario(config.scenario) if config.scenario else None
     except FileError as e:
         for p in e.problems:
@@ -51,7 +59,12 @@ def _serve(args: argparse.Namespace) -> int:
     # scan a growing heap every few thousand allocations: under load that cost 10% of throughput and
     # 200 ms pauses at p99 (bench/kx_send.py).  Collect young objects less often instead.
     gc.set_threshold(100_000, 50, 100)
-    app = create_app(config, build_sim(config, scenario))
+    try:
+        sim = build_sim(config, scenario)
+    except DatabaseError as e:
+        print(f"--db: {e}", file=sys.stderr)
+        return 2
+    app = create_app(config, sim)
     return asyncio.run(_run(app, config))
 
 
@@ -217,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--extra-port", type=int, action="append", default=[], help="also serve plain HTTP here")
     s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     s.add_argument("--log-requests", action="store_true", help="one log line per vendor request")
+    s.add_argument("--db", help="keep all state in this SQLite file across restarts (default: memory)")
+    s.add_argument(
+        "--max-messages",
+        type=int,
+        help="messages kept; the oldest finished ones are evicted (default 100000)",
+    )
     s.set_defaults(fn=_serve)
 
     c = sub.add_parser("check", help="validate config or scenario files without starting anything")

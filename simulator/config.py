@@ -128,6 +128,15 @@ class ClockConfig(_Strict):
     auth: Literal["wall", "simulated"] = "wall"  # which clock auth freshness windows use
 
 
+class StoreConfig(_Strict):
+    db: str | None = None  # SQLite file keeping all state across restarts; default: memory only
+    sync: Literal["normal", "full"] = "normal"  # full: fsync every commit (survives power loss)
+    max_messages: int = Field(default=100_000, ge=1)  # oldest finished messages are evicted past this
+    max_callbacks: int = Field(default=20_000, ge=1)  # callback attempts kept
+    request_log_bytes: int = Field(default=64 << 20, ge=0)  # raw request log bound in bytes
+    body_limit: int = Field(default=64 << 10, ge=0)  # bytes of each request/answer body kept
+
+
 class Config(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8090, ge=0, le=65535)
@@ -139,6 +148,7 @@ class Config(_Strict):
     scenario: str | None = None  # path of a scenario file; default: the built-in default scenario
     clock: ClockConfig = Field(default_factory=ClockConfig)
     record_requests: int = Field(default=5000, ge=0)  # raw API requests kept for the UI (ring buffer)
+    store: StoreConfig = Field(default_factory=StoreConfig)
     callback_timeout: float = Field(default=5.0, gt=0, le=120)  # seconds to wait for a receiver
     log_requests: bool = False  # one log line per vendor request
     demo_accounts: bool = True  # include the built-in demo accounts

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,6 +97,43 @@ def parse_instant(value: Any, field: str) -> float:
     raise AdminError(400, f"{field} must be epoch seconds or an ISO 8601 time")
 
 
+MAX_PAGE = 1000
+DEFAULT_PAGE = 100
+
+
+def paging(q: Mapping[str, str]) -> dict[str, Any]:
+    """``limit`` (default 100, at most 1,000), ``cursor`` (a page's ``next``), ``order`` (desc: newest
+    first, the default; asc: oldest first)."""
+    try:
+        limit = int(q.get("limit", DEFAULT_PAGE))
+    except ValueError:
+        raise AdminError(400, "limit must be an integer") from None
+    if not 1 <= limit <= MAX_PAGE:
+        raise AdminError(400, f"limit must be between 1 and {MAX_PAGE}")
+    cursor = q.get("cursor") or None
+    if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) < 19):
+        raise AdminError(400, "cursor must be the 'next' value of a previous page")
+    order = q.get("order", "desc")
+    if order not in ("desc", "asc"):
+        raise AdminError(400, "order must be desc (newest first) or asc")
+    return {"limit": limit, "cursor": int(cursor) if cursor else None, "newest_first": order == "desc"}
+
+
+def flag(q: Mapping[str, str], name: str) -> bool | None:
+    v = q.get(name)
+    if v is None or v == "":
+        return None
+    if v.lower() in ("true", "1", "yes"):
+        return True
+    if v.lower() in ("false", "0", "no"):
+        return False
+    raise AdminError(400, f"{name} must be true or false")
+
+
+def paged(key: str, items: list[dict[str, Any]], nxt: int | None, total: int, **extra: Any) -> web.Response:
+    return answer({key: items, "next": str(nxt) if nxt is not None else None, "total": total, **extra})
+
+
 def setup(app: web.Application, sim: Sim, config: Config) -> None:
     started = time.time()
 
@@ -150,7 +187,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
                 "vendors": list(sim.vendors),
                 "scenario": sim.scenario.name,
                 "clock": clock_state(),
-                "messages": len(sim.store.query_messages()),
+                "messages": sim.store.count_messages(),
                 "callbacks_queued": sim.dispatcher.queued,
             }
         )
@@ -249,18 +286,18 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             raise AdminError(400, f"unknown status {status!r}", statuses=list(STATUSES))
         try:
             since = float(q["since"]) if "since" in q else None
-            limit = int(q["limit"]) if "limit" in q else None
         except ValueError:
-            raise AdminError(400, "since must be epoch seconds and limit an integer") from None
-        msgs = sim.store.query_messages(
+            raise AdminError(400, "since must be epoch seconds") from None
+        msgs, nxt, total = sim.store.page_messages(
+            **paging(q),
             vendor=q.get("vendor"),
             account=q.get("account"),
             mobile=q.get("mobile"),
             status=status,
             since=since,
-            limit=limit,
+            text=q.get("text") or None,
         )
-        return answer({"messages": [m.summary() for m in msgs]})
+        return paged("messages", [m.summary() for m in msgs], nxt, total)
 
     @admin
     async def get_message(request: web.Request) -> web.Response:
@@ -318,21 +355,32 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     @admin
     async def list_mo(request: web.Request) -> web.Response:
         q = request.query
-        mos = sim.store.query_mo(vendor=q.get("vendor"), account=q.get("account"), mobile=q.get("mobile"))
-        return answer({"mo": [m.public() for m in mos]})
+        mos, nxt, total = sim.store.page_mo(
+            **paging(q), vendor=q.get("vendor"), account=q.get("account"), mobile=q.get("mobile")
+        )
+        return paged("mo", [m.public() for m in mos], nxt, total)
 
     # -- callbacks and raw requests ---------------------------------------------------------------------
     @admin
     async def list_callbacks(request: web.Request) -> web.Response:
         q = request.query
-        attempts = sim.store.attempts(
-            vendor=q.get("vendor"), account=q.get("account"), stream=q.get("stream"), message=q.get("message")
+        attempts, nxt, total = sim.store.page_attempts(
+            **paging(q),
+            vendor=q.get("vendor"),
+            account=q.get("account"),
+            stream=q.get("stream"),
+            message=q.get("message"),
+            failed=flag(q, "failed"),
         )
-        return answer({"callbacks": [a.public() for a in attempts], "queued": sim.dispatcher.queued})
+        return paged("callbacks", [a.public() for a in attempts], nxt, total, queued=sim.dispatcher.queued)
 
     @admin
     async def list_requests(request: web.Request) -> web.Response:
-        return answer({"requests": [r.public() for r in sim.store.requests(request.query.get("vendor"))]})
+        q = request.query
+        logs, nxt, total = sim.store.page_requests(
+            **paging(q), vendor=q.get("vendor"), failed=flag(q, "failed")
+        )
+        return paged("requests", [r.public() for r in logs], nxt, total)
 
     # -- clock ----------------------------------------------------------------------------------------
     @admin

@@ -6,6 +6,10 @@ retention) is a timer on this clock: advancing the clock fires every timer that 
 due time (ties in order of creation).  While the clock runs, a single asyncio handle waits in real time
 for the next due timer, so a running simulator behaves like the real thing without any test sleeping.
 
+A timer is data, not a closure: a ``kind`` (a name registered with :meth:`Clock.register`), JSON-able
+``args`` and a due time.  That is what lets a durable store persist pending timers (``journal``) and a
+restarted process run them: :meth:`Clock.restore` puts them back on the heap.
+
 Auth freshness windows are measured with :meth:`Clock.auth_now`, which is the wall clock unless the
 configuration asks for the simulated clock.
 """
@@ -16,22 +20,39 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+Handler = Callable[..., Any]
 
 
-@dataclass(eq=False)
+class Journal(Protocol):
+    """Told about every timer added and every timer that left the heap (fired or cancelled)."""
+
+    def timer_added(self, timer: Timer) -> None: ...
+    def timer_removed(self, timer: Timer) -> None: ...
+    def clock_changed(self, clock: Clock) -> None: ...
+
+
+@dataclass(eq=False, slots=True)
 class Timer:
-    due: float
-    seq: int
-    callback: Callable[..., Any]
-    args: tuple[Any, ...] = ()
-    label: str = ""
+    due: float  # simulated time it fires at
+    seq: int  # unique and increasing: ties fire in order of creation; the id a store keeps it under
+    kind: str  # the registered handler that runs it
+    args: tuple[Any, ...] = ()  # JSON-able arguments (ids, numbers, strings)
     cancelled: bool = False
+    clock: Clock | None = None
+
+    @property
+    def label(self) -> str:
+        return self.kind
 
     def cancel(self) -> None:
-        self.cancelled = True
+        if not self.cancelled:
+            self.cancelled = True
+            if self.clock is not None and self.clock.journal is not None:
+                self.clock.journal.timer_removed(self)
 
 
 class Clock:
@@ -48,7 +69,9 @@ class Clock:
         self._frozen_at: float | None = (now + self._offset) if frozen else None
         self.auth_uses_simulated = auth_uses_simulated
         self._heap: list[tuple[float, int, Timer]] = []  # (due, seq, timer): compared in C
-        self._seq = itertools.count()
+        self._seq = itertools.count(1)
+        self._handlers: dict[str, Handler] = {}
+        self.journal: Journal | None = None
         self._handle: asyncio.TimerHandle | None = None
         self._handle_due: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -85,12 +108,14 @@ class Clock:
     def freeze(self, at: float | None = None) -> None:
         self._frozen_at = self.now() if at is None else at
         self._rearm()
+        self._changed()
 
     def unfreeze(self) -> None:
         if self._frozen_at is not None:
             self._offset = self._frozen_at - self._wall()
             self._frozen_at = None
         self._rearm()
+        self._changed()
 
     def advance(self, seconds: float) -> int:
         """Move simulated time forward and fire, in order, every timer that became due.
@@ -120,6 +145,8 @@ class Clock:
                 self._offset = self._frozen_at - self._wall()
                 self._frozen_at = None
         self._rearm()
+        if seconds > 0:
+            self._changed()
         return fired
 
     def set_time(self, when: float) -> int:
@@ -132,24 +159,73 @@ class Clock:
         else:
             self._offset = when - self._wall()
         self._rearm()
+        self._changed()
         return 0
 
     # -- scheduling ----------------------------------------------------------------------------------
-    def call_at(self, due: float, callback: Callable[..., Any], *args: Any, label: str = "") -> Timer:
-        seq = next(self._seq)
-        timer = Timer(due, seq, callback, args, label)
-        heapq.heappush(self._heap, (due, seq, timer))
-        if not self._firing and (self._handle_due is None or due < self._handle_due):
-            self._rearm()
+    def register(self, kind: str, handler: Handler) -> None:
+        """Say which function runs timers of ``kind``; it is called with the timer's args."""
+        self._handlers[kind] = handler
+
+    def handler(self, kind: str) -> Handler:
+        return self._handlers[kind]
+
+    def call_at(self, due: float, kind: str, *args: Any) -> Timer:
+        """Run the handler of ``kind`` with ``args`` at simulated time ``due``."""
+        if kind not in self._handlers:
+            raise KeyError(f"no timer handler registered for {kind!r}")
+        timer = Timer(due, next(self._seq), kind, args, clock=self)
+        self._push(timer)
+        if self.journal is not None:
+            self.journal.timer_added(timer)
         return timer
 
-    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any, label: str = "") -> Timer:
-        return self.call_at(self.now() + max(0.0, delay), callback, *args, label=label)
+    def call_later(self, delay: float, kind: str, *args: Any) -> Timer:
+        return self.call_at(self.now() + max(0.0, delay), kind, *args)
+
+    def restore(self, timers: Iterable[tuple[int, float, str, tuple[Any, ...]]]) -> list[Timer]:
+        """Put back timers a store kept (``(seq, due, kind, args)``); the journal is not told again."""
+        out = []
+        top = 0
+        for seq, due, kind, args in timers:
+            timer = Timer(due, seq, kind, tuple(args), clock=self)
+            self._push(timer)
+            out.append(timer)
+            top = max(top, seq)
+        self._seq = itertools.count(max(top + 1, next(self._seq)))
+        return out
+
+    def timers(self) -> list[Timer]:
+        """Pending timers, in firing order."""
+        return [t for _, _, t in sorted(self._heap) if not t.cancelled]
 
     def clear(self) -> None:
         """Drop every pending timer (used by reset)."""
+        if self.journal is not None:
+            for _, _, t in self._heap:
+                if not t.cancelled:
+                    self.journal.timer_removed(t)
         self._heap.clear()
         self._rearm()
+
+    def state(self) -> dict[str, Any]:
+        """What a store keeps of the clock itself: where simulated time stands against the wall."""
+        return {"offset": self._offset, "frozen_at": self._frozen_at}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._offset = float(state.get("offset", 0.0))
+        frozen = state.get("frozen_at")
+        self._frozen_at = None if frozen is None else float(frozen)
+        self._rearm()
+
+    def _changed(self) -> None:
+        if self.journal is not None:
+            self.journal.clock_changed(self)
+
+    def _push(self, timer: Timer) -> None:
+        heapq.heappush(self._heap, (timer.due, timer.seq, timer))
+        if not self._firing and (self._handle_due is None or timer.due < self._handle_due):
+            self._rearm()
 
     def attach(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Start firing timers in real time on this event loop."""
@@ -174,8 +250,11 @@ class Clock:
 
     def _fire(self, timer: Timer) -> None:
         self._firing = True
+        timer.cancelled = True  # it has left the heap: cancelling it now is a no-op
+        if self.journal is not None:
+            self.journal.timer_removed(timer)
         try:
-            timer.callback(*timer.args)
+            self._handlers[timer.kind](*timer.args)
         except Exception as exc:  # a timer must never break the clock
             if self.on_error is not None:
                 self.on_error(timer, exc)

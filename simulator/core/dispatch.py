@@ -11,9 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -30,21 +28,13 @@ Sender = Callable[[OutboundRequest, float], Awaitable[tuple[int, bytes]]]
 Item = Report | MoRecord
 
 
-@dataclass
-class _Channel:
-    vendor: str
-    account: str
-    target: Push
-    buffer: deque[Item] = field(default_factory=deque)
-    timer: Timer | None = None
+OUTBOX = "_sim.outbox"  # (vendor, account, url, stream) → refs of items waiting for the batch timer
+BATCHES = "_sim.push_batches"  # batch id → {"key": channel key, "items": refs, "attempt": n}
 
 
-@dataclass(eq=False)
-class _Batch:
-    channel: _Channel
-    items: list[Item]
-    attempt: int = 0
-    retry: Timer | None = None
+def item_ref(item: Item) -> str:
+    """How a batch or queue refers to an item: ``r:<sim_id>/<segment>`` or ``mo:<sim_id>``."""
+    return f"r:{item.id}" if isinstance(item, Report) else f"mo:{item.sim_id}"
 
 
 def _message_ids(items: list[Item]) -> list[str]:
@@ -57,6 +47,10 @@ def _message_ids(items: list[Item]) -> list[str]:
 
 
 class Dispatcher:
+    """Batches and pushes.  Its state is data in the store (``OUTBOX``, ``BATCHES``) and timers of two
+    kinds on the clock — ``push.flush`` (vendor, account, url, stream) and ``push.retry`` (batch id) — so
+    a restarted process picks up where the last one stopped."""
+
     def __init__(
         self,
         clock: Clock,
@@ -73,9 +67,11 @@ class Dispatcher:
         self.bus = bus
         self._sender = sender
         self._session: aiohttp.ClientSession | None = None
-        self._channels: dict[tuple[str, str, str, str], _Channel] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._retrying: set[_Batch] = set()
+        self._flushing: set[tuple[str, str, str, str]] = set()  # channels with a push.flush timer
+        self._resume: list[str] = []  # batches that were in flight when the last process stopped
+        clock.register("push.flush", self._flush)
+        clock.register("push.retry", self._start)
 
     # lifecycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -83,6 +79,9 @@ class Dispatcher:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=200), auto_decompress=False
             )
+        resume, self._resume = self._resume, []
+        for batch_id in resume:
+            self._start(batch_id)
 
     async def close(self) -> None:
         await self.drain(timeout=2)
@@ -93,14 +92,19 @@ class Dispatcher:
             self._session = None
 
     def reset(self) -> None:
-        for ch in self._channels.values():
-            if ch.timer:
-                ch.timer.cancel()
-        for b in self._retrying:
-            if b.retry:
-                b.retry.cancel()
-        self._retrying.clear()
-        self._channels.clear()
+        self._flushing.clear()
+        self._resume.clear()
+
+    def restored(self, timers: list[Timer]) -> None:
+        """After a restart: note the channels that wait for a batch timer, and the batches that were
+        being attempted when the process stopped (attempted again once the dispatcher starts)."""
+        retrying = set()
+        for t in timers:
+            if t.kind == "push.flush":
+                self._flushing.add(tuple(t.args))  # type: ignore[arg-type]
+            elif t.kind == "push.retry":
+                retrying.add(t.args[0])
+        self._resume = [b for b in self.store.collection(BATCHES) if b not in retrying]
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until every POST already started has been answered (or failed)."""
@@ -113,39 +117,57 @@ class Dispatcher:
 
     @property
     def queued(self) -> int:
-        return sum(len(c.buffer) for c in self._channels.values())
+        return sum(len(refs) for refs in self.store.collection(OUTBOX).values())
 
     # queueing ----------------------------------------------------------------------------------------
     def enqueue(self, account: Account, target: Push, item: Item) -> None:
         key = (account.vendor, account.id, target.url, target.stream)
-        ch = self._channels.get(key)
-        if ch is None:
-            ch = self._channels[key] = _Channel(account.vendor, account.id, target)
-        ch.buffer.append(item)
-        if ch.timer is None:
+        outbox = self.store.collection(OUTBOX)
+        refs = outbox.get(key)
+        if refs is None:
+            refs = outbox[key] = []
+        refs.append(item_ref(item))
+        if key not in self._flushing:
+            self._flushing.add(key)
             policy = self.vendors[account.vendor].push_policy(account, target.stream)
-            ch.timer = self.clock.call_later(policy.batch_interval, self._flush, ch, label="push-batch")
+            self.clock.call_later(policy.batch_interval, "push.flush", *key)
 
-    def _flush(self, ch: _Channel) -> None:
-        ch.timer = None
-        account = self.accounts.get(ch.vendor, ch.account)
-        if account is None or not ch.buffer:
-            ch.buffer.clear()
+    def _flush(self, vendor: str, account_id: str, url: str, stream: str) -> None:
+        key = (vendor, account_id, url, stream)
+        self._flushing.discard(key)
+        refs = self.store.collection(OUTBOX).pop(key, [])
+        account = self.accounts.get(vendor, account_id)
+        if account is None or not refs:
             return
-        policy = self.vendors[ch.vendor].push_policy(account, ch.target.stream)
-        while ch.buffer:
-            n = min(len(ch.buffer), max(1, policy.batch_max))
-            items = [ch.buffer.popleft() for _ in range(n)]
-            self._start(_Batch(ch, items))
+        policy = self.vendors[vendor].push_policy(account, stream)
+        n = max(1, policy.batch_max)
+        batches = self.store.collection(BATCHES)
+        for i in range(0, len(refs), n):
+            batch_id = self.store.new_id("pb")
+            batches[batch_id] = {"key": list(key), "items": refs[i : i + n], "attempt": 0}
+            self._start(batch_id)
 
-    def _start(self, batch: _Batch) -> None:
-        batch.attempt += 1
+    def _items(self, refs: list[str]) -> list[Item]:
+        out: list[Item] = []
+        for ref in refs:
+            kind, _, rid = ref.partition(":")
+            item = self.store.get_report(rid) if kind == "r" else self.store.get_mo(rid)
+            if item is not None:
+                out.append(item)
+        return out
+
+    def _start(self, batch_id: str) -> None:
+        batches = self.store.collection(BATCHES)
+        batch = batches.get(batch_id)
+        if batch is None:
+            return
+        batches[batch_id] = {**batch, "attempt": batch["attempt"] + 1}
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            log.warning("no running loop: push to %s not sent", batch.channel.target.url)
+            log.warning("no running loop: push to %s not sent", batch["key"][2])
             return
-        task = loop.create_task(self._attempt(batch))
+        task = loop.create_task(self._attempt(batch_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -166,27 +188,34 @@ class Dispatcher:
         ) as resp:
             return resp.status, await resp.content.read(1 << 20)
 
-    async def _attempt(self, batch: _Batch) -> None:
-        ch = batch.channel
-        vendor = self.vendors[ch.vendor]
-        account = self.accounts.get(ch.vendor, ch.account)
-        if account is None:
+    async def _attempt(self, batch_id: str) -> None:
+        batch = self.store.collection(BATCHES).get(batch_id)
+        if batch is None:
             return
-        policy = vendor.push_policy(account, ch.target.stream)
+        vendor_key, account_id, url, stream = batch["key"]
+        number = batch["attempt"]
+        items = self._items(batch["items"])
+        vendor = self.vendors[vendor_key]
+        account = self.accounts.get(vendor_key, account_id)
+        if account is None or not items:
+            self.store.collection(BATCHES).pop(batch_id, None)
+            return
+        target = Push(url, stream)
+        policy = vendor.push_policy(account, stream)
         at = self.clock.now()
         attempt = CallbackAttempt(
             id=self.store.new_id("cb"),
-            vendor=ch.vendor,
-            account=ch.account,
-            stream=ch.target.stream,
-            url=ch.target.url,
-            attempt=batch.attempt,
+            vendor=vendor_key,
+            account=account_id,
+            stream=stream,
+            url=url,
+            attempt=number,
             at=at,
-            items=len(batch.items),
-            message_ids=_message_ids(batch.items),
+            items=len(items),
+            message_ids=_message_ids(items),
         )
         try:
-            req = vendor.build_push(account, ch.target, batch.items, batch.attempt)
+            req = vendor.build_push(account, target, items, number)
             attempt.method = req.method
             attempt.request_headers = dict(req.headers)
             attempt.request_body = req.plain if req.plain is not None else body_text(req.body)
@@ -197,7 +226,7 @@ class Dispatcher:
                 status, body = await self._send(req, policy.timeout)
                 attempt.status = status
                 attempt.response_body = body_text(body, 4096)
-                attempt.ok = vendor.push_accepted(ch.target.stream, status, body)
+                attempt.ok = vendor.push_accepted(stream, status, body)
                 if not attempt.ok:
                     attempt.error = "unexpected answer"
             except TimeoutError:
@@ -210,20 +239,17 @@ class Dispatcher:
         except Exception as exc:  # a vendor formatter bug must not kill the dispatcher
             log.exception("building push failed")
             attempt.error = f"internal: {type(exc).__name__}: {exc}"
-        if not attempt.ok:
-            if batch.attempt <= len(policy.retry_delays):
-                delay = policy.retry_delays[batch.attempt - 1]
-                attempt.next_retry_at = self.clock.now() + delay
-                batch.retry = self.clock.call_later(delay, self._retry, batch, label="push-retry")
-                self._retrying.add(batch)
-            else:
-                attempt.gave_up = True
+        batches = self.store.collection(BATCHES)
+        if batch_id not in batches:  # reset while the POST was under way
+            pass
+        elif not attempt.ok and number <= len(policy.retry_delays):
+            delay = policy.retry_delays[number - 1]
+            attempt.next_retry_at = self.clock.now() + delay
+            self.clock.call_later(delay, "push.retry", batch_id)
+        else:
+            attempt.gave_up = not attempt.ok
+            del batches[batch_id]
         self._record(attempt)
-
-    def _retry(self, batch: _Batch) -> None:
-        self._retrying.discard(batch)
-        batch.retry = None
-        self._start(batch)
 
     def _record(self, attempt: CallbackAttempt) -> None:
         self.store.add_attempt(attempt)

@@ -5,6 +5,16 @@ accepted → (scheduled →) sent → delivered | undeliverable | expired | reje
 Vendors call :meth:`Engine.submit` after their own auth and validation; the scenario decides each
 message's outcome and delay; reports and replies are routed to the dispatcher (push) or the pull queues
 as the vendor says.
+
+Everything "later" is a clock timer of a registered kind whose arguments are plain data (a message's
+sim_id, the outcome and code the scenario chose, the replies it asked for), so a durable store can
+keep it and a restarted process can run it:
+
+- ``engine.send``     (sim_id, plan): a scheduled send falls due
+- ``engine.outcome``  (sim_id, plan): the carrier's answer for a sent message
+- ``engine.reply``    (vendor, account, mobile, content, sim_id): a phone's automatic reply
+- ``engine.review``   (done_kind, args, result, reason): a signature/template review result; the vendor
+  registers ``done_kind`` and gets ``(*args, result, reason)``
 """
 
 from __future__ import annotations
@@ -82,13 +92,21 @@ class Engine:
         self.dispatcher = dispatcher
         self.bus = bus
         self.runner = runner
-        self._timers: dict[str, Timer] = {}
-        self._decisions: dict[str, Decision] = {}
+        self._timers: dict[str, Timer] = {}  # sim_id → its pending send/outcome timer (for cancel, force)
+        clock.register("engine.send", self._send_due)
+        clock.register("engine.outcome", self._outcome_due)
+        clock.register("engine.reply", self._auto_reply)
+        clock.register("engine.review", self._review_due)
 
     def reset(self, runner: ScenarioRunner) -> None:
         self.runner = runner
         self._timers.clear()
-        self._decisions.clear()
+
+    def restored(self, timers: list[Timer]) -> None:
+        """Timers a store gave back after a restart: remember which message each one belongs to."""
+        for t in timers:
+            if t.kind in ("engine.send", "engine.outcome"):
+                self._timers[t.args[0]] = t
 
     # submitting --------------------------------------------------------------------------------------
     def decide(self, vendor: str, account: Account, sub: Submission) -> Decision:
@@ -158,16 +176,29 @@ class Engine:
                 msg.id = msg.sim_id
             self.store.add_message(msg)
             self.store.set_status(msg, "accepted", now, f"rule {dec.rule}: {dec.outcome}")
-            self._decisions[msg.sim_id] = dec
             if self.bus.active:
                 self.bus.publish("message", message=msg.summary())
+            plan = self._plan(msg, dec)
             if sub.scheduled_at is not None and sub.scheduled_at > now:
                 self.store.set_status(msg, "scheduled", now, "timer send")
-                self._timers[msg.sim_id] = self.clock.call_at(sub.scheduled_at, self._send, msg, label="send")
+                self._timers[msg.sim_id] = self.clock.call_at(
+                    sub.scheduled_at, "engine.send", msg.sim_id, plan
+                )
             else:
-                self._send(msg)
+                self._send(msg, plan)
             out.append(msg)
+        self.store.save_account(account)
         return out
+
+    def _plan(self, msg: Message, dec: Decision) -> dict[str, Any]:
+        """What the scenario decided for a message, as plain data a timer can carry."""
+        plan: dict[str, Any] = {"outcome": dec.outcome}
+        plan["delay"] = self.vendors[msg.vendor].validity_seconds if dec.use_validity else dec.delay
+        if dec.code is not None:
+            plan["code"] = dec.code
+        if dec.mo:
+            plan["mo"] = [[r.content, r.delay] for r in dec.mo]
+        return plan
 
     # state machine -----------------------------------------------------------------------------------
     def _status(self, msg: Message, status: str, note: str = "") -> None:
@@ -177,40 +208,45 @@ class Engine:
                 "status", id=msg.id, sim_id=msg.sim_id, vendor=msg.vendor, status=status, note=note
             )
 
-    def _send(self, msg: Message) -> None:
+    def _send_due(self, sim_id: str, plan: dict[str, Any]) -> None:
+        self._timers.pop(sim_id, None)
+        msg = self.store.get_message(sim_id)
+        if msg is not None and msg.status == "scheduled":
+            self._send(msg, plan)
+
+    def _send(self, msg: Message, plan: dict[str, Any]) -> None:
         msg.sent_at = self.clock.now()
         self._status(msg, "sent")
-        dec = self._decisions.get(msg.sim_id, Decision())
-        delay = self.vendors[msg.vendor].validity_seconds if dec.use_validity else dec.delay
-        self._timers[msg.sim_id] = self.clock.call_later(delay, self._finish, msg, label="outcome")
+        self._timers[msg.sim_id] = self.clock.call_later(plan["delay"], "engine.outcome", msg.sim_id, plan)
 
-    def _finish(self, msg: Message, outcome: str | None = None, code: str | None = None) -> None:
+    def _outcome_due(self, sim_id: str, plan: dict[str, Any]) -> None:
+        self._timers.pop(sim_id, None)
+        msg = self.store.get_message(sim_id)
+        if msg is not None and msg.status == "sent" and msg.outcome is None:
+            self._finish(msg, plan)
+
+    def _finish(
+        self, msg: Message, plan: dict[str, Any], outcome: str | None = None, code: str | None = None
+    ) -> None:
         self._timers.pop(msg.sim_id, None)
-        dec = self._decisions.pop(msg.sim_id, Decision())
-        outcome = outcome or dec.outcome
+        outcome = outcome or plan["outcome"]
         msg.outcome = outcome
         if outcome == "no_report":
             self.store.add_event(msg, self.clock.now(), "no_report", "the carrier never reports")
             return
         vendor = self.vendors[msg.vendor]
-        msg.code = vendor.report_code(outcome, code if code is not None else dec.code)
+        msg.code = vendor.report_code(outcome, code if code is not None else plan.get("code"))
         msg.done_at = self.clock.now()
         self._status(msg, OUTCOME_STATUS[outcome], f"{outcome} ({msg.code})")
         parts = range(1, msg.segments + 1) if vendor.segment_reports else (1,)
         for part in parts:
-            report = Report(self.store.new_id("r"), msg, outcome, msg.code, msg.done_at, segment=part)
+            report = Report(msg, outcome, msg.code, msg.done_at, segment=part)
             self.store.add_report(report)
             self.route_report(msg, report)
         if outcome == "delivered":
-            for reply in dec.mo:
+            for content, delay in plan.get("mo", ()):
                 self.clock.call_later(
-                    reply.delay,
-                    self._auto_reply,
-                    msg.vendor,
-                    msg.account,
-                    msg.mobile,
-                    reply.content,
-                    msg.sim_id,
+                    delay, "engine.reply", msg.vendor, msg.account, msg.mobile, content, msg.sim_id
                 )
 
     def route_report(self, msg: Message, report: Report, why: str = "") -> None:
@@ -253,10 +289,10 @@ class Engine:
         timer = self._timers.pop(msg.sim_id, None)
         if timer:
             timer.cancel()
-        self._decisions.pop(msg.sim_id, None)
         account = self.accounts.get(msg.vendor, msg.account)
         if account is not None:
             billing.refund(account, msg.cost)
+            self.store.save_account(account)
         msg.done_at = self.clock.now()
         self._status(msg, "cancelled", "cancelled by the customer")
         return True
@@ -268,12 +304,14 @@ class Engine:
         if msg.status in FINAL_STATUSES:
             raise ValueError(f"message is already {msg.status}")
         timer = self._timers.pop(msg.sim_id, None)
+        plan: dict[str, Any] = {"outcome": outcome}
         if timer:
             timer.cancel()
+            plan = timer.args[1]
         if msg.status == "scheduled":
             msg.sent_at = self.clock.now()
             self._status(msg, "sent", "forced")
-        self._finish(msg, outcome, code)
+        self._finish(msg, plan, outcome, code)
 
     # replies -----------------------------------------------------------------------------------------
     def receive_mo(
@@ -322,10 +360,12 @@ class Engine:
         return mo
 
     # reviews (signatures, templates) -----------------------------------------------------------------
-    def review(
-        self, kind: str, vendor: str, name: str, content: str, on_done: Callable[[str, str], None]
-    ) -> float:
-        """Ask the scenario for a review result; ``on_done(result, reason)`` fires when it is due."""
+    def review(self, kind: str, vendor: str, name: str, content: str, done: str, *args: Any) -> float:
+        """Ask the scenario for a review result; when it is due, the timer handler registered as
+        ``done`` runs with ``(*args, result, reason)`` (args: plain data, e.g. the record's id)."""
         r = self.runner.review(kind, vendor, name, content)
-        self.clock.call_later(r.delay, on_done, r.result, r.reason, label=f"review-{kind}")
+        self.clock.call_later(r.delay, "engine.review", done, list(args), r.result, r.reason)
         return self.clock.now() + r.delay
+
+    def _review_due(self, done: str, args: list[Any], result: str, reason: str) -> None:
+        self.clock.handler(done)(*args, result, reason)

@@ -40,14 +40,14 @@ OUTCOME_STATUS: dict[str, str] = {
 OUTCOMES = tuple(OUTCOME_STATUS)
 
 
-@dataclass
+@dataclass(slots=True)
 class TimelineEntry:
     at: float  # simulated time, epoch seconds
     status: str  # the state entered, or an event name (report, callback, mo)
     note: str = ""  # free text: why, or which callback attempt
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     sim_id: str  # the simulator's own unique id (m-000001)
     id: str  # the vendor's own message id (unique per recipient, except kx taskids shared per request)
@@ -69,11 +69,18 @@ class Message:
     extra: dict[str, Any] = field(default_factory=dict)  # vendor fields (messageid, extend, callback…)
     timeline: list[TimelineEntry] = field(default_factory=list)  # every state change and event
     callbacks: list[str] = field(default_factory=list)  # ids of callback attempts that carried it
+    seq: int = 0  # the store's order of arrival (paging cursors)
+    reports: list[Report] = field(default_factory=list, repr=False)  # the reports made for it
 
     def public(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["timeline"] = [asdict(t) for t in self.timeline]
-        return d
+        return {
+            **self.summary(),
+            "cost": self.cost,
+            "sent_at": self.sent_at,
+            "request_id": self.request_id,
+            "timeline": [asdict(t) for t in self.timeline],
+            "callbacks": list(self.callbacks),
+        }
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -95,9 +102,8 @@ class Message:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Report:
-    id: str  # simulator id (r-000001)
     message: Message  # the message reported on
     outcome: str  # vendor-neutral outcome
     code: str  # vendor report code
@@ -105,8 +111,13 @@ class Report:
     segment: int = 1  # 1-based segment number for per-segment reports
     data: dict[str, Any] = field(default_factory=dict)  # vendor fields computed when built
 
+    @property
+    def id(self) -> str:
+        """``<message sim_id>/<segment>``: how a store refers to it (push batches, pull queues)."""
+        return f"{self.message.sim_id}/{self.segment}"
 
-@dataclass
+
+@dataclass(slots=True)
 class MoRecord:
     id: str  # vendor-style MO id
     sim_id: str  # simulator id (mo-000001)
@@ -118,12 +129,15 @@ class MoRecord:
     extension: str = ""  # the extension / srcid the reply was addressed to
     message_sim_id: str | None = None  # the message it answers, when known
     extra: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0  # the store's order of arrival (paging cursors)
 
     def public(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        del d["seq"]
+        return d
 
 
-@dataclass
+@dataclass(slots=True)
 class CallbackAttempt:
     id: str  # cb-000001
     vendor: str
@@ -144,12 +158,15 @@ class CallbackAttempt:
     next_retry_at: float | None = None  # when the next attempt is scheduled
     items: int = 0  # reports/MO carried
     message_ids: list[str] = field(default_factory=list)  # sim_ids of messages carried
+    seq: int = 0  # the store's order of arrival (paging cursors)
 
     def public(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        del d["seq"]
+        return d
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestLog:
     """One vendor API request.  Headers and bodies are kept as received (cheap on the hot path) and
     turned into text only when shown."""
@@ -166,6 +183,18 @@ class RequestLog:
     status: int | None = None
     response_body: bytes | str = b""
     latency_ms: float | None = None
+    request_size: int | None = None  # the body's length as received, when the kept body was truncated
+    response_size: int | None = None  # likewise for the answer
+    seq: int = 0  # the store's order of arrival (paging cursors)
+
+    def size(self) -> int:
+        """Roughly the bytes this entry holds (bodies and headers), for the request log's byte bound."""
+        return (
+            len(self.request_body)
+            + len(self.response_body)
+            + sum(len(k) + len(v) for k, v in self.request_headers.items())
+            + 200
+        )
 
     def public(self) -> dict[str, Any]:
         return {
@@ -181,4 +210,6 @@ class RequestLog:
             "status": self.status,
             "response_body": body_text(self.response_body),
             "latency_ms": self.latency_ms,
+            "request_size": self.request_size,
+            "response_size": self.response_size,
         }

@@ -46,7 +46,7 @@ class Sim:
         self.engine = Engine(
             self.clock, self.store, self.accounts, vendors, self.dispatcher, self.bus, self._runner(scenario)
         )
-        self.rng = random.Random(self._id_seed())
+        self.rng = self._id_rng()
         self.clock.on_error = lambda timer, exc: self.bus.publish(
             "error", where=f"timer {timer.label}", error=f"{type(exc).__name__}: {exc}"
         )
@@ -55,13 +55,38 @@ class Sim:
     def _runner(self, scenario: Scenario) -> ScenarioRunner:
         return ScenarioRunner(scenario, self.seed)
 
-    def _id_seed(self) -> int:
-        return (self.seed if self.seed is not None else (self.scenario.seed or 0)) + 0x5EED
+    def _id_rng(self) -> random.Random:
+        """Ids come from a generator seeded by ``--seed`` (repeatable runs), else from the system's
+        randomness, so no two runs (or resets) hand out the same vendor message ids."""
+        return random.Random(self.seed + 0x5EED) if self.seed is not None else random.Random()
 
     def _load_accounts(self) -> None:
         self.accounts.clear()
         for a in self._account_factory():
             self.accounts.add(a)
+            self.store.save_account(a)
+
+    def restore(self, build_account: Callable[[dict], Account]) -> bool:
+        """Take up the state a durable store kept (accounts, scenario, clock, pending timers).
+        Returns False when the store was empty (a new database)."""
+        state = self.store.load(build_account, Scenario.model_validate)
+        self.clock.journal = self.store  # type: ignore[assignment]
+        if state is None:
+            self.store.save_scenario(self.scenario)
+            self.clock.journal.clock_changed(self.clock)
+            return False
+        for a in state.accounts:
+            self.accounts.add(a)
+        for a in self.accounts.list():  # the file's version wins; accounts new in the config are added
+            self.store.save_account(a)
+        if state.scenario is not None:
+            self.set_scenario(state.scenario)
+        if state.clock:
+            self.clock.set_state(state.clock)
+        timers = self.clock.restore(state.timers)
+        self.engine.restored(timers)
+        self.dispatcher.restored(timers)
+        return True
 
     def uuid(self) -> uuid.UUID:
         """A random UUID from the seeded generator (repeatable runs)."""
@@ -71,6 +96,7 @@ class Sim:
         """Replace the scenario; messages already in flight keep the decision they got."""
         self.scenario = scenario
         self.engine.runner = self._runner(scenario)
+        self.store.save_scenario(scenario)
 
     def reset(self) -> None:
         """Forget every message, report, reply and attempt; accounts and scenario back to the config."""
@@ -79,7 +105,9 @@ class Sim:
         self.store.clear()
         self.scenario = self.initial_scenario
         self.engine.reset(self._runner(self.scenario))
-        self.rng = random.Random(self._id_seed())
+        self.store.save_scenario(self.scenario)
+        if self.seed is not None:
+            self.rng = self._id_rng()
         self._load_accounts()
         for v in self.vendors.values():
             reset = getattr(v, "reset", None)

@@ -1,36 +1,69 @@
-"""Where the simulator keeps its records, behind an interface a persistent store can implement later.
+"""Where the simulator keeps its records: bounded, indexed and pageable.
 
-Every state change of a message goes through the store (``add_message``, ``set_status``), so a durable
-implementation can write them through.  Lookups on hot paths use indexes, never scans.
+:class:`MemoryStore` keeps everything in this process (the CI default, the fastest);
+:class:`simulator.core.sqlite.SqliteStore` is the same store written through to SQLite with group
+commits, so a restart finds everything again.  Every change goes through a method here (``add_*``,
+``set_status``, ``add_event``, ``save_*``), which is what lets a durable store know what to write.
+
+Bounds: at most ``max_messages`` messages (the oldest *finished* ones are evicted with their reports,
+pull-queue entries, callback attempts and request-log entries; MO likewise), ``max_attempts`` callback
+attempts, and a request log of at most ``max_requests`` entries and ``max_request_bytes`` bytes, each
+body kept up to ``body_limit`` bytes (with its full length recorded).
+
+Pages: ``page_*`` answer ``(items, next_cursor, total)``; a cursor is the ``seq`` of the last item
+handed out, so pages stay stable while new records arrive.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import random
 from collections import OrderedDict, defaultdict, deque
-from collections.abc import Iterable
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol, TypeVar
 
-from .models import CallbackAttempt, Message, MoRecord, Report, RequestLog, TimelineEntry
+from .accounts import Account
+from .models import (
+    FINAL_STATUSES,
+    CallbackAttempt,
+    Message,
+    MoRecord,
+    Report,
+    RequestLog,
+    TimelineEntry,
+)
+
+T = TypeVar("T")
+PullItem = Report | MoRecord
+
+DEFAULT_MAX_MESSAGES = 100_000
+DEFAULT_MAX_REQUEST_BYTES = 64 << 20
+DEFAULT_BODY_LIMIT = 64 << 10
 
 
 class Store(Protocol):
-    """The operations the core and the vendors use; implemented by :class:`MemoryStore`."""
+    """The operations the core and the vendors use."""
+
+    durable: bool
 
     def new_id(self, prefix: str) -> str: ...
+    def next_number(self, name: str, spread: int = 0) -> int: ...
     def add_message(self, msg: Message) -> None: ...
     def get_message(self, sim_id: str) -> Message | None: ...
     def messages_by_vendor_id(self, vendor: str | None, vendor_id: str) -> list[Message]: ...
     def query_messages(self, **filters: Any) -> list[Message]: ...
     def set_status(self, msg: Message, status: str, at: float, note: str = "") -> None: ...
     def add_event(self, msg: Message, at: float, event: str, note: str = "") -> None: ...
+    def save_message(self, msg: Message) -> None: ...
     def last_sender(self, vendor: str, mobile: str) -> str | None: ...
     def add_report(self, report: Report) -> None: ...
     def reports(self, vendor: str, account: str) -> list[Report]: ...
     def add_mo(self, mo: MoRecord) -> None: ...
+    def get_mo(self, sim_id: str) -> MoRecord | None: ...
     def query_mo(self, **filters: Any) -> list[MoRecord]: ...
     def pull_put(
-        self, vendor: str, account: str, stream: str, item: Any, expires_at: float | None
+        self, vendor: str, account: str, stream: str, item: PullItem, expires_at: float | None
     ) -> None: ...
     def pull_take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]: ...
     def pull_size(self, vendor: str, account: str, stream: str, now: float) -> int: ...
@@ -38,47 +71,128 @@ class Store(Protocol):
     def attempts(self, **filters: Any) -> list[CallbackAttempt]: ...
     def add_request(self, log: RequestLog) -> None: ...
     def get_request(self, request_id: str) -> RequestLog | None: ...
+    def save_account(self, account: Account) -> None: ...
     def collection(self, name: str) -> dict[str, Any]: ...
     def clear(self) -> None: ...
+    async def commit(self) -> None: ...
+
+
+def page(
+    source: Sequence[T],
+    seq: Callable[[T], int],
+    keep: Callable[[T], bool] | None,
+    limit: int,
+    cursor: int | None,
+    newest_first: bool,
+    total: int | None = None,
+) -> tuple[list[T], int | None, int]:
+    """One page of ``source`` (ordered by ``seq``): up to ``limit`` items after ``cursor`` that pass
+    ``keep``, the cursor of the next page (None on the last) and how many items pass in all."""
+    if newest_first:
+        end = len(source) if cursor is None else bisect.bisect_left(source, cursor, key=seq)
+        indexes: Iterable[int] = range(end - 1, -1, -1)
+    else:
+        start = 0 if cursor is None else bisect.bisect_right(source, cursor, key=seq)
+        indexes = range(start, len(source))
+    out: list[T] = []
+    more = False
+    for i in indexes:
+        item = source[i]
+        if keep is None or keep(item):
+            if len(out) == limit:
+                more = True
+                break
+            out.append(item)
+    if total is None:
+        total = len(source) if keep is None else sum(1 for x in source if keep(x))
+    return out, (seq(out[-1]) if more and out else None), total
+
+
+def _seq(x: Any) -> int:
+    return x.seq
 
 
 class MemoryStore:
-    """In-memory store.  ``max_requests`` bounds the raw request log (a ring buffer)."""
+    """Everything in this process's memory, bounded (see the module docstring)."""
 
-    def __init__(self, max_requests: int = 5000, max_attempts: int = 20000) -> None:
+    durable = False
+
+    def __init__(
+        self,
+        max_requests: int = 5000,
+        max_attempts: int = 20000,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        seeded: bool = True,
+    ) -> None:
         self.max_requests = max_requests
         self.max_attempts = max_attempts
+        self.max_messages = max(1, max_messages)
+        self.max_request_bytes = max_request_bytes
+        self.body_limit = body_limit
+        # seeded: sequences start at 1 after every reset (repeatable runs); unseeded: they start at a
+        # random point and go on across resets, so ids never repeat from one run to the next
+        self.seeded = seeded
+        self._counters: dict[str, int] = {}
+        self._seq = itertools.count(1)
         self.clear()
 
     def clear(self) -> None:
-        self._counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1))
+        if self.seeded:
+            self._counters = {}
         self._messages: dict[str, Message] = {}
+        self._order: list[Message] = []
         self._by_vendor_id: dict[tuple[str, str], list[Message]] = defaultdict(list)
         self._by_mobile: dict[str, list[Message]] = defaultdict(list)
         self._by_account: dict[tuple[str, str], list[Message]] = defaultdict(list)
+        self._by_vendor: dict[str, list[Message]] = defaultdict(list)
         self._last_sender: dict[tuple[str, str], str] = {}
-        self._reports: dict[tuple[str, str], list[Report]] = defaultdict(list)
+        self._finished = 0  # messages in a final state (eviction candidates)
         self._mo: dict[str, MoRecord] = {}
-        self._pull: dict[tuple[str, str, str], deque[tuple[Any, float | None]]] = defaultdict(deque)
+        self._pull: dict[tuple[str, str, str], deque[tuple[PullItem, float | None, int]]] = defaultdict(deque)
+        self._pull_ids = itertools.count(1)
         self._attempts: OrderedDict[str, CallbackAttempt] = OrderedDict()
         self._requests: OrderedDict[str, RequestLog] = OrderedDict()
-        self._collections: dict[str, dict[str, Any]] = defaultdict(dict)
+        self._request_bytes = 0
+        self._collections: dict[str, dict[str, Any]] = {}
 
     # ids -----------------------------------------------------------------------------------------------
-    def new_id(self, prefix: str) -> str:
-        return f"{prefix}-{next(self._counters[prefix]):06d}"
+    def _count(self, name: str, spread: int = 0) -> int:
+        n = self._counters.get(name)
+        if n is None:
+            n = random.randrange(spread) if spread and not self.seeded else 0
+        n += 1
+        self._counters[name] = n
+        return n
 
-    def next_number(self, name: str) -> int:
-        """A per-name sequence (1, 2, 3…) for vendors' numeric ids."""
-        return next(self._counters["#" + name])
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}-{self._count(prefix):06d}"
+
+    def next_number(self, name: str, spread: int = 0) -> int:
+        """A per-name sequence (1, 2, 3… when seeded) for vendors' numeric ids.  ``spread``: without a
+        seed, start at a random point below it, so a vendor id handed to a customer is not handed out
+        again by the next run."""
+        return self._count("#" + name, spread)
+
+    def counters(self) -> dict[str, int]:
+        return dict(self._counters)
 
     # messages ------------------------------------------------------------------------------------------
     def add_message(self, msg: Message) -> None:
+        msg.seq = next(self._seq)
+        self._index(msg)
+        self._last_sender[(msg.vendor, msg.mobile)] = msg.account
+        if len(self._messages) > self.max_messages:
+            self._evict_messages()
+
+    def _index(self, msg: Message) -> None:
         self._messages[msg.sim_id] = msg
+        self._order.append(msg)
         self._by_vendor_id[(msg.vendor, msg.id)].append(msg)
         self._by_mobile[msg.mobile].append(msg)
         self._by_account[(msg.vendor, msg.account)].append(msg)
-        self._last_sender[(msg.vendor, msg.mobile)] = msg.account
+        self._by_vendor[msg.vendor].append(msg)
 
     def get_message(self, sim_id: str) -> Message | None:
         return self._messages.get(sim_id)
@@ -87,6 +201,39 @@ class MemoryStore:
         if vendor is not None:
             return list(self._by_vendor_id.get((vendor, vendor_id), ()))
         return [m for (v, i), ms in self._by_vendor_id.items() if i == vendor_id for m in ms]
+
+    def _message_source(
+        self, vendor: str | None, account: str | None, mobile: str | None
+    ) -> tuple[Sequence[Message], bool]:
+        """The narrowest index for the filters, and whether it already applies all three."""
+        if mobile is not None:
+            return self._by_mobile.get(mobile, ()), vendor is None and account is None
+        if vendor is not None and account is not None:
+            return self._by_account.get((vendor, account), ()), True
+        if vendor is not None:
+            return self._by_vendor.get(vendor, ()), True
+        return self._order, account is None
+
+    @staticmethod
+    def _message_filter(
+        vendor: str | None,
+        account: str | None,
+        mobile: str | None,
+        status: str | None,
+        since: float | None,
+        text: str | None = None,
+    ) -> Callable[[Message], bool]:
+        def keep(m: Message) -> bool:
+            return (
+                (vendor is None or m.vendor == vendor)
+                and (account is None or m.account == account)
+                and (mobile is None or m.mobile == mobile)
+                and (status is None or m.status == status)
+                and (since is None or m.created_at >= since)
+                and (text is None or text in m.content)
+            )
+
+        return keep
 
     def query_messages(
         self,
@@ -97,76 +244,231 @@ class MemoryStore:
         since: float | None = None,
         limit: int | None = None,
     ) -> list[Message]:
-        source: Iterable[Message]
-        if mobile is not None:
-            source = self._by_mobile.get(mobile, ())
-        elif vendor is not None and account is not None:
-            source = self._by_account.get((vendor, account), ())
+        """Every matching message, oldest first (the last ``limit`` when given)."""
+        source, exact = self._message_source(vendor, account, mobile)
+        if exact and status is None and since is None:
+            out = list(source)
         else:
-            source = self._messages.values()
-        out = [
-            m
-            for m in source
-            if (vendor is None or m.vendor == vendor)
-            and (account is None or m.account == account)
-            and (status is None or m.status == status)
-            and (since is None or m.created_at >= since)
-        ]
+            keep = self._message_filter(vendor, account, mobile, status, since)
+            out = [m for m in source if keep(m)]
         return out[-limit:] if limit else out
 
+    def page_messages(
+        self,
+        limit: int,
+        cursor: int | None = None,
+        newest_first: bool = True,
+        vendor: str | None = None,
+        account: str | None = None,
+        mobile: str | None = None,
+        status: str | None = None,
+        since: float | None = None,
+        text: str | None = None,
+    ) -> tuple[list[Message], int | None, int]:
+        source, exact = self._message_source(vendor, account, mobile)
+        if exact and since is not None:
+            # created_at never decreases along an index (the clock does not go backwards)
+            source = source[bisect.bisect_left(source, since, key=lambda m: m.created_at) :]
+            since = None
+        if exact and status is None and since is None and text is None:
+            return page(source, _seq, None, limit, cursor, newest_first)
+        keep = self._message_filter(vendor, account, mobile, status, since, text)
+        return page(source, _seq, keep, limit, cursor, newest_first)
+
+    def count_messages(self) -> int:
+        return len(self._messages)
+
     def set_status(self, msg: Message, status: str, at: float, note: str = "") -> None:
+        was_final = msg.status in FINAL_STATUSES
         msg.status = status
         msg.timeline.append(TimelineEntry(at, status, note))
+        if status in FINAL_STATUSES and not was_final:
+            self._finished += 1
+        self.save_message(msg)
 
     def add_event(self, msg: Message, at: float, event: str, note: str = "") -> None:
         msg.timeline.append(TimelineEntry(at, event, note))
+        self.save_message(msg)
+
+    def save_message(self, msg: Message) -> None:
+        """The message changed (a durable store writes it at the next commit)."""
 
     def last_sender(self, vendor: str, mobile: str) -> str | None:
         return self._last_sender.get((vendor, mobile))
 
+    @staticmethod
+    def finished(msg: Message) -> bool:
+        """Nothing will happen to it any more: a final state, or a carrier that never reports."""
+        return msg.status in FINAL_STATUSES or msg.outcome == "no_report"
+
+    def _evict_messages(self) -> None:
+        """Drop the oldest finished messages (1% at a time, so the cost is spread), with what hangs on
+        them: reports in pull queues, callback attempts, the request that created them."""
+        target = len(self._messages) - self.max_messages + max(1, self.max_messages // 100)
+        gone: dict[str, Message] = {}
+        for m in self._order:
+            if len(gone) >= target:
+                break
+            if self.finished(m):
+                gone[m.sim_id] = m
+        if not gone:
+            return
+        self._order = [m for m in self._order if m.sim_id not in gone]
+        accounts = {(m.vendor, m.account) for m in gone.values()}
+        for key in accounts:
+            self._by_account[key] = [m for m in self._by_account[key] if m.sim_id not in gone]
+        for v in {m.vendor for m in gone.values()}:
+            self._by_vendor[v] = [m for m in self._by_vendor[v] if m.sim_id not in gone]
+        for m in gone.values():
+            del self._messages[m.sim_id]
+            for index, key in ((self._by_vendor_id, (m.vendor, m.id)), (self._by_mobile, m.mobile)):
+                lst = index.get(key)
+                if lst is not None:
+                    lst.remove(m)
+                    if not lst:
+                        del index[key]
+            for cid in m.callbacks:
+                self._drop_attempt(cid)
+            if m.request_id:
+                self._drop_request(m.request_id)
+        self._purge_pull(lambda item: isinstance(item, Report) and item.message.sim_id in gone)
+        self._messages_evicted(list(gone))
+
+    def _messages_evicted(self, sim_ids: list[str]) -> None:
+        """Hook for a durable store."""
+
     # reports and replies -------------------------------------------------------------------------------
     def add_report(self, report: Report) -> None:
-        self._reports[(report.message.vendor, report.message.account)].append(report)
+        report.message.reports.append(report)
+        self.save_message(report.message)
 
     def reports(self, vendor: str, account: str) -> list[Report]:
-        return list(self._reports.get((vendor, account), ()))
+        return [r for m in self._by_account.get((vendor, account), ()) for r in m.reports]
+
+    def get_report(self, ref: str) -> Report | None:
+        sim_id, _, segment = ref.rpartition("/")
+        msg = self._messages.get(sim_id)
+        if msg is None:
+            return None
+        return next((r for r in msg.reports if str(r.segment) == segment), None)
 
     def add_mo(self, mo: MoRecord) -> None:
+        mo.seq = next(self._seq)
         self._mo[mo.sim_id] = mo
+        if len(self._mo) > self.max_messages:
+            n = len(self._mo) - self.max_messages + max(1, self.max_messages // 100)
+            gone = set(itertools.islice(self._mo, n))
+            for sid in gone:
+                del self._mo[sid]
+            self._purge_pull(lambda item: isinstance(item, MoRecord) and item.sim_id in gone)
+            self._mo_evicted(list(gone))
+
+    def _mo_evicted(self, sim_ids: list[str]) -> None:
+        """Hook for a durable store."""
+
+    def get_mo(self, sim_id: str) -> MoRecord | None:
+        return self._mo.get(sim_id)
+
+    def _mo_filter(
+        self, vendor: str | None, account: str | None, mobile: str | None
+    ) -> Callable[[MoRecord], bool] | None:
+        if vendor is None and account is None and mobile is None:
+            return None
+        return lambda m: (
+            (vendor is None or m.vendor == vendor)
+            and (account is None or m.account == account)
+            and (mobile is None or m.mobile == mobile)
+        )
 
     def query_mo(
         self, vendor: str | None = None, account: str | None = None, mobile: str | None = None
     ) -> list[MoRecord]:
-        return [
-            m
-            for m in self._mo.values()
-            if (vendor is None or m.vendor == vendor)
-            and (account is None or m.account == account)
-            and (mobile is None or m.mobile == mobile)
-        ]
+        keep = self._mo_filter(vendor, account, mobile)
+        return [m for m in self._mo.values() if keep is None or keep(m)]
+
+    def page_mo(
+        self,
+        limit: int,
+        cursor: int | None = None,
+        newest_first: bool = True,
+        vendor: str | None = None,
+        account: str | None = None,
+        mobile: str | None = None,
+    ) -> tuple[list[MoRecord], int | None, int]:
+        return page(
+            list(self._mo.values()),
+            _seq,
+            self._mo_filter(vendor, account, mobile),
+            limit,
+            cursor,
+            newest_first,
+        )
 
     # pull queues: each item handed out once, dropped when its retention ends ----------------------------
-    def pull_put(self, vendor: str, account: str, stream: str, item: Any, expires_at: float | None) -> None:
-        self._pull[(vendor, account, stream)].append((item, expires_at))
+    def pull_put(
+        self, vendor: str, account: str, stream: str, item: PullItem, expires_at: float | None
+    ) -> None:
+        entry = (item, expires_at, next(self._pull_ids))
+        self._pull[(vendor, account, stream)].append(entry)
+        self._pulled_in((vendor, account, stream), entry)
+
+    def _pulled_in(self, key: tuple[str, str, str], entry: tuple[PullItem, float | None, int]) -> None:
+        """Hook for a durable store."""
+
+    def _pulled_out(self, entry_ids: list[int]) -> None:
+        """Hook for a durable store."""
 
     def pull_take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
         q = self._pull.get((vendor, account, stream))
         out: list[Any] = []
+        taken: list[int] = []
         while q and len(out) < limit:
-            item, expires_at = q.popleft()
+            item, expires_at, eid = q.popleft()
+            taken.append(eid)
             if expires_at is None or expires_at > now:
                 out.append(item)
+        if taken:
+            self._pulled_out(taken)
         return out
 
     def pull_size(self, vendor: str, account: str, stream: str, now: float) -> int:
         q = self._pull.get((vendor, account, stream), ())
-        return sum(1 for _, exp in q if exp is None or exp > now)
+        return sum(1 for _, exp, _ in q if exp is None or exp > now)
+
+    def pull_entries(self) -> Iterable[tuple[tuple[str, str, str], tuple[PullItem, float | None, int]]]:
+        for key, q in self._pull.items():
+            for entry in q:
+                yield key, entry
+
+    def _purge_pull(self, gone: Callable[[PullItem], bool]) -> None:
+        dropped: list[int] = []
+        for key, q in self._pull.items():
+            if any(gone(item) for item, _, _ in q):
+                kept = deque(e for e in q if not gone(e[0]))
+                dropped += [e[2] for e in q if gone(e[0])]
+                self._pull[key] = kept
+        if dropped:
+            self._pulled_out(dropped)
 
     # callback attempts and raw API requests --------------------------------------------------------------
     def add_attempt(self, attempt: CallbackAttempt) -> None:
+        attempt.seq = next(self._seq)
         self._attempts[attempt.id] = attempt
         while len(self._attempts) > self.max_attempts:
-            self._attempts.popitem(last=False)
+            self._drop_attempt(next(iter(self._attempts)))
+
+    def _drop_attempt(self, attempt_id: str) -> None:
+        self._attempts.pop(attempt_id, None)
+
+    def _attempt_filter(
+        self, vendor: str | None, account: str | None, stream: str | None, message: str | None
+    ) -> Callable[[CallbackAttempt], bool]:
+        return lambda a: (
+            (vendor is None or a.vendor == vendor)
+            and (account is None or a.account == account)
+            and (stream is None or a.stream == stream)
+            and (message is None or message in a.message_ids)
+        )
 
     def attempts(
         self,
@@ -175,22 +477,50 @@ class MemoryStore:
         stream: str | None = None,
         message: str | None = None,
     ) -> list[CallbackAttempt]:
-        return [
-            a
-            for a in self._attempts.values()
-            if (vendor is None or a.vendor == vendor)
-            and (account is None or a.account == account)
-            and (stream is None or a.stream == stream)
-            and (message is None or message in a.message_ids)
-        ]
+        keep = self._attempt_filter(vendor, account, stream, message)
+        return [a for a in self._attempts.values() if keep(a)]
+
+    def page_attempts(
+        self,
+        limit: int,
+        cursor: int | None = None,
+        newest_first: bool = True,
+        vendor: str | None = None,
+        account: str | None = None,
+        stream: str | None = None,
+        message: str | None = None,
+        failed: bool | None = None,
+    ) -> tuple[list[CallbackAttempt], int | None, int]:
+        keep = self._attempt_filter(vendor, account, stream, message)
+        if failed is not None:
+            base = keep
+            keep = lambda a: base(a) and a.ok is not failed  # noqa: E731
+        filtered = any(x is not None for x in (vendor, account, stream, message, failed))
+        return page(
+            list(self._attempts.values()), _seq, keep if filtered else None, limit, cursor, newest_first
+        )
 
     def get_attempt(self, attempt_id: str) -> CallbackAttempt | None:
         return self._attempts.get(attempt_id)
 
     def add_request(self, log: RequestLog) -> None:
+        log.seq = next(self._seq)
+        for name in ("request_body", "response_body"):
+            body = getattr(log, name)
+            if len(body) > self.body_limit:
+                setattr(log, name.replace("body", "size"), len(body))
+                setattr(log, name, body[: self.body_limit])
         self._requests[log.id] = log
-        while len(self._requests) > self.max_requests:
-            self._requests.popitem(last=False)
+        self._request_bytes += log.size()
+        while self._requests and (
+            len(self._requests) > self.max_requests or self._request_bytes > self.max_request_bytes
+        ):
+            self._drop_request(next(iter(self._requests)))
+
+    def _drop_request(self, request_id: str) -> None:
+        log = self._requests.pop(request_id, None)
+        if log is not None:
+            self._request_bytes -= log.size()
 
     def get_request(self, request_id: str) -> RequestLog | None:
         return self._requests.get(request_id)
@@ -198,6 +528,48 @@ class MemoryStore:
     def requests(self, vendor: str | None = None) -> list[RequestLog]:
         return [r for r in self._requests.values() if vendor is None or r.vendor == vendor]
 
-    # vendor-owned records (apps, signatures, templates, short links…) ----------------------------------
+    def page_requests(
+        self,
+        limit: int,
+        cursor: int | None = None,
+        newest_first: bool = True,
+        vendor: str | None = None,
+        failed: bool | None = None,
+    ) -> tuple[list[RequestLog], int | None, int]:
+        def keep(r: RequestLog) -> bool:
+            return (vendor is None or r.vendor == vendor) and (
+                failed is None or ((r.status or 0) >= 400) is failed
+            )
+
+        filtered = vendor is not None or failed is not None
+        return page(
+            list(self._requests.values()), _seq, keep if filtered else None, limit, cursor, newest_first
+        )
+
+    # accounts ------------------------------------------------------------------------------------------
+    def save_account(self, account: Account) -> None:
+        """An account changed (balance, mode, URLs, options): a durable store writes it."""
+
+    # vendor-owned records (apps, signatures, templates, short links, replay caches…) -------------------
     def collection(self, name: str) -> dict[str, Any]:
-        return self._collections[name]
+        coll = self._collections.get(name)
+        if coll is None:
+            coll = self._collections[name] = self._new_collection(name)
+        return coll
+
+    def _new_collection(self, name: str) -> dict[str, Any]:
+        return {}
+
+    # durability ----------------------------------------------------------------------------------------
+    def save_scenario(self, scenario: Any) -> None:
+        """The scenario in force changed: a durable store writes it."""
+
+    def load(self, build_account: Callable[[dict], Account], build_scenario: Callable[[Any], Any]) -> Any:
+        """A durable store fills itself from its file and returns what else it kept; memory: None."""
+        return None
+
+    async def commit(self) -> None:
+        """Return once every change made so far is durable (nothing to do in memory)."""
+
+    def close(self) -> None:
+        """Write what is pending and let go of files (nothing to do in memory)."""

@@ -79,6 +79,13 @@ class Vendor:
 
     def bind(self, sim: Sim) -> None:
         self.sim = sim
+        for kind, handler in self.timer_handlers().items():
+            sim.clock.register(kind, handler)
+
+    def timer_handlers(self) -> dict[str, Callable[..., Any]]:
+        """Timer kinds this vendor schedules (``<key>.<what>``) and the functions that run them; a
+        timer's arguments are plain data (ids, strings, numbers), so a durable store can keep it."""
+        return {}
 
     def reset(self) -> None:
         """Forget vendor-owned state (the store's collections are already cleared)."""

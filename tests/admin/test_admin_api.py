@@ -150,7 +150,7 @@ async def test_mo_injection_routing_and_errors(sim_client):
     resp = await sim_client.post("/_sim/mo", json={"vendor": "kx", "mobile": "13922222222", "content": "yes"})
     mo = (await resp.json())["mo"]
     assert mo["account"] == USERID and mo["message_sim_id"]
-    listed = (await (await sim_client.get("/_sim/mo?vendor=kx")).json())["mo"]
+    listed = (await (await sim_client.get("/_sim/mo?vendor=kx&order=asc")).json())["mo"]
     assert [m["content"] for m in listed] == ["hi", "yes"]
     for body, status in [
         ({"vendor": "nope", "mobile": "1", "content": "x", "account": "1"}, 404),

@@ -35,13 +35,20 @@ def test_starts_at_a_configured_instant():
     assert clock.now() == 43.0
 
 
+def recording_clock(**kw) -> tuple[Clock, list]:
+    """A clock with a ``note`` timer kind that records (args, now) when it fires."""
+    clock = Clock(**kw)
+    seen: list = []
+    clock.register("note", lambda *args: seen.append((*args, clock.now())))
+    return clock, seen
+
+
 def test_advance_fires_due_timers_in_order_at_their_own_time():
-    clock = Clock(start=100.0, frozen=True, wall=FakeWall())
-    seen = []
-    clock.call_at(130.0, lambda: seen.append(("b", clock.now())))
-    clock.call_at(110.0, lambda: seen.append(("a", clock.now())))
-    clock.call_at(130.0, lambda: seen.append(("c", clock.now())))  # same due: creation order
-    clock.call_at(200.0, lambda: seen.append(("late", clock.now())))
+    clock, seen = recording_clock(start=100.0, frozen=True, wall=FakeWall())
+    clock.call_at(130.0, "note", "b")
+    clock.call_at(110.0, "note", "a")
+    clock.call_at(130.0, "note", "c")  # same due: creation order
+    clock.call_at(200.0, "note", "late")
     fired = clock.advance(30)
     assert fired == 3
     assert seen == [("a", 110.0), ("b", 130.0), ("c", 130.0)]
@@ -50,25 +57,67 @@ def test_advance_fires_due_timers_in_order_at_their_own_time():
 
 
 def test_timers_scheduled_by_timers_are_followed_within_one_advance():
-    clock = Clock(start=0.0, frozen=True, wall=FakeWall())
-    seen = []
-
-    def first():
-        seen.append(clock.now())
-        clock.call_later(5, lambda: seen.append(clock.now()))
-
-    clock.call_later(5, first)
+    clock, seen = recording_clock(start=0.0, frozen=True, wall=FakeWall())
+    clock.register("chain", lambda: (seen.append(clock.now()), clock.call_later(5, "note", "second")))
+    clock.call_later(5, "chain")
     clock.advance(20)
-    assert seen == [5.0, 10.0]
+    assert seen == [5.0, ("second", 10.0)]
 
 
 def test_cancelled_timers_do_not_fire():
-    clock = Clock(start=0.0, frozen=True, wall=FakeWall())
-    seen = []
-    t = clock.call_later(1, seen.append, 1)
+    clock, seen = recording_clock(start=0.0, frozen=True, wall=FakeWall())
+    t = clock.call_later(1, "note", 1)
     t.cancel()
     assert clock.advance(5) == 0
     assert seen == []
+
+
+def test_a_timer_of_an_unregistered_kind_is_refused():
+    with pytest.raises(KeyError):
+        Clock().call_later(1, "nobody.handles.this")
+
+
+def test_timers_are_data_a_new_clock_can_restore():
+    clock, _ = recording_clock(start=0.0, frozen=True, wall=FakeWall())
+    clock.call_later(5, "note", "x", {"plan": [1, 2]})
+    kept = [(t.seq, t.due, t.kind, t.args) for t in clock.timers()]
+    again, seen = recording_clock(start=0.0, frozen=True, wall=FakeWall())
+    restored = again.restore(kept)
+    assert [t.args for t in restored] == [("x", {"plan": [1, 2]})]
+    assert again.call_later(1, "note", "new").seq > restored[0].seq  # seqs go on after the restored
+    again.advance(10)
+    assert seen == [("new", 1.0), ("x", {"plan": [1, 2]}, 5.0)]
+
+
+def test_the_journal_hears_of_every_timer_added_fired_or_cancelled():
+    class Journal:
+        def __init__(self):
+            self.live: set[int] = set()
+            self.clock_changes = 0
+
+        def timer_added(self, t):
+            self.live.add(t.seq)
+
+        def timer_removed(self, t):
+            self.live.remove(t.seq)
+
+        def clock_changed(self, clock):
+            self.clock_changes += 1
+
+    clock, _ = recording_clock(start=0.0, frozen=True, wall=FakeWall())
+    clock.journal = journal = Journal()
+    a = clock.call_later(1, "note", "a")
+    clock.call_later(2, "note", "b")
+    c = clock.call_later(3, "note", "c")
+    assert journal.live == {a.seq, a.seq + 1, c.seq}
+    a.cancel()
+    a.cancel()  # twice is once
+    clock.advance(2)
+    assert journal.live == {c.seq}
+    assert journal.clock_changes == 1
+    c.cancel()
+    clock.advance(5)  # a cancelled timer is not removed twice
+    assert journal.live == set()
 
 
 def test_advance_keeps_a_running_clock_running_with_an_offset():
@@ -97,13 +146,14 @@ def test_clock_cannot_go_backwards():
 
 
 def test_a_failing_timer_does_not_stop_the_others():
-    clock = Clock(start=0.0, frozen=True, wall=FakeWall())
-    errors, seen = [], []
+    clock, seen = recording_clock(start=0.0, frozen=True, wall=FakeWall())
+    errors = []
     clock.on_error = lambda timer, exc: errors.append(str(exc))
-    clock.call_later(1, lambda: 1 / 0)
-    clock.call_later(2, seen.append, "ok")
+    clock.register("boom", lambda: 1 / 0)
+    clock.call_later(1, "boom")
+    clock.call_later(2, "note", "ok")
     clock.advance(3)
-    assert seen == ["ok"]
+    assert seen == [("ok", 2.0)]
     assert errors == ["division by zero"]
 
 
@@ -111,7 +161,8 @@ async def test_running_clock_fires_timers_in_real_time():
     clock = Clock()
     clock.attach()
     done = asyncio.Event()
-    clock.call_later(0.01, done.set)
+    clock.register("done", done.set)
+    clock.call_later(0.01, "done")
     await asyncio.wait_for(done.wait(), 2)
     clock.detach()
 
@@ -120,8 +171,9 @@ async def test_frozen_clock_fires_only_what_is_due():
     clock = Clock(frozen=True)
     clock.attach()
     seen = []
-    clock.call_later(0, seen.append, "now")
-    clock.call_later(1, seen.append, "later")
+    clock.register("see", seen.append)
+    clock.call_later(0, "see", "now")
+    clock.call_later(1, "see", "later")
     await asyncio.sleep(0.02)
     assert seen == ["now"]
     clock.advance(1)

@@ -71,7 +71,7 @@ async def test_receiver_not_answering_success_is_retried_on_schedule(live_sim, r
     assert len(receiver.path("/report")) == 3
     bodies = [r.json() for r in receiver.path("/report")]
     assert bodies[0] == bodies[1] == bodies[2]
-    _, cbs = await admin(http, live_sim, "GET", "/_sim/callbacks")
+    _, cbs = await admin(http, live_sim, "GET", "/_sim/callbacks?order=asc")
     assert [(a["attempt"], a["ok"], a["error"]) for a in cbs["callbacks"]] == [
         (1, False, "unexpected answer"),
         (2, False, "unexpected answer"),
@@ -89,7 +89,7 @@ async def test_retries_are_bounded_then_given_up(live_sim, receiver, http):
     for _ in range(8):
         await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 3600})
     assert len(receiver.path("/report")) == 6  # 1 + 5 retries
-    _, cbs = await admin(http, live_sim, "GET", "/_sim/callbacks")
+    _, cbs = await admin(http, live_sim, "GET", "/_sim/callbacks?order=asc")
     assert cbs["callbacks"][-1]["gave_up"] is True
 
 
@@ -104,7 +104,7 @@ async def test_unreachable_receiver_is_recorded(live_sim, http):
     await admin(http, live_sim, "POST", "/_sim/clock/freeze")
     await send(http, live_sim, mobile="13800000000", msgcontent="x")
     await admin(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 1})
-    _, cbs = await admin(http, live_sim, "GET", "/_sim/callbacks")
+    _, cbs = await admin(http, live_sim, "GET", "/_sim/callbacks?order=asc")
     [a] = cbs["callbacks"]
     assert a["status"] is None and a["error"] and a["next_retry_at"] is not None
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,8 +13,8 @@ from ...core.errors import SimError
 from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push
 from ..base import DeliverySettings, Vendor, fmt_time, json_answer
-from . import push, routes
-from .auth import RateLimiter, ReplayGuard
+from . import push, routes, templates
+from .auth import REPLAY, RateLimiter, replay_check
 from .codes import REPORT_CODES, code_for
 
 
@@ -46,11 +47,22 @@ class EmayVendor(Vendor):
     def __init__(self, settings: BaseModel | None = None) -> None:
         super().__init__(settings)
         self.limiter = RateLimiter()
-        self.replay = ReplayGuard()
+        self._replay_checks = 0
 
     def reset(self) -> None:
         self.limiter.buckets.clear()
-        self.replay.clear()
+
+    def timer_handlers(self) -> dict[str, Callable[..., Any]]:
+        return {templates.REVIEWED: lambda *args: templates.reviewed(self.sim, *args)}
+
+    def replay_check(
+        self, account_id: str, path: str, plain: bytes, expires_ms: float, now_ms: float
+    ) -> None:
+        """ERROR_REQUEST_NO_VALID for a request already accepted within its validity (kept in the store,
+        so a durable store still refuses it after a restart); expired entries are swept every 256."""
+        self._replay_checks += 1
+        seen = self.sim.store.collection(REPLAY)
+        replay_check(seen, account_id, path, plain, expires_ms, now_ms, self._replay_checks % 256 == 0)
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)

@@ -157,26 +157,29 @@ def check_validity(body: dict[str, Any], now_ms: float) -> float:
     return expires
 
 
-@dataclass
-class ReplayGuard:
-    """Remembers each accepted request (account, path, plaintext) until its validity ends."""
+REPLAY = "emay.replay"  # store collection: request hash → expiry (epoch ms)
 
-    seen: dict[str, float] = field(default_factory=dict)
-    _checks: int = 0
 
-    def check(self, account_id: str, path: str, plaintext: bytes, expires_ms: float, now_ms: float) -> None:
-        key = hashlib.sha256(account_id.encode() + b"\0" + path.encode() + b"\0" + plaintext).hexdigest()
-        self._checks += 1
-        if self._checks % 256 == 0:
-            for k in [k for k, exp in self.seen.items() if exp <= now_ms]:
-                del self.seen[k]
-        exp = self.seen.get(key)
-        if exp is not None and exp > now_ms:
-            raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
-        self.seen[key] = expires_ms
-
-    def clear(self) -> None:
-        self.seen.clear()
+def replay_check(
+    seen: dict[str, float],
+    account_id: str,
+    path: str,
+    plaintext: bytes,
+    expires_ms: float,
+    now_ms: float,
+    sweep: bool = False,
+) -> None:
+    """Remember each accepted request (account, path, plaintext) until its validity ends; refuse it
+    again before then.  ``sweep``: drop the expired entries first."""
+    key = hashlib.sha256(account_id.encode() + b"\0" + path.encode() + b"\0" + plaintext).hexdigest()
+    if sweep:
+        # dict.__getitem__: reading an expiry is not a change (a durable store's dict counts reads)
+        for k in [k for k in seen if dict.__getitem__(seen, k) <= now_ms]:
+            del seen[k]
+    exp = seen.get(key)
+    if exp is not None and exp > now_ms:
+        raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
+    seen[key] = expires_ms
 
 
 # -- simple interface ---------------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
             )
             now_ms = s.clock.auth_now() * 1000
             expires = check_validity(body, now_ms)
-            v.replay.check(account.id, request.path, plain, expires, now_ms)
+            v.replay_check(account.id, request.path, plain, expires, now_ms)
             result = await fn(SecureRequest(account, body, gz, charset), request)
             data = dumps(result).encode(charset, errors="replace")
             if gz:

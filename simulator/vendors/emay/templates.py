@@ -58,16 +58,22 @@ def create(sim: Sim, app_id: str, content: str) -> Template:
     tid = str(1_300_000 + sim.store.next_number("emay.template"))
     tpl = Template(tid, app_id, content, created_at=sim.clock.now())
     all_templates(sim)[tid] = tpl
-
-    def done(result: str, reason: str) -> None:
-        if all_templates(sim).get(tid) is tpl:
-            tpl.status = "approved" if result == "approved" else "rejected"
-            tpl.reason = reason
-            tpl.reviewed_at = sim.clock.now()
-            sim.bus.publish("template", vendor="emay", id=tid, status=tpl.status, reason=reason)
-
-    sim.engine.review("template", "emay", tid, content, done)
+    sim.engine.review("template", "emay", tid, content, REVIEWED, tid)
     return tpl
+
+
+REVIEWED = "emay.template_reviewed"  # timer kind: (template id, result, reason)
+
+
+def reviewed(sim: Sim, tid: str, result: str, reason: str) -> None:
+    """The scenario's review result falls due (a template deleted meanwhile is left alone)."""
+    tpl = all_templates(sim).get(tid)
+    if tpl is None or tpl.status != "pending":
+        return
+    tpl.status = "approved" if result == "approved" else "rejected"
+    tpl.reason = reason
+    tpl.reviewed_at = sim.clock.now()
+    sim.bus.publish("template", vendor="emay", id=tid, status=tpl.status, reason=reason)
 
 
 def find(sim: Sim, app_id: str, template_id: str) -> Template | None:

@@ -60,7 +60,7 @@ async def test_push_mixes_report_and_mo_and_is_retried_until_ok(live_sim, receiv
     await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": 7200})
     assert len(receiver.path("/push")) == 3
 
-    cbs = (await admin_ok(http, live_sim, "GET", "/_sim/callbacks?vendor=smsgw"))["callbacks"]
+    cbs = (await admin_ok(http, live_sim, "GET", "/_sim/callbacks?vendor=smsgw&order=asc"))["callbacks"]
     assert [(c["attempt"], c["ok"], c["response_body"]) for c in cbs] == [
         (1, False, "FAIL"),
         (2, False, "oops"),
@@ -84,7 +84,7 @@ async def test_push_gives_up_after_the_last_retry(live_sim, receiver, http):
     await gw(http, live_sim, action="send", mobile="13800000000", content="x", extno=EXTNO)
     for seconds in (1, 10, 60, 300, 900, 3600, 3600):
         await admin_ok(http, live_sim, "POST", "/_sim/clock/advance", json={"seconds": seconds})
-    cbs = (await admin_ok(http, live_sim, "GET", "/_sim/callbacks?vendor=smsgw"))["callbacks"]
+    cbs = (await admin_ok(http, live_sim, "GET", "/_sim/callbacks?vendor=smsgw&order=asc"))["callbacks"]
     assert len(cbs) == 6 and not any(c["ok"] for c in cbs) and cbs[-1]["gave_up"]
 
 
