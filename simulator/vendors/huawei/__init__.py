@@ -78,6 +78,14 @@ class HuaweiVendor(Vendor):
 
         registry.load_configured(self.sim)
 
+    def timer_handlers(self) -> dict[str, Any]:
+        from .manage import signatures, templates
+
+        return {
+            signatures.SIGNATURE_REVIEWED: lambda *a: signatures.signature_reviewed(self.sim, *a),
+            templates.TEMPLATE_REVIEWED: lambda *a: templates.template_reviewed(self.sim, *a),
+        }
+
     def routes(self) -> list[web.RouteDef]:
         from . import routes
 

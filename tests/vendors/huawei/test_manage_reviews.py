@@ -1,12 +1,12 @@
-"""Review completions hold ids, not records: they look the record up when they fire."""
+"""Review completions are timers of data (a kind and the record's id), looked up when they fire."""
 
 from __future__ import annotations
 
-import functools
+import json
 
 from simulator.vendors.huawei import registry
-from simulator.vendors.huawei.manage.signatures import signature_reviewed
-from simulator.vendors.huawei.manage.templates import template_reviewed
+from simulator.vendors.huawei.manage.signatures import SIGNATURE_REVIEWED, signature_reviewed
+from simulator.vendors.huawei.manage.templates import TEMPLATE_REVIEWED, template_reviewed
 
 from .manage_helpers import mgmt, new_app, new_signature, new_template
 
@@ -21,24 +21,13 @@ async def pending_template(client):
     return sig, registry.template_by_pk(client.sim, tpl["id"])
 
 
-async def test_review_callbacks_are_functions_of_sim_id_and_submission(sim_client, monkeypatch):
+async def test_reviews_are_timers_of_plain_data(sim_client):
     sim = sim_client.sim
-    scheduled = []
-    review = sim.engine.review
-
-    def spy(kind, vendor, name, content, on_done):
-        scheduled.append(on_done)
-        return review(kind, vendor, name, content, on_done)
-
-    monkeypatch.setattr(sim.engine, "review", spy)
-    sig, record = await pending_template(sim_client)
-    assert len(scheduled) == 2
-    for on_done, fn, key in (
-        (scheduled[0], signature_reviewed, sig["id"]),
-        (scheduled[1], template_reviewed, record.id),
-    ):
-        assert isinstance(on_done, functools.partial) and on_done.func is fn
-        assert on_done.args == (sim, key, 1) and not on_done.keywords
+    _, record = await pending_template(sim_client)
+    reviews = [t for t in sim.clock.timers() if t.kind == "engine.review"]
+    assert [(t.args[0], t.args[1]) for t in reviews] == [(TEMPLATE_REVIEWED, [record.id, 1])]
+    assert json.loads(json.dumps(reviews[0].args)) == list(reviews[0].args)  # a store can keep it
+    assert sim.clock.handler(SIGNATURE_REVIEWED) and sim.clock.handler(TEMPLATE_REVIEWED)
 
 
 async def test_a_review_of_a_deleted_signature_does_nothing(sim_client):

@@ -6,7 +6,6 @@ A submitted signature is ``pending`` (or ``activating``) until the scenario's re
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -174,8 +173,13 @@ def submit_signature(sim: Sim, sig: Signature, activating: bool = False) -> None
         "huawei",
         sig.name,
         sig.extra.get("apply_desc", ""),
-        functools.partial(signature_reviewed, sim, sig.id, sig.review_seq),
+        SIGNATURE_REVIEWED,
+        sig.id,
+        sig.review_seq,
     )
+
+
+SIGNATURE_REVIEWED = "huawei.signature_reviewed"  # timer kind: (signature id, submission, result, reason)
 
 
 def signature_reviewed(sim: Sim, signature_pk: str, seq: int, result: str, reason: str) -> None:

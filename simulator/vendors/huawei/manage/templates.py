@@ -8,7 +8,6 @@ when that review answers.
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -74,8 +73,13 @@ def submit_template(sim: Sim, t: Template) -> None:
         "huawei",
         t.name,
         t.content,
-        functools.partial(template_reviewed, sim, t.id, t.review_seq),
+        TEMPLATE_REVIEWED,
+        t.id,
+        t.review_seq,
     )
+
+
+TEMPLATE_REVIEWED = "huawei.template_reviewed"  # timer kind: (template id, submission, result, reason)
 
 
 def template_reviewed(sim: Sim, template_id: str, seq: int, result: str, reason: str) -> None:
