@@ -24,7 +24,8 @@ from simulator.core.sim import Sim
 
 
 def make_app(frozen: bool = True, scenario_text: str | None = None, **overrides: Any) -> web.Application:
-    data: dict[str, Any] = {"clock": {"frozen": frozen}, **overrides}
+    """Seeded (ids repeat run to run, as with ``--seed``) unless ``seed=None`` is given."""
+    data: dict[str, Any] = {"clock": {"frozen": frozen}, "seed": 0, **overrides}
     config = config_from_dict(data)
     scenario = parse_scenario(scenario_text) if scenario_text is not None else None
     return create_app(config, build_sim(config, scenario))

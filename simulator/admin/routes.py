@@ -274,6 +274,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             setattr(account, k, v)
         if new_options is not None:
             account.options = new_options
+        sim.accounts.changed(account)
         sim.bus.publish("account", account=account.public())
         return answer(account.public())
 

@@ -7,6 +7,7 @@ number, a push format, IAM users…) lives in ``options``, a pydantic model the 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Literal
@@ -94,12 +95,21 @@ class Account:
 
 
 class Accounts:
-    def __init__(self) -> None:
+    """The registry.  ``on_change`` hears of every account added or changed (a durable store writes it);
+    code that changes an account's fields calls :meth:`changed`."""
+
+    def __init__(self, on_change: Callable[[Account], None] | None = None) -> None:
         self._by_key: dict[tuple[str, str], Account] = {}
+        self.on_change = on_change
 
     def add(self, account: Account) -> Account:
         self._by_key[account.key] = account
+        self.changed(account)
         return account
+
+    def changed(self, account: Account) -> None:
+        if self.on_change is not None:
+            self.on_change(account)
 
     def get(self, vendor: str, account_id: str) -> Account | None:
         return self._by_key.get((vendor, account_id))

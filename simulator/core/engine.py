@@ -187,7 +187,7 @@ class Engine:
             else:
                 self._send(msg, plan)
             out.append(msg)
-        self.store.save_account(account)
+        self.accounts.changed(account)
         return out
 
     def _plan(self, msg: Message, dec: Decision) -> dict[str, Any]:
@@ -292,7 +292,7 @@ class Engine:
         account = self.accounts.get(msg.vendor, msg.account)
         if account is not None:
             billing.refund(account, msg.cost)
-            self.store.save_account(account)
+            self.accounts.changed(account)
         msg.done_at = self.clock.now()
         self._status(msg, "cancelled", "cancelled by the customer")
         return True

@@ -38,7 +38,7 @@ class Sim:
         self.seed = seed
         self.clock = clock or Clock()
         self.store = store or MemoryStore()
-        self.accounts = Accounts()
+        self.accounts = Accounts(self.store.save_account)
         self.bus = EventBus()
         self.dispatcher = Dispatcher(self.clock, self.store, self.accounts, vendors, self.bus, sender)
         self.initial_scenario = scenario
@@ -64,7 +64,6 @@ class Sim:
         self.accounts.clear()
         for a in self._account_factory():
             self.accounts.add(a)
-            self.store.save_account(a)
 
     def restore(self, build_account: Callable[[dict], Account]) -> bool:
         """Take up the state a durable store kept (accounts, scenario, clock, pending timers).
@@ -75,10 +74,8 @@ class Sim:
             self.store.save_scenario(self.scenario)
             self.clock.journal.clock_changed(self.clock)
             return False
-        for a in state.accounts:
+        for a in state.accounts:  # the file's version wins; accounts new in the config stay
             self.accounts.add(a)
-        for a in self.accounts.list():  # the file's version wins; accounts new in the config are added
-            self.store.save_account(a)
         if state.scenario is not None:
             self.set_scenario(state.scenario)
         if state.clock:

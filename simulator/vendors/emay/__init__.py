@@ -82,7 +82,7 @@ class EmayVendor(Vendor):
     # ids ---------------------------------------------------------------------------------------------
     def new_sms_id(self) -> str:
         """20 digits like the document's 20170392833833891100: yyyyMMddHHmmss + a 6-digit sequence."""
-        seq = self.sim.store.next_number("emay.sms")
+        seq = self.sim.store.next_number("emay.sms", spread=10**6)
         return fmt_time(self.sim.clock.now(), "%Y%m%d%H%M%S") + f"{seq % 1_000_000:06d}"
 
     # pushes ------------------------------------------------------------------------------------------

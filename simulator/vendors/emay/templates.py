@@ -55,7 +55,7 @@ def all_templates(sim: Sim) -> dict[str, Template]:
 
 
 def create(sim: Sim, app_id: str, content: str) -> Template:
-    tid = str(1_300_000 + sim.store.next_number("emay.template"))
+    tid = str(1_300_000 + sim.store.next_number("emay.template", spread=10**5))
     tpl = Template(tid, app_id, content, created_at=sim.clock.now())
     all_templates(sim)[tid] = tpl
     sim.engine.review("template", "emay", tid, content, REVIEWED, tid)

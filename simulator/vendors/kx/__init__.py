@@ -46,7 +46,7 @@ class KxVendor(Vendor):
     # ids and submissions -----------------------------------------------------------------------------
     def new_taskid(self) -> str:
         """22 digits like the document's 1222015900000109761867: MMddHHmmss + a 12-digit sequence."""
-        seq = self.sim.store.next_number("kx.task")
+        seq = self.sim.store.next_number("kx.task", spread=10**11)
         return fmt_time(self.sim.clock.now(), "%m%d%H%M%S") + f"{seq:012d}"
 
     def submission(self, mobile: str, content: str, taskid: str, common: wire.Common) -> Submission:

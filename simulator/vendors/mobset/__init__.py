@@ -70,12 +70,12 @@ class MobsetVendor(Vendor):
 
     # ids ---------------------------------------------------------------------------------------------
     def new_sms_id(self) -> str:
-        return str(self.settings.sms_id_start + self.sim.store.next_number("mobset.sms"))
+        return str(self.settings.sms_id_start + self.sim.store.next_number("mobset.sms", spread=10**9))
 
     def new_mo_id(self, mo: MoRecord) -> str:
         """MO carries the AddNum it was addressed to: given, or the one of the message it answers."""
         self.reply_extension(mo)
-        return str(self.sim.store.next_number("mobset.mo"))
+        return str(self.sim.store.next_number("mobset.mo", spread=10**9))
 
     # poll-only: reports and replies always wait for SmsGetReport / SmsGetRecv ----------------------------
     def report_destination(self, account: Account, message: Message) -> Destination | None:

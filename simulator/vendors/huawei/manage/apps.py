@@ -239,6 +239,7 @@ async def update_app(v: HuaweiVendor, request: web.Request, caller: Caller, raw:
         account.mo_url = app.up_link_addr or None
         if app.up_link_addr:
             account.mode = "push"
+        s.accounts.changed(account)
     if f["create_test"] and not any(
         sg.app_key == app.app_key and sg.name == TEST_SIGNATURE for sg in reg.signatures(s).values()
     ):

@@ -202,7 +202,7 @@ def app_of(v: HuaweiVendor, app_key: str) -> App | None:
 
 def new_channel(v: HuaweiVendor) -> str:
     """A signature's channel number (the send API's ``from``)."""
-    return f"csms{88000000 + v.sim.store.next_number('huawei.channel'):08d}"
+    return f"csms{88000000 + v.sim.store.next_number('huawei.channel', spread=10**6):08d}"
 
 
 def new_variable(v: HuaweiVendor, index: int, vtype: str, desc: str) -> Variable:
