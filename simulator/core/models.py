@@ -166,6 +166,7 @@ class RequestLog:
     status: int | None = None
     response_body: bytes | str = b""
     latency_ms: float | None = None
+    warnings: list[str] = field(default_factory=list)  # notes for the user (e.g. a UTC timestamp accepted)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -181,4 +182,5 @@ class RequestLog:
             "status": self.status,
             "response_body": body_text(self.response_body),
             "latency_ms": self.latency_ms,
+            "warnings": list(self.warnings),
         }
