@@ -19,7 +19,7 @@ from .core.sim import Sim
 from .core.sqlite import SqliteStore
 from .core.store import MemoryStore
 from .vendors import VENDORS
-from .vendors.base import REQUEST_ID, VENDOR_KEY, Vendor
+from .vendors.base import REQUEST_ID, REQUEST_LOG, VENDOR_KEY, Vendor
 
 log = logging.getLogger("simulator")
 SIM_KEY = web.AppKey("sim", Sim)
@@ -84,6 +84,7 @@ async def vendor_middleware(request: web.Request, handler):
             request_headers=request.headers,
         )
         request[REQUEST_ID] = entry.id
+        request[REQUEST_LOG] = entry
         if request.body_exists and not request.content_type.startswith("multipart/"):
             entry.request_body = await request.read()
     try:

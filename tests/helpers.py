@@ -32,3 +32,15 @@ rules:
   - match: {mobile: "13800000007"}
     fault: {error: system_error}
 """
+
+
+def pinned_clock(start: str) -> dict[str, Any]:
+    """Clock config for timestamp tests: frozen at ``start`` (ISO 8601), auth windows on that clock."""
+    return {"frozen": True, "auth": "simulated", "start": start}
+
+
+async def journal_warnings(client, vendor: str) -> list[str]:
+    """The ``warnings`` of the latest request of ``vendor`` in the journal (``GET /_sim/requests``)."""
+    resp = await client.get("/_sim/requests", params={"vendor": vendor, "limit": 1})
+    assert resp.status == 200
+    return (await resp.json())["requests"][0]["warnings"]

@@ -610,6 +610,7 @@ def _request_row(r: RequestLog) -> tuple[Any, ...]:
         "latency_ms": r.latency_ms,
         "request_size": r.request_size,
         "response_size": r.response_size,
+        "warnings": r.warnings,
         "seq": r.seq,
     }
     body = r.request_body.encode() if isinstance(r.request_body, str) else bytes(r.request_body)

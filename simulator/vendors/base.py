@@ -11,17 +11,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, ClassVar
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..core.accounts import Account
 from ..core.errors import SimError
-from ..core.models import MoRecord
+from ..core.models import MoRecord, RequestLog
 from ..core.plugin import Destination, OutboundRequest, Pull, Push, PushPolicy
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 BEIJING = timezone(timedelta(hours=8))
 VENDOR_KEY = web.RequestKey("sim_vendor", object)
 REQUEST_ID = web.RequestKey("sim_request_id", str)  # the RequestLog id of the request being handled
+REQUEST_LOG = web.RequestKey("sim_request_log", RequestLog)  # that RequestLog itself (journal notes)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -48,6 +50,30 @@ class DeliverySettings(BaseModel):
     report_retention: float = Field(default=72 * 3600, gt=0)  # pull mode: kept this long unpolled
     mo_retention: float = Field(default=72 * 3600, gt=0)
     validity: float = Field(default=48 * 3600, gt=0)  # the "expired" outcome comes after this long
+
+
+TimestampZone = Literal["beijing", "utc"]
+ZONES: dict[str, timezone] = {"beijing": BEIJING, "utc": UTC}
+ZONE_LABELS = {"beijing": "Beijing time", "utc": "UTC"}
+
+
+class TimestampSettings(BaseModel):
+    """The policy for a vendor's wall-clock timestamps without a zone (``yyyyMMddHHmmss``): the zones a
+    stamp may be read in and the window (± seconds) around now it must fall in.  Vendors mix it into
+    their ``Settings`` and set their own defaults; :func:`check_wall_clock` applies it."""
+
+    model_config = ConfigDict(extra="forbid")
+    timestamp_zones: list[TimestampZone] = Field(default_factory=lambda: ["beijing"])
+    timestamp_window: float = Field(default=600, gt=0)
+
+    @field_validator("timestamp_zones")
+    @classmethod
+    def _zones(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("name at least one zone: beijing, utc")
+        if len(set(v)) != len(v):
+            raise ValueError("a zone is listed twice")
+        return v
 
 
 class Vendor:
@@ -217,3 +243,127 @@ def parse_time(text: str, fmt: str, tz: timezone = BEIJING) -> float | None:
         return datetime.strptime(text, fmt).replace(tzinfo=tz).timestamp()
     except (ValueError, OverflowError):
         return None
+
+
+def parse_wall(text: str, fmt: str) -> datetime | None:
+    """A wall-clock time without a zone (for :func:`check_wall_clock`); None when it does not fit."""
+    try:
+        return datetime.strptime(text, fmt)
+    except (ValueError, OverflowError):
+        return None
+
+
+# -- timestamp freshness, and notes on the request journal ---------------------------------------------
+log = logging.getLogger("simulator")
+
+
+def warn(request: web.Request, text: str) -> None:
+    """Attach a note to the request's journal entry (``GET /_sim/requests``: ``warnings``) and log it."""
+    entry = request.get(REQUEST_LOG)
+    if entry is not None:
+        entry.warnings.append(text)
+    vendor = request.get(VENDOR_KEY)
+    log.warning("%s %s %s: %s", getattr(vendor, "key", "-"), request.method, request.path, text)
+
+
+def no_note(text: str) -> None:
+    """The default ``note`` of auth functions called without a request (unit tests)."""
+
+
+class StampCheck(NamedTuple):
+    ok: bool
+    zone: str | None  # the zone the stamp was accepted in (None: refused, or a stamp that carries its zone)
+    skew: float  # seconds ahead of (+) or behind (-) now: in the accepted zone, else in the vendor's zone
+    explanation: str  # "" when there is nothing to say; else the warning or the refusal's reason
+
+
+def _hours(skew: float) -> int:
+    """The whole number of hours the skew is within a minute of (0 when it is not)."""
+    hours = round(skew / 3600)
+    return hours if abs(skew - hours * 3600) <= 60 else 0
+
+
+def _offset_name(hours: int) -> str:
+    if hours == 0:
+        return "UTC"
+    return f"UTC{hours:+d}" + (" (Beijing time)" if hours == 8 else "")
+
+
+def zone_hint(skew: float, expects: str | None = "beijing") -> str:
+    """The likely cause of a skew close to a whole number of hours, or "".
+
+    ``expects`` is the zone the vendor reads the stamp in.  A client that wrote its own wall-clock time
+    in zone Z is off by (Z - expected) hours.  ``None``: an epoch value, which has no zone of its own."""
+    hours = _hours(skew)
+    if hours == 0:
+        return ""
+    if expects is None:
+        return (
+            f"the skew is {hours:+d} h: epoch time has no zone, so the client probably turned a local "
+            "wall-clock time into epoch time in the wrong zone"
+        )
+    client = int(ZONES[expects].utcoffset(None).total_seconds() // 3600) + hours
+    if not -12 <= client <= 14:
+        return ""
+    return f"your clock zone looks like {_offset_name(client)}; this vendor expects {ZONE_LABELS[expects]}"
+
+
+def fmt_seconds(value: float, sign: bool = True) -> str:
+    """Seconds for a note: whole seconds as such, else to a tenth (so a refused skew of -600.3 never
+    reads as the window's -600)."""
+    text = f"{value:+.1f}" if sign else f"{value:.1f}"
+    return (text[:-2] if text.endswith(".0") else text) + " s"
+
+
+def _refusal(name: str, shown: str, skews: str, accepted: str, hint: str) -> str:
+    text = f"{name} {shown!r} refused: skew {skews}; accepted: {accepted}"
+    return f"{text}; {hint}" if hint else text
+
+
+def check_wall_clock(
+    stamp: datetime,
+    zones: Sequence[str],
+    window: float,
+    now: float,
+    *,
+    home: str = "beijing",
+    name: str = "timestamp",
+    shown: str = "",
+) -> StampCheck:
+    """Is a zone-less wall-clock stamp within ``window`` seconds of ``now`` read in one of ``zones``?
+
+    ``home`` is the zone the vendor's servers run on: preferred when more than one zone fits, and the
+    one a refusal's skew is measured in.  The explanation is the warning for a stamp accepted in another
+    zone ("timestamp is UTC; the vendor's servers run on Beijing time"), or the refusal's reason: the
+    skew in seconds in each zone and, when it is close to whole hours, the likely cause."""
+    skews = {z: stamp.replace(tzinfo=ZONES[z]).timestamp() - now for z in dict.fromkeys([home, *zones])}
+    fits = [z for z in zones if abs(skews[z]) <= window]
+    if fits:
+        zone = home if home in fits else min(fits, key=lambda z: abs(skews[z]))
+        note = (
+            ""
+            if zone == home
+            else f"{name} is {ZONE_LABELS[zone]}; the vendor's servers run on {ZONE_LABELS[home]}"
+        )
+        return StampCheck(True, zone, skews[zone], note)
+    said = ", ".join(f"{fmt_seconds(skew)} read as {ZONE_LABELS[z]}" for z, skew in skews.items())
+    accepted = " or ".join(ZONE_LABELS[z] for z in zones) + f" within ±{fmt_seconds(window, False)}"
+    shown = shown or stamp.strftime("%Y%m%d%H%M%S")
+    return StampCheck(
+        False, None, skews[home], _refusal(name, shown, said, accepted, zone_hint(skews[home], home))
+    )
+
+
+def check_instant(
+    when: float, window: float, now: float, *, name: str, shown: str, expects: str | None = None
+) -> StampCheck:
+    """The same for a stamp that names its instant (epoch time, or a date-time with its zone):
+    ``expects`` is the zone the document asks for (None: epoch time).  A stamp accepted although it is
+    whole hours off (a lenient window) gets a warning with the likely cause."""
+    skew = when - now
+    hint = zone_hint(skew, expects)
+    span = f"±{fmt_seconds(window, False)}"
+    if abs(skew) > window:
+        return StampCheck(False, None, skew, _refusal(name, shown, fmt_seconds(skew), f"within {span}", hint))
+    note = f"{name} {shown!r} accepted with skew {fmt_seconds(skew)} (window {span}); {hint}" if hint else ""
+    return StampCheck(True, None, skew, note)

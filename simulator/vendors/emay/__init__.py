@@ -12,7 +12,7 @@ from ...core.accounts import Account
 from ...core.errors import SimError
 from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push
-from ..base import DeliverySettings, Vendor, fmt_time, json_answer
+from ..base import DeliverySettings, TimestampSettings, TimestampZone, Vendor, fmt_time, json_answer
 from . import push, routes, templates
 from .auth import REPLAY, RateLimiter, replay_check
 from .codes import REPORT_CODES, code_for
@@ -26,9 +26,11 @@ class EmayAccountOptions(BaseModel):
     retrieve_enabled: bool = True  # false: /report/retrieveReport answers ERROR_NO_RETRIEVE_SERVICE
 
 
-class EmaySettings(DeliverySettings):
+class EmaySettings(TimestampSettings, DeliverySettings):
     retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 600.0])  # §2.3.3
-    timestamp_window: float = Field(default=600, gt=0)  # simple interface: timestamp within ± seconds
+    # simple interface / retrieveReport `timestamp`: the document gives no zone, so Beijing or UTC
+    timestamp_zones: list[TimestampZone] = Field(default_factory=lambda: ["beijing", "utc"])
+    timestamp_window: float = Field(default=600, gt=0)  # ± seconds around now
     max_body_bytes: int = Field(default=4 << 20, ge=1024)  # secure body cap, after gunzip too
     max_content_length: int = Field(default=1000, ge=1)  # longer content: ERROR_LONG_CONTENT
     short_link_base: str | None = None  # e.g. http://sms.test:8090; default: the request's own host

@@ -5,9 +5,11 @@ Secure interface (§2.1): ``appId`` header → account; body = AES(secretKey)[gz
 not be used twice while it is valid (both ERROR_REQUEST_NO_VALID: the document calls requestTime the
 field that stops a request being submitted twice).
 
-Simple interface and retrieveReport (§2.2, §2.4): ``appId``, ``timestamp`` (yyyyMMddHHmmss, Beijing
-time, within ``timestamp_window`` seconds of now) and ``sign`` = md5(appId + secretKey + timestamp),
-hex in either case.
+Simple interface and retrieveReport (§2.2, §2.4): ``appId``, ``timestamp`` (yyyyMMddHHmmss, no zone
+in the document: read as Beijing time or UTC per ``timestamp_zones``, within ``timestamp_window``
+seconds of now) and ``sign`` = md5(appId + secretKey + timestamp), hex in either case.
+
+Timestamp refusals and a UTC timestamp accepted are explained through ``note`` (the request journal).
 
 Both check, in order: appId (ERROR_APPID), client IP (ERROR_CLIENT_IP), request rate
 (ERROR_OVER_SPEED), then their own fields.
@@ -18,11 +20,21 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.accounts import Account
-from ..base import md5_hex, parse_time, same
+from ..base import (
+    TimestampSettings,
+    check_wall_clock,
+    fmt_seconds,
+    md5_hex,
+    no_note,
+    parse_wall,
+    same,
+    zone_hint,
+)
 from . import crypto
 from .codes import EmayError
 
@@ -146,13 +158,19 @@ def _int(value: Any, bound: int) -> int | None:
     return n if n is not None and -bound <= n < bound else None
 
 
-def check_validity(body: dict[str, Any], now_ms: float) -> float:
+def check_validity(body: dict[str, Any], now_ms: float, note: Callable[[str], None] = no_note) -> float:
     """requestTime + requestValidPeriod * 1000 > now, else ERROR_REQUEST_NO_VALID; returns the expiry (ms)."""
     rt, period = _int(body.get("requestTime"), JAVA_LONG), _int(body.get("requestValidPeriod"), JAVA_INT)
     if rt is None or period is None:
         raise EmayError("ERROR_PARAMS", "requestTime and requestValidPeriod are required integers")
     expires = rt + period * 1000
     if not expires > now_ms:
+        skew = (rt - now_ms) / 1000
+        hint = zone_hint(skew, None)
+        note(
+            f"requestTime {rt} refused: skew {fmt_seconds(skew)} and requestValidPeriod {period} s "
+            f"(accepted: requestTime + requestValidPeriod after now)" + (f"; {hint}" if hint else "")
+        )
         raise EmayError("ERROR_REQUEST_NO_VALID")
     return expires
 
@@ -187,11 +205,30 @@ def make_sign(app_id: str, secret: str, timestamp: str) -> str:
     return md5_hex(f"{app_id}{secret}{timestamp}")
 
 
-def check_sign(params: dict[str, str], account: Account, now: float, window: float) -> None:
+def check_timestamp(
+    params: dict[str, str], now: float, policy: TimestampSettings, note: Callable[[str], None] = no_note
+) -> None:
+    """``timestamp`` read in the policy's zones within its window, else ERROR_TIMESTAMP."""
     ts = params.get("timestamp", "").strip()
-    when = parse_time(ts, "%Y%m%d%H%M%S") if len(ts) == 14 and ts.isascii() and ts.isdigit() else None
-    if when is None or abs(when - now) > window:
+    stamp = parse_wall(ts, "%Y%m%d%H%M%S") if len(ts) == 14 and ts.isascii() and ts.isdigit() else None
+    if stamp is None:
+        note(f"timestamp {ts!r} refused: not a date as yyyyMMddHHmmss")
         raise EmayError("ERROR_TIMESTAMP")
+    check = check_wall_clock(stamp, policy.timestamp_zones, policy.timestamp_window, now, shown=ts)
+    if check.explanation:
+        note(check.explanation)
+    if not check.ok:
+        raise EmayError("ERROR_TIMESTAMP")
+
+
+def check_sign(
+    params: dict[str, str],
+    account: Account,
+    now: float,
+    policy: TimestampSettings,
+    note: Callable[[str], None] = no_note,
+) -> None:
+    check_timestamp(params, now, policy, note)
     sign = params.get("sign", "").strip().lower()
-    if not sign or not same(sign, make_sign(account.id, account.secret, ts)):
+    if not sign or not same(sign, make_sign(account.id, account.secret, params["timestamp"].strip())):
         raise EmayError("ERROR_SIGN")

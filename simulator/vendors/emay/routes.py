@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.models import Message
 from ...core.scenarios import Decision
-from ..base import REQUEST_ID, client_ip, dumps, form_params, json_answer, parse_time
+from ..base import REQUEST_ID, client_ip, dumps, form_params, json_answer, parse_time, warn
 from . import crypto, shortlinks, templates, wire
 from .auth import SecureRequest, charset_of, check_account, check_sign, check_validity, gzip_on, open_body
 from .codes import EmayError
@@ -118,7 +119,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
                 await request.read(), account.secret, gz, charset, v.settings.max_body_bytes
             )
             now_ms = s.clock.auth_now() * 1000
-            expires = check_validity(body, now_ms)
+            expires = check_validity(body, now_ms, partial(warn, request))
             v.replay_check(account.id, request.path, plain, expires, now_ms)
             result = await fn(SecureRequest(account, body, gz, charset), request)
             data = dumps(result).encode(charset, errors="replace")
@@ -275,7 +276,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
         account = check_account(
             v.account(params.get("appId", "").strip()), client_ip(request), v.limiter, s.clock.wall()
         )
-        check_sign(params, account, s.clock.auth_now(), v.settings.timestamp_window)
+        check_sign(params, account, s.clock.auth_now(), v.settings, partial(warn, request))
         return params, account
 
     def simple_common(params: dict[str, str]) -> tuple[float | None, str, str | None]:

@@ -15,6 +15,10 @@ Special AK/SK: ``Authorization: SDK-HMAC-SHA256 Access=<app_key>, SignedHeaders=
 Order of checks (each with its own code): header syntax → app_key (E000102) → app_key usable
 (E000103) → IP allow-list (E000620) → freshness (E000110 / E000044) → digest or signature
 (E000105 / E000045) → nonce replay (E000101).
+
+``Created`` and ``X-Sdk-Date`` carry their zone (``Z``, the document's UTC), so the wall-clock timestamp
+policy of the zone-less vendors does not apply; a refusal, or a stamp accepted although it is whole hours
+off (local time labelled ``Z``), is explained through ``note`` (the request journal).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ...core.accounts import Account
-from ..base import same
+from ..base import check_instant, no_note, same
 from . import apig
 from .codes import HuaweiError
 
@@ -177,6 +181,7 @@ def authenticate_wsse(
     remote: str | None,
     policy: Policy,
     nonces: dict[tuple[str, str], float] | None,
+    note: Callable[[str], None] = no_note,
 ) -> Account:
     username, digest, nonce, created_text = parse_wsse(
         headers.get("Authorization", ""), headers.get("X-WSSE")
@@ -185,7 +190,10 @@ def authenticate_wsse(
     if created is None:
         raise HuaweiError("E000025")
     account = check_account(lookup(username), remote)
-    if abs(now - created) > policy.wsse_window:
+    check = check_instant(created, policy.wsse_window, now, name="Created", shown=created_text, expects="utc")
+    if check.explanation:
+        note(check.explanation)
+    if not check.ok:
         raise HuaweiError("E000110")
     if not _digest_ok(digest, nonce, created_text, account.secret):
         raise HuaweiError("E000105")
@@ -219,6 +227,7 @@ def verify_aksk(
     secret_for: Callable[[str], str | None],
     now: float,
     window: float = 900.0,
+    note: Callable[[str], None] = no_note,
 ) -> str:
     """Check an SDK-HMAC-SHA256 request; returns the Access key.  Raises HuaweiError E000041-E000045,
     or E000102 when ``secret_for(access)`` knows no such key.  Usable for any API-gateway style API."""
@@ -235,7 +244,10 @@ def verify_aksk(
     secret = secret_for(auth.access)
     if secret is None:
         raise HuaweiError("E000102")
-    if abs(now - signed_at) > window:
+    check = check_instant(signed_at, window, now, name="X-Sdk-Date", shown=sdk_date, expects="utc")
+    if check.explanation:
+        note(check.explanation)
+    if not check.ok:
         raise HuaweiError("E000044")
     if not apig.verify(secret, auth, method, path, query, headers, body, sdk_date):
         raise HuaweiError("E000045")
@@ -257,13 +269,14 @@ def authenticate(
     remote: str | None,
     policy: Policy,
     nonces: dict[tuple[str, str], float] | None,
+    note: Callable[[str], None] = no_note,
 ) -> Account:
     """Authenticate a send request with whichever scheme its Authorization header names."""
     authorization = headers.get("Authorization")
     if authorization is None or not authorization.strip():
         raise HuaweiError("E000001")
     if not is_aksk(authorization):
-        return authenticate_wsse(headers, lookup, now, remote, policy, nonces)
+        return authenticate_wsse(headers, lookup, now, remote, policy, nonces, note)
 
     found: dict[str, Account] = {}
 
@@ -272,5 +285,5 @@ def authenticate(
         found["account"] = account
         return account.secret
 
-    verify_aksk(headers, method, path, query, body, secret_for, now, policy.aksk_window)
+    verify_aksk(headers, method, path, query, body, secret_for, now, policy.aksk_window, note)
     return found["account"]

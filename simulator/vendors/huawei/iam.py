@@ -21,12 +21,13 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..base import json_answer
+from ..base import json_answer, warn
 from . import auth as send_auth
 from .codes import HuaweiError
 from .registry import DEFAULT_VARIABLE_LENGTHS
@@ -278,6 +279,7 @@ def verify_aksk(v: HuaweiVendor, request: web.Request, body: bytes) -> AccessKey
             lambda access: keys[access].sk if access in keys else None,
             v.sim.clock.auth_now(),
             getattr(settings, "aksk_window", 15 * 60),
+            partial(warn, request),
         )
     except HuaweiError as err:
         raise AkskError(f"{err.code}: {err.message}") from None

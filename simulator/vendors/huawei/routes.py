@@ -9,6 +9,7 @@ scenario faults → one balance charge → messages accepted.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from ...core.billing import count_segments
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.scenarios import Decision
-from ..base import BEIJING, REQUEST_ID, client_ip, form_params, json_answer
+from ..base import BEIJING, REQUEST_ID, client_ip, form_params, json_answer, warn
 from . import auth, registry, wire
 from .codes import (
     ALL_FAILED,
@@ -58,6 +59,7 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
             client_ip(request),
             policy,
             v.sim.store.collection(auth.NONCES),
+            partial(warn, request),
         )
 
     async def batch_send(request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -9,7 +10,7 @@ from aiohttp import web
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.scenarios import Decision
-from ..base import client_ip, form_params, json_answer
+from ..base import client_ip, form_params, json_answer, warn
 from . import wire
 from .auth import authenticate
 from .codes import KxError, error_for
@@ -22,7 +23,8 @@ def setup(v: KxVendor) -> list[web.RouteDef]:
     def auth(params: dict[str, str], request: web.Request):
         account = v.account(params.get("userid", "").strip())
         http_enabled = account.options.http_enabled if account is not None else True
-        return authenticate(params, account, v.sim.clock.auth_now() * 1000, client_ip(request), http_enabled)
+        now_ms = v.sim.clock.auth_now() * 1000
+        return authenticate(params, account, now_ms, client_ip(request), http_enabled, partial(warn, request))
 
     async def send(request: web.Request) -> web.Response:
         params = await form_params(request)

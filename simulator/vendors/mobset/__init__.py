@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from ...core.accounts import Account
 from ...core.models import Message, MoRecord
 from ...core.plugin import Destination, Pull
-from ..base import BEIJING, DeliverySettings, Vendor, json_answer
+from ..base import BEIJING, DeliverySettings, TimestampSettings, TimestampZone, Vendor, json_answer
 from . import routes, wire
 from .codes import REPORT_CODES, error_for
 from .wire import METHOD_KEY
@@ -43,12 +43,16 @@ class MobsetAccountOptions(BaseModel):
         return v.replace(tzinfo=BEIJING) if v is not None and v.tzinfo is None else v
 
 
-class MobsetSettings(DeliverySettings):
+class MobsetSettings(TimestampSettings, DeliverySettings):
     """Poll-only: the push fields of DeliverySettings are unused."""
 
     report_retention: float = Field(default=48 * 3600, gt=0)  # §4.3: reports kept 48 hours
     mo_retention: float = Field(default=10 * 86400, gt=0)  # §4.2: replies kept 10 days
-    time_window: float = Field(default=20 * 60, gt=0)  # §3.2: TimeStamp within 20 minutes
+    # §3.2: TimeStamp is Beijing time within 20 minutes; `time_window` is the key's earlier name
+    timestamp_zones: list[TimestampZone] = Field(default_factory=lambda: ["beijing"])
+    timestamp_window: float = Field(
+        default=20 * 60, gt=0, validation_alias=AliasChoices("timestamp_window", "time_window")
+    )
     max_content: int = Field(default=500, ge=1)  # characters including the signature (→ -110)
     sms_id_start: int = Field(default=500000000, ge=1)  # SmsIds are this + 1, + 2, … (§4.6.3: 500004690)
 

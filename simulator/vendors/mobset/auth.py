@@ -6,19 +6,23 @@
   the year (the current one, the one before or the one after) that puts it nearest to the server clock,
   so ``1231235955`` sent a few seconds before the new year is still fresh just after it.
 - It must be within 20 minutes (either side) of the server clock (``sim.clock.auth_now()``); a stale
-  stamp gets -109 (校验用户失败), a malformed one -102.
+  stamp gets -109 (校验用户失败), a malformed one -102.  The zones and window are the vendor's
+  timestamp policy (``timestamp_zones``, default Beijing only; ``timestamp_window``); a refusal is
+  explained through ``note`` (the request journal).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from ...core.accounts import Account
-from ..base import BEIJING, md5_hex, same
+from ..base import BEIJING, TimestampSettings, check_wall_clock, md5_hex, no_note, parse_wall, same
 from .codes import MobsetError, missing
 
 TIME_WINDOW = 20 * 60  # seconds either side of the server clock
+POLICY = TimestampSettings(timestamp_zones=["beijing"], timestamp_window=TIME_WINDOW)  # §3.2
 FIXED = ("CorpID", "LoginName", "TimeStamp", "SecretKey")
 
 
@@ -26,27 +30,26 @@ def make_secret(corp_id: str, password: str, timestamp: str) -> str:
     return md5_hex(f"{corp_id}{password}{timestamp}")
 
 
-def parse_timestamp(text: str, now: float) -> float | None:
-    """Epoch seconds of a 14- or 10-digit Beijing TimeStamp, or None when it is not one."""
+def parse_stamp(text: str, now: float) -> datetime | None:
+    """The wall-clock time (no zone) of a 14- or 10-digit TimeStamp, or None when it is not one.  A
+    10-digit stamp gets the year that puts it nearest ``now`` on the Beijing calendar."""
     if not text.isascii() or not text.isdigit():
         return None
     if len(text) == 14:
-        try:
-            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=BEIJING).timestamp()
-        except ValueError:
-            return None
+        return parse_wall(text, "%Y%m%d%H%M%S")
     if len(text) != 10:
         return None
     year = datetime.fromtimestamp(now, BEIJING).year
-    candidates = []
-    for y in (year - 1, year, year + 1):
-        try:
-            candidates.append(datetime.strptime(f"{y}{text}", "%Y%m%d%H%M%S").replace(tzinfo=BEIJING))
-        except ValueError:  # 0229 outside a leap year, month 13…
-            continue
-    if not candidates:
+    candidates = [c for y in (year - 1, year, year + 1) if (c := parse_wall(f"{y}{text}", "%Y%m%d%H%M%S"))]
+    if not candidates:  # 0229 outside a leap year, month 13…
         return None
-    return min((c.timestamp() for c in candidates), key=lambda t: abs(t - now))
+    return min(candidates, key=lambda c: abs(c.replace(tzinfo=BEIJING).timestamp() - now))
+
+
+def parse_timestamp(text: str, now: float) -> float | None:
+    """Epoch seconds of a 14- or 10-digit TimeStamp read as Beijing time, or None when it is not one."""
+    stamp = parse_stamp(text, now)
+    return None if stamp is None else stamp.replace(tzinfo=BEIJING).timestamp()
 
 
 @dataclass
@@ -69,7 +72,12 @@ def credentials(params: dict[str, str]) -> Credentials:
 
 
 def authenticate(
-    creds: Credentials, account: Account | None, now: float, remote: str | None, window: float = TIME_WINDOW
+    creds: Credentials,
+    account: Account | None,
+    now: float,
+    remote: str | None,
+    policy: TimestampSettings = POLICY,
+    note: Callable[[str], None] = no_note,
 ) -> Account:
     """The platform's order: enterprise, user, SDK permission, IP, stamp format, key, stamp freshness."""
     if account is None or not account.enabled or account.options.status == "closed":
@@ -81,11 +89,17 @@ def authenticate(
         raise MobsetError(-104)
     if not account.ip_allowed(remote):
         raise MobsetError(-106)
-    stamp = parse_timestamp(creds.timestamp, now)
+    stamp = parse_stamp(creds.timestamp, now)
     if stamp is None:
+        note(f"TimeStamp {creds.timestamp!r} refused: not a date as yyyyMMddHHmmss or MMddHHmmss")
         raise missing("TimeStamp")
     if not same(creds.secret_key.lower(), make_secret(creds.corp_id, account.secret, creds.timestamp)):
         raise MobsetError(-105)
-    if abs(stamp - now) > window:
+    check = check_wall_clock(
+        stamp, policy.timestamp_zones, policy.timestamp_window, now, name="TimeStamp", shown=creds.timestamp
+    )
+    if check.explanation:
+        note(check.explanation)
+    if not check.ok:
         raise MobsetError(-109)
     return account

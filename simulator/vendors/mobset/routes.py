@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -11,7 +12,7 @@ from ...core import billing
 from ...core.accounts import Account
 from ...core.engine import Submission
 from ...core.scenarios import Decision
-from ..base import REQUEST_ID, client_ip, fmt_time, form_params, json_answer
+from ..base import REQUEST_ID, client_ip, fmt_time, form_params, json_answer, warn
 from . import wire
 from .auth import authenticate, credentials
 from .codes import SENSITIVE_CODE, USER_STATUS_TEXT, MobsetError, missing
@@ -176,7 +177,8 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
             v.account(creds.corp_id),
             v.sim.clock.auth_now(),
             client_ip(request),
-            v.settings.time_window,
+            v.settings,
+            partial(warn, request),
         )
         return json_answer(await method(account, params, request))
 
