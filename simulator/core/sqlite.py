@@ -278,6 +278,11 @@ class SqliteStore(MemoryStore):
                 return  # no loop: written by the next commit()/flush()/close()
             self._scheduled = loop.call_soon(self._flush_soon)
 
+    def _count(self, name: str, spread: int = 0) -> int:
+        n = super()._count(name, spread)
+        self._kick()  # the counters are written with the next commit
+        return n
+
     def save_message(self, msg: Message) -> None:
         self._d_msgs[msg.sim_id] = msg
         self._kick()

@@ -1,0 +1,249 @@
+"""One suite for every store: what the core and the vendors rely on, run against memory and SQLite.
+
+``reopen(store)`` gives the store a restarted process would see: the same object for memory, a new
+SqliteStore loaded from the same file for SQLite, so each test also proves what survives a restart.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.core.accounts import Account
+from simulator.core.models import CallbackAttempt, Message, MoRecord, Report, RequestLog
+from simulator.core.sqlite import SqliteStore
+from simulator.core.store import MemoryStore
+from simulator.vendors.huawei.registry import File, Template, Variable
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def kind(request):
+    return request.param
+
+
+@pytest.fixture
+def make(kind, tmp_path):
+    opened: list = []
+
+    def factory(**kw):
+        s = SqliteStore(tmp_path / "s.db", **kw) if kind == "sqlite" else MemoryStore(**kw)
+        opened.append(s)
+        return s
+
+    yield factory
+    for s in opened:
+        if isinstance(s, SqliteStore):
+            s._db.close()
+
+
+@pytest.fixture
+def reopen(kind, tmp_path):
+    def again(store, **kw):
+        if kind == "memory":
+            return store
+        store.flush()
+        fresh = SqliteStore(tmp_path / "s.db", **kw)
+        fresh.load(lambda d: Account(d["vendor"], d["id"], d["secret"], balance=d["balance"]), dict)
+        return fresh
+
+    return again
+
+
+def msg(store, n: int, vendor="kx", account="A", mobile=None, status="sent", at=0.0) -> Message:
+    m = Message(
+        sim_id=store.new_id("m"),
+        id=f"v{n}",
+        vendor=vendor,
+        account=account,
+        mobile=mobile or f"139{n:08d}",
+        content=f"text {n}",
+        segments=1,
+        created_at=at or float(n),
+    )
+    store.add_message(m)
+    store.set_status(m, status, m.created_at)
+    return m
+
+
+def finish(store, m: Message) -> Report:
+    m.outcome, m.code, m.done_at = "delivered", "DELIVRD", m.created_at + 1
+    store.set_status(m, "delivered", m.done_at, "delivered (DELIVRD)")
+    r = Report(m, "delivered", "DELIVRD", m.done_at)
+    store.add_report(r)
+    return r
+
+
+def test_messages_are_indexed_and_survive(make, reopen):
+    s = make()
+    a = msg(s, 1, mobile="13900000001")
+    msg(s, 2, account="B")
+    finish(s, a)
+    s = reopen(s)
+    got = s.get_message(a.sim_id)
+    assert got.status == "delivered" and [t.status for t in got.timeline] == ["sent", "delivered"]
+    assert [r.code for r in got.reports] == ["DELIVRD"] and got.reports[0].message is got
+    assert s.messages_by_vendor_id("kx", "v1") == [got]
+    assert [m.id for m in s.query_messages(vendor="kx", account="B")] == ["v2"]
+    assert [m.id for m in s.query_messages(mobile="13900000001")] == ["v1"]
+    assert s.last_sender("kx", "13900000001") == "A"
+    assert [r.message.id for r in s.reports("kx", "A")] == ["v1"]
+    assert s.get_report(f"{a.sim_id}/1").code == "DELIVRD"
+
+
+def test_pages_walk_every_message_once_newest_first(make, reopen):
+    s = make()
+    for n in range(1, 251):
+        msg(s, n, vendor="kx" if n % 2 else "emay", status="delivered" if n % 5 == 0 else "sent")
+    s = reopen(s)
+    seen, cursor = [], None
+    while True:
+        items, cursor, total = s.page_messages(limit=100, cursor=cursor)
+        assert total == 250
+        seen += [m.id for m in items]
+        if cursor is None:
+            break
+    assert seen == [f"v{n}" for n in range(250, 0, -1)]
+    items, nxt, total = s.page_messages(limit=10, vendor="emay", status="delivered", newest_first=False)
+    assert total == 25 and nxt is not None and [m.id for m in items][:2] == ["v10", "v20"]
+    items, nxt, total = s.page_messages(
+        limit=10, cursor=nxt, vendor="emay", status="delivered", newest_first=False
+    )
+    assert items[0].id == "v110" and total == 25
+    assert s.page_messages(limit=5, since=248.0)[2] == 3
+    assert s.page_messages(limit=5, text="text 25")[2] == 2  # "text 25" and "text 250"
+
+
+def test_new_messages_do_not_shift_a_page_being_read(make):
+    s = make()
+    for n in range(1, 11):
+        msg(s, n)
+    first, cursor, _ = s.page_messages(limit=4)
+    msg(s, 11)
+    second, _, _ = s.page_messages(limit=4, cursor=cursor)
+    assert [m.id for m in first + second] == [f"v{n}" for n in range(10, 2, -1)]
+
+
+def test_eviction_keeps_unfinished_messages_and_drops_what_hangs_on_the_finished(make, reopen):
+    s = make(max_messages=10)
+    keep = msg(s, 0, status="scheduled")  # oldest, but not finished: never evicted
+    olds = []
+    for n in range(1, 6):
+        m = msg(s, n)
+        r = finish(s, m)
+        s.pull_put("kx", "A", "report", r, None)
+        m.request_id = f"rq-{n}"
+        s.add_request(RequestLog(id=f"rq-{n}", vendor="kx", method="POST", path="/", at=0))
+        a = CallbackAttempt(id=f"cb-{n}", vendor="kx", account="A", stream="report", url="u", attempt=1, at=0)
+        s.add_attempt(a)
+        m.callbacks.append(a.id)
+        olds.append(m)
+    for n in range(6, 20):
+        finish(s, msg(s, n))
+    s = reopen(s, max_messages=10)
+    assert s.count_messages() <= 10
+    assert s.get_message(keep.sim_id) is not None
+    gone = [m for m in olds if s.get_message(m.sim_id) is None]
+    assert gone, "finished messages past the bound are evicted"
+    for m in gone:
+        assert s.get_attempt(m.callbacks[0]) is None and s.get_request(m.request_id) is None
+        assert s.messages_by_vendor_id("kx", m.id) == []
+    assert s.pull_size("kx", "A", "report", 0) == len(olds) - len(gone)
+    assert s.page_messages(limit=1000)[2] == s.count_messages()
+
+
+def test_pull_queue_hands_each_item_out_once_across_a_restart(make, reopen):
+    s = make()
+    reports = [finish(s, msg(s, n)) for n in range(1, 4)]
+    s.pull_put("kx", "A", "report", reports[0], expires_at=10)
+    s.pull_put("kx", "A", "report", reports[1], expires_at=None)
+    s.pull_put("kx", "A", "report", reports[2], expires_at=None)
+    mo = MoRecord(id="MO1", sim_id=s.new_id("mo"), vendor="kx", account="A", mobile="1", content="TD", at=1)
+    s.add_mo(mo)
+    s.pull_put("kx", "A", "mo", mo, None)
+    assert [r.message.id for r in s.pull_take("kx", "A", "report", 1, now=0)] == ["v1"]
+    s = reopen(s)
+    assert s.pull_size("kx", "A", "report", now=0) == 2
+    assert [r.message.id for r in s.pull_take("kx", "A", "report", 10, now=0)] == ["v2", "v3"]
+    assert [m.content for m in s.pull_take("kx", "A", "mo", 10, now=0)] == ["TD"]
+    s = reopen(s)
+    assert s.pull_take("kx", "A", "report", 10, now=0) == [] and s.pull_take("kx", "A", "mo", 9, 0) == []
+    assert [m.id for m in s.query_mo(vendor="kx")] == ["MO1"] and s.get_mo(mo.sim_id).content == "TD"
+
+
+def test_expired_pull_items_are_not_handed_out(make):
+    s = make()
+    s.pull_put("kx", "A", "report", finish(s, msg(s, 1)), expires_at=10)
+    assert s.pull_size("kx", "A", "report", now=11) == 0
+    assert s.pull_take("kx", "A", "report", 10, now=11) == []
+
+
+def test_request_log_is_bounded_in_entries_and_bytes_and_bodies_are_truncated(make, reopen):
+    s = make(max_requests=100, max_request_bytes=20_000, body_limit=1000)
+    big = RequestLog(id="rq-big", vendor="kx", method="POST", path="/", at=0, request_body=b"x" * 5000)
+    s.add_request(big)
+    assert len(big.request_body) == 1000 and big.request_size == 5000
+    for n in range(200):
+        s.add_request(
+            RequestLog(id=f"rq-{n}", vendor="kx", method="POST", path="/", at=0, request_body=b"y" * 900)
+        )
+    s = reopen(s, max_requests=100, max_request_bytes=20_000, body_limit=1000)
+    kept = s.requests()
+    assert len(kept) <= 100 and sum(r.size() for r in kept) <= 20_000
+    assert kept[-1].id == "rq-199" and s.get_request("rq-big") is None
+
+
+def test_callback_attempts_are_bounded_and_pageable(make, reopen):
+    s = make(max_attempts=50)
+    for n in range(80):
+        a = CallbackAttempt(id=f"cb-{n}", vendor="kx", account="A", stream="report", url="u", attempt=1, at=n)
+        a.ok = n % 4 != 0
+        s.add_attempt(a)
+    s = reopen(s, max_attempts=50)
+    items, nxt, total = s.page_attempts(limit=10)
+    assert total == 50 and items[0].id == "cb-79" and nxt is not None
+    failed, _, total = s.page_attempts(limit=100, failed=True)
+    assert total == 12 and all(not a.ok for a in failed)  # 32, 36, … 76
+
+
+def test_collections_keep_records_changed_in_place(make, reopen):
+    s = make()
+    things = s.collection("test.things")
+    tpl = Template("t1", "n", "NOTIFY_TYPE", "hi ${1}", None, variables=[Variable(1, "TEXT", 5)])
+    things["a"] = tpl
+    things[("acct", "2026-11")] = 3  # tuple keys, as huawei's per-period counters use
+    things["b"] = File("f", "x.bin", b"\x00\xff", "application/octet-stream", "p")
+    s = reopen(s)
+    things = s.collection("test.things")
+    assert things["b"].data == b"\x00\xff"
+    things["a"].status = "approved"  # in place, as vendors do after a lookup
+    del things["b"]
+    s = reopen(s)
+    things = s.collection("test.things")
+    assert things["a"] == Template(
+        "t1", "n", "NOTIFY_TYPE", "hi ${1}", None, status="approved", variables=[Variable(1, "TEXT", 5)]
+    )
+    assert things[("acct", "2026-11")] == 3 and "b" not in things
+
+
+def test_sequences_repeat_only_when_seeded(make):
+    seeded = make()
+    assert seeded.new_id("m") == "m-000001" and seeded.next_number("x", spread=10**9) == 1
+    seeded.clear()
+    assert seeded.next_number("x", spread=10**9) == 1
+
+
+def test_unseeded_sequences_start_anywhere_and_go_on_across_resets(kind, tmp_path):
+    a = MemoryStore(seeded=False)
+    b = MemoryStore(seeded=False)
+    first = a.next_number("kx.task", spread=10**11)
+    assert first != b.next_number("kx.task", spread=10**11)  # two runs: 1 in 10^11 to collide
+    a.clear()
+    assert a.next_number("kx.task", spread=10**11) == first + 1  # a reset does not rewind
+
+
+def test_sqlite_counters_go_on_after_a_restart(make, reopen, kind):
+    s = make()
+    ids = [s.new_id("m") for _ in range(3)]
+    s.next_number("kx.task")
+    s = reopen(s)
+    assert s.new_id("m") == "m-000004" and "m-000004" not in ids
+    assert s.next_number("kx.task") == 2
