@@ -146,6 +146,42 @@ CLOCK = _obj(
         "fired": I,
     }
 )
+TRAFFIC_OPTIONS = _obj(
+    {
+        "url": {"type": ["string", "null"], "description": "default: this server"},
+        "vendor": {"type": ["string", "array"], "items": S, "description": "all, or kx,huawei,…"},
+        "rate": {"type": "number", "description": "requests per second (default 10)"},
+        "duration": {"type": "number", "description": "seconds (default 10 unless count is given)"},
+        "count": {"type": "integer", "description": "requests"},
+        "seed": I,
+        "reply_share": {"type": "number", "minimum": 0, "maximum": 1},
+        "magic_share": {"type": "number", "minimum": 0, "maximum": 1},
+        "concurrency": I,
+        "accounts": {"type": "object", "additionalProperties": S, "description": "vendor → account id"},
+        "wait": {"type": "number", "description": "seconds to retry a server refusing connections"},
+    }
+)
+TRAFFIC = _obj(
+    {
+        "running": B,
+        "options": {"type": ["object", "null"]},
+        "started_at": {"type": ["number", "null"]},
+        "elapsed": N,
+        "sent": I,
+        "answered": I,
+        "accepted": I,
+        "refused": I,
+        "refused_by_code": {"type": "object", "additionalProperties": I},
+        "errors": I,
+        "replies": I,
+        "reply_errors": I,
+        "rate": N,
+        "vendors": ANY_OBJ,
+        "error": NS,
+        "recent": {"type": "array", "items": S},
+    },
+    ["running"],
+)
 
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
@@ -306,6 +342,17 @@ def spec() -> dict[str, Any]:
                 ),
             },
             "/_sim/reset": {"post": _op("Forget everything; back to the config", _json(ANY_OBJ), errors=())},
+            "/_sim/traffic": {
+                "get": _op("The traffic generator: running?, options, counters", _json(TRAFFIC), errors=()),
+                "post": _op(
+                    "Start realistic traffic to this server (the same options as `sms-simulator traffic`)",
+                    _json(TRAFFIC, "started"),
+                    body=_body(TRAFFIC_OPTIONS, required=False),
+                    errors=(400, 409),
+                    status="202",
+                ),
+                "delete": _op("Stop the traffic generator", _json(TRAFFIC), errors=()),
+            },
             "/_sim/events": {
                 "get": {
                     "summary": "Server-sent events: message, status, callback, mo, account, scenario, reset",

@@ -490,3 +490,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     r.add_put("/_sim/scenario", put_scenario)
     r.add_post("/_sim/reset", reset)
     r.add_get("/_sim/events", events)
+
+    from .traffic import setup_traffic  # here, not at the top: it uses this module's helpers
+
+    setup_traffic(app, sim)  # /_sim/traffic
