@@ -259,7 +259,7 @@ class Dispatcher:
         for sid in attempt.message_ids:
             msg = self.store.get_message(sid)
             if msg is not None:
-                msg.callbacks.append(attempt.id)
+                msg.callbacks = [*msg.callbacks, attempt.id]
                 self.store.add_event(msg, attempt.at, "callback", note)
         with contextlib.suppress(Exception):
             self.bus.publish("callback", attempt=attempt.public())

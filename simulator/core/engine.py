@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,7 +176,7 @@ class Engine:
             if not msg.id:
                 msg.id = msg.sim_id
             self.store.add_message(msg)
-            self.store.set_status(msg, "accepted", now, f"rule {dec.rule}: {dec.outcome}")
+            self.store.set_status(msg, "accepted", now, sys.intern(f"rule {dec.rule}: {dec.outcome}"))
             if self.bus.active:
                 self.bus.publish("message", message=msg.summary())
             plan = self._plan(msg, dec)
@@ -185,7 +186,7 @@ class Engine:
                     sub.scheduled_at, "engine.send", msg.sim_id, plan
                 )
             else:
-                self._send(msg, plan)
+                self._send(msg, plan, now)
             out.append(msg)
         self.accounts.changed(account)
         return out
@@ -201,8 +202,8 @@ class Engine:
         return plan
 
     # state machine -----------------------------------------------------------------------------------
-    def _status(self, msg: Message, status: str, note: str = "") -> None:
-        self.store.set_status(msg, status, self.clock.now(), note)
+    def _status(self, msg: Message, status: str, note: str = "", at: float | None = None) -> None:
+        self.store.set_status(msg, status, self.clock.now() if at is None else at, note)
         if self.bus.active:
             self.bus.publish(
                 "status", id=msg.id, sim_id=msg.sim_id, vendor=msg.vendor, status=status, note=note
@@ -214,9 +215,10 @@ class Engine:
         if msg is not None and msg.status == "scheduled":
             self._send(msg, plan)
 
-    def _send(self, msg: Message, plan: dict[str, Any]) -> None:
-        msg.sent_at = self.clock.now()
-        self._status(msg, "sent")
+    def _send(self, msg: Message, plan: dict[str, Any], now: float | None = None) -> None:
+        # one float object per moment: created_at, sent_at and the timeline share it (memory per message)
+        msg.sent_at = now = self.clock.now() if now is None else now
+        self._status(msg, "sent", at=now)
         self._timers[msg.sim_id] = self.clock.call_later(plan["delay"], "engine.outcome", msg.sim_id, plan)
 
     def _outcome_due(self, sim_id: str, plan: dict[str, Any]) -> None:
@@ -236,39 +238,45 @@ class Engine:
             return
         vendor = self.vendors[msg.vendor]
         msg.code = vendor.report_code(outcome, code if code is not None else plan.get("code"))
-        msg.done_at = self.clock.now()
-        self._status(msg, OUTCOME_STATUS[outcome], f"{outcome} ({msg.code})")
+        msg.done_at = now = self.clock.now()
+        self._status(msg, OUTCOME_STATUS[outcome], sys.intern(f"{outcome} ({msg.code})"), now)
         parts = range(1, msg.segments + 1) if vendor.segment_reports else (1,)
         for part in parts:
-            report = Report(msg, outcome, msg.code, msg.done_at, segment=part)
+            report = Report(msg, outcome, msg.code, now, segment=part)
             self.store.add_report(report)
-            self.route_report(msg, report)
+            self.route_report(msg, report, at=now)
         if outcome == "delivered":
             for content, delay in plan.get("mo", ()):
                 self.clock.call_later(
                     delay, "engine.reply", msg.vendor, msg.account, msg.mobile, content, msg.sim_id
                 )
 
-    def route_report(self, msg: Message, report: Report, why: str = "") -> None:
+    def route_report(self, msg: Message, report: Report, why: str = "", at: float | None = None) -> None:
         """Send a report where the vendor says (push, pull queue, or kept); also used to deliver a
         report again (emay retrieveReport).  ``why`` prefixes the timeline note."""
         account = self.accounts.get(msg.vendor, msg.account)
         if account is None:
             return
         dest = self.vendors[msg.vendor].report_destination(account, msg)
-        self._route(account, dest, report, msg, why)
+        self._route(account, dest, report, msg, why, at)
 
     def _route(
-        self, account: Account, dest: Any, item: Report | MoRecord, msg: Message | None, why: str = ""
+        self,
+        account: Account,
+        dest: Any,
+        item: Report | MoRecord,
+        msg: Message | None,
+        why: str = "",
+        at: float | None = None,
     ) -> None:
-        now = self.clock.now()
+        now = self.clock.now() if at is None else at
         if isinstance(dest, Push):
             self.dispatcher.enqueue(account, dest, item)
-            note = f"queued for push to {dest.url}"
+            note = sys.intern(f"queued for push to {dest.url}")
         elif isinstance(dest, Pull):
             exp = now + dest.retention if dest.retention else None
             self.store.pull_put(account.vendor, account.id, dest.stream, item, exp)
-            note = f"queued for polling ({dest.stream})"
+            note = sys.intern(f"queued for polling ({dest.stream})")
         elif isinstance(dest, Keep):
             note = "kept (no callback address)"
         else:

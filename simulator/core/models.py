@@ -6,8 +6,9 @@ Plain dataclasses with a one-line comment per field; :mod:`simulator.core.store`
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 
@@ -20,6 +21,8 @@ def body_text(body: bytes | str, limit: int = 65536) -> str:
     except UnicodeDecodeError:
         return "base64:" + base64.b64encode(body[:limit]).decode()
 
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # one shared empty mapping for records that have none
 
 # Vendor-neutral message states.
 Status = Literal[
@@ -68,9 +71,9 @@ class Message:
     request_id: str | None = None  # the API request that created it (RequestLog.id)
     extra: dict[str, Any] = field(default_factory=dict)  # vendor fields (messageid, extend, callback…)
     timeline: list[TimelineEntry] = field(default_factory=list)  # every state change and event
-    callbacks: list[str] = field(default_factory=list)  # ids of callback attempts that carried it
+    callbacks: Sequence[str] = ()  # ids of callback attempts that carried it (replaced, never appended)
     seq: int = 0  # the store's order of arrival (paging cursors)
-    reports: list[Report] = field(default_factory=list, repr=False)  # the reports made for it
+    reports: Sequence[Report] = field(default=(), repr=False)  # the reports made for it (likewise)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -109,7 +112,7 @@ class Report:
     code: str  # vendor report code
     at: float  # when the carrier reported (simulated)
     segment: int = 1  # 1-based segment number for per-segment reports
-    data: dict[str, Any] = field(default_factory=dict)  # vendor fields computed when built
+    data: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # vendor fields computed when built
 
     @property
     def id(self) -> str:
@@ -195,6 +198,7 @@ class RequestLog:
             + sum(len(k) + len(v) for k, v in self.request_headers.items())
             + 200
         )
+
     warnings: list[str] = field(default_factory=list)  # notes for the user (e.g. a UTC timestamp accepted)
 
     def public(self) -> dict[str, Any]:

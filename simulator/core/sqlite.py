@@ -527,7 +527,7 @@ class SqliteStore(MemoryStore):
         for (data,) in db.execute("SELECT data FROM messages ORDER BY seq"):
             msg = _message_from_json(data)
             self._index(msg)
-            self._last_sender[(msg.vendor, msg.mobile)] = msg.account
+            self._last_sender[msg.vendor][msg.mobile] = msg.account
             if self.finished(msg):
                 self._finished += 1
         for (data,) in db.execute("SELECT data FROM mo ORDER BY seq"):

@@ -112,6 +112,33 @@ def _seq(x: Any) -> int:
     return x.seq
 
 
+def _ix_add(index: dict[str, Any], key: str, msg: Message) -> None:
+    have = index.get(key)
+    if have is None:
+        index[key] = msg
+    elif isinstance(have, list):
+        have.append(msg)
+    else:
+        index[key] = [have, msg]
+
+
+def _ix_get(index: dict[str, Any], key: str) -> list[Message]:
+    have = index.get(key)
+    if have is None:
+        return []
+    return list(have) if isinstance(have, list) else [have]
+
+
+def _ix_remove(index: dict[str, Any], key: str, msg: Message) -> None:
+    have = index.get(key)
+    if have is msg:
+        del index[key]
+    elif isinstance(have, list):
+        have.remove(msg)
+        if len(have) == 1:
+            index[key] = have[0]
+
+
 class MemoryStore:
     """Everything in this process's memory, bounded (see the module docstring)."""
 
@@ -143,11 +170,13 @@ class MemoryStore:
             self._counters = {}
         self._messages: dict[str, Message] = {}
         self._order: list[Message] = []
-        self._by_vendor_id: dict[tuple[str, str], list[Message]] = defaultdict(list)
-        self._by_mobile: dict[str, list[Message]] = defaultdict(list)
+        # vendor → vendor id → message(s); mobile → message(s): a lone message is kept as itself, not in
+        # a list of one (most ids and numbers have one message: a list each costs ~70 bytes)
+        self._by_vendor_id: dict[str, dict[str, Message | list[Message]]] = defaultdict(dict)
+        self._by_mobile: dict[str, Message | list[Message]] = {}
         self._by_account: dict[tuple[str, str], list[Message]] = defaultdict(list)
         self._by_vendor: dict[str, list[Message]] = defaultdict(list)
-        self._last_sender: dict[tuple[str, str], str] = {}
+        self._last_sender: dict[str, dict[str, str]] = defaultdict(dict)  # vendor → mobile → account
         self._finished = 0  # messages in a final state (eviction candidates)
         self._mo: dict[str, MoRecord] = {}
         self._pull: dict[tuple[str, str, str], deque[tuple[PullItem, float | None, int]]] = defaultdict(deque)
@@ -182,15 +211,15 @@ class MemoryStore:
     def add_message(self, msg: Message) -> None:
         msg.seq = next(self._seq)
         self._index(msg)
-        self._last_sender[(msg.vendor, msg.mobile)] = msg.account
+        self._last_sender[msg.vendor][msg.mobile] = msg.account
         if len(self._messages) > self.max_messages:
             self._evict_messages()
 
     def _index(self, msg: Message) -> None:
         self._messages[msg.sim_id] = msg
         self._order.append(msg)
-        self._by_vendor_id[(msg.vendor, msg.id)].append(msg)
-        self._by_mobile[msg.mobile].append(msg)
+        _ix_add(self._by_vendor_id[msg.vendor], msg.id, msg)
+        _ix_add(self._by_mobile, msg.mobile, msg)
         self._by_account[(msg.vendor, msg.account)].append(msg)
         self._by_vendor[msg.vendor].append(msg)
 
@@ -199,15 +228,15 @@ class MemoryStore:
 
     def messages_by_vendor_id(self, vendor: str | None, vendor_id: str) -> list[Message]:
         if vendor is not None:
-            return list(self._by_vendor_id.get((vendor, vendor_id), ()))
-        return [m for (v, i), ms in self._by_vendor_id.items() if i == vendor_id for m in ms]
+            return _ix_get(self._by_vendor_id.get(vendor, {}), vendor_id)
+        return [m for ids in self._by_vendor_id.values() for m in _ix_get(ids, vendor_id)]
 
     def _message_source(
         self, vendor: str | None, account: str | None, mobile: str | None
     ) -> tuple[Sequence[Message], bool]:
         """The narrowest index for the filters, and whether it already applies all three."""
         if mobile is not None:
-            return self._by_mobile.get(mobile, ()), vendor is None and account is None
+            return _ix_get(self._by_mobile, mobile), vendor is None and account is None
         if vendor is not None and account is not None:
             return self._by_account.get((vendor, account), ()), True
         if vendor is not None:
@@ -294,7 +323,7 @@ class MemoryStore:
         """The message changed (a durable store writes it at the next commit)."""
 
     def last_sender(self, vendor: str, mobile: str) -> str | None:
-        return self._last_sender.get((vendor, mobile))
+        return self._last_sender[vendor].get(mobile) if vendor in self._last_sender else None
 
     @staticmethod
     def finished(msg: Message) -> bool:
@@ -321,12 +350,8 @@ class MemoryStore:
             self._by_vendor[v] = [m for m in self._by_vendor[v] if m.sim_id not in gone]
         for m in gone.values():
             del self._messages[m.sim_id]
-            for index, key in ((self._by_vendor_id, (m.vendor, m.id)), (self._by_mobile, m.mobile)):
-                lst = index.get(key)
-                if lst is not None:
-                    lst.remove(m)
-                    if not lst:
-                        del index[key]
+            _ix_remove(self._by_vendor_id[m.vendor], m.id, m)
+            _ix_remove(self._by_mobile, m.mobile, m)
             for cid in m.callbacks:
                 self._drop_attempt(cid)
             if m.request_id:
@@ -339,8 +364,9 @@ class MemoryStore:
 
     # reports and replies -------------------------------------------------------------------------------
     def add_report(self, report: Report) -> None:
-        report.message.reports.append(report)
-        self.save_message(report.message)
+        msg = report.message
+        msg.reports = (*msg.reports, report)
+        self.save_message(msg)
 
     def reports(self, vendor: str, account: str) -> list[Report]:
         return [r for m in self._by_account.get((vendor, account), ()) for r in m.reports]

@@ -134,7 +134,7 @@ def test_eviction_keeps_unfinished_messages_and_drops_what_hangs_on_the_finished
         s.add_request(RequestLog(id=f"rq-{n}", vendor="kx", method="POST", path="/", at=0))
         a = CallbackAttempt(id=f"cb-{n}", vendor="kx", account="A", stream="report", url="u", attempt=1, at=0)
         s.add_attempt(a)
-        m.callbacks.append(a.id)
+        m.callbacks = [a.id]
         olds.append(m)
     for n in range(6, 20):
         finish(s, msg(s, n))
