@@ -4,7 +4,12 @@ Both servers run pinned to one core (taskset -c 0); the load generator (wrk, fro
 `wrk`, else a Python aiohttp client) runs on the other.  Prints requests/s for each, their ratio (the
 roadmap's goal: >= 0.6), latency, and the simulator's resident memory per stored message.
 
-    python bench/kx_send.py [--seconds 10] [--connections 64]
+    python bench/kx_send.py [--seconds 10] [--connections 64] [--modes memory,db] [--max-messages N]
+
+``--modes memory,db`` runs the simulator twice, in memory and with ``--db`` (a fresh SQLite file), and
+prints the db/memory ratio (the goal: >= 0.7).  ``--max-messages N`` bounds the store; the resident
+memory is sampled every ``--sample`` seconds during the load, so a long run (``--seconds 600``) shows
+whether it stays flat.
 
 Every request is a real signed GET /api/sms/send (md5(userid+ts+apikey), ts valid for 5 minutes) to
 a normal number, so each one is authenticated, validated, charged, stored and scheduled.
@@ -22,6 +27,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -123,6 +130,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--modes", default="memory", help="memory, db, or both: memory,db")
+    p.add_argument("--max-messages", type=int, default=None)
+    p.add_argument("--sample", type=float, default=5.0, help="seconds between resident-memory samples")
     args = p.parse_args()
     results = {"load_generator": "wrk" if shutil.which("wrk") else "python-aiohttp"}
 
@@ -137,40 +147,58 @@ def main() -> None:
         bare.terminate()
         bare.wait()
 
+    for mode in args.modes.split(","):
+        results[f"simulator_{mode}"] = run_simulator(mode, args)
+    for mode in args.modes.split(","):
+        results[f"ratio_{mode}_vs_bare"] = round(
+            results[f"simulator_{mode}"]["rps"] / results["bare_aiohttp"]["rps"], 3
+        )
+    if "simulator_db" in results and "simulator_memory" in results:
+        results["ratio_db_vs_memory"] = round(
+            results["simulator_db"]["rps"] / results["simulator_memory"]["rps"], 3
+        )
+    print(json.dumps(results, indent=2))
+
+
+def run_simulator(mode: str, args: argparse.Namespace) -> dict:
     port = free_port()
-    sim = subprocess.Popen(
-        pin(
-            [
-                sys.executable,
-                "-m",
-                "simulator",
-                "serve",
-                "--port",
-                str(port),
-                "--scenario",
-                str(ROOT / "scenarios" / "load-test.yaml"),
-            ]
-        ),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
+    cmd = [sys.executable, "-m", "simulator", "serve", "--port", str(port)]
+    cmd += ["--scenario", str(ROOT / "scenarios" / "load-test.yaml")]
+    if args.max_messages:
+        cmd += ["--max-messages", str(args.max_messages)]
+    tmp = tempfile.TemporaryDirectory()
+    if mode == "db":
+        cmd += ["--db", str(Path(tmp.name) / "bench.db")]
+    sim = subprocess.Popen(pin(cmd), cwd=ROOT, stdout=subprocess.DEVNULL)
+    out: dict = {}
     try:
         wait_up(port, "/_sim/health")
         rss_before = rss_kib(sim.pid)
-        results["simulator_kx_send"] = load(send_url(port), args.seconds, args.connections)
+        samples: list[float] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(args.sample):
+                samples.append(round(rss_kib(sim.pid) / 1024, 1))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        out = load(send_url(port), args.seconds, args.connections)
+        stop.set()
         time.sleep(0.5)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_sim/health") as r:
             stored = json.loads(r.read())["messages"]
         rss_after = rss_kib(sim.pid)
-        results["messages_stored"] = stored
-        results["rss_mib_before"] = round(rss_before / 1024, 1)
-        results["rss_mib_after"] = round(rss_after / 1024, 1)
-        results["bytes_per_message"] = round((rss_after - rss_before) * 1024 / max(1, stored))
+        out["messages_stored"] = stored
+        out["rss_mib_before"] = round(rss_before / 1024, 1)
+        out["rss_mib_after"] = round(rss_after / 1024, 1)
+        out["rss_mib_samples"] = samples
+        out["bytes_per_message"] = round((rss_after - rss_before) * 1024 / max(1, stored))
     finally:
         sim.terminate()
         sim.wait()
-    results["ratio"] = round(results["simulator_kx_send"]["rps"] / results["bare_aiohttp"]["rps"], 3)
-    print(json.dumps(results, indent=2))
+        tmp.cleanup()
+    return out
 
 
 if __name__ == "__main__":

@@ -23,10 +23,12 @@ import importlib
 import itertools
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .accounts import Account
 from .clock import Clock, Timer
@@ -110,6 +112,8 @@ def dumps(value: Any) -> str:
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(value).decode()
     if isinstance(value, set | frozenset | tuple):
@@ -504,7 +508,7 @@ class SqliteStore(MemoryStore):
     ) -> Loaded | None:
         """Fill this store from the file; None when the file holds no simulator state yet."""
         db = self._db
-        meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
+        meta = {k: orjson.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
         if not meta:
             return None
         self._ready = False
@@ -531,7 +535,7 @@ class SqliteStore(MemoryStore):
             if self.finished(msg):
                 self._finished += 1
         for (data,) in db.execute("SELECT data FROM mo ORDER BY seq"):
-            mo = MoRecord(**json.loads(data))
+            mo = MoRecord(**orjson.loads(data))
             self._mo[mo.sim_id] = mo
         for eid, vendor, account, stream, ref, expires in db.execute("SELECT * FROM pull ORDER BY eid"):
             kind, _, rid = ref.partition(":")
@@ -539,28 +543,28 @@ class SqliteStore(MemoryStore):
             if item is not None:
                 self._pull[(vendor, account, stream)].append((item, expires, eid))
         for (data,) in db.execute("SELECT data FROM attempts ORDER BY seq"):
-            a = CallbackAttempt(**json.loads(data))
+            a = CallbackAttempt(**orjson.loads(data))
             self._attempts[a.id] = a
         for data, req_body, resp_body in db.execute(
             "SELECT data, request_body, response_body FROM requests ORDER BY seq"
         ):
-            r = RequestLog(**json.loads(data), request_body=req_body or b"", response_body=resp_body or b"")
+            r = RequestLog(**orjson.loads(data), request_body=req_body or b"", response_body=resp_body or b"")
             self._requests[r.id] = r
             self._request_bytes += r.size()
         for coll in self._collections.values():  # the file, not the config, says what exists
             dict.clear(coll)
         for name, key, value in db.execute("SELECT name, key, value FROM collections"):
             coll = self.collection(name)
-            dict.__setitem__(coll, decode(json.loads(key)), decode(json.loads(value)))
+            dict.__setitem__(coll, decode(orjson.loads(key)), decode(orjson.loads(value)))
         self._d_coll.clear()
         out = Loaded()
         for (data,) in db.execute("SELECT data FROM accounts"):
-            out.accounts.append(build_account(json.loads(data)))
+            out.accounts.append(build_account(orjson.loads(data)))
         if "scenario" in meta:
             out.scenario = build_scenario(meta["scenario"])
         out.clock = meta.get("clock") or {}
         out.timers = [
-            (seq, due, kind, tuple(decode(json.loads(args))))
+            (seq, due, kind, tuple(decode(orjson.loads(args))))
             for seq, due, kind, args in db.execute("SELECT seq, due, kind, args FROM timers")
         ]
         return out
@@ -570,28 +574,33 @@ def _count_from(n: int) -> Iterator[int]:
     return itertools.count(n)
 
 
-def _record_json(record: Any) -> str:
-    return json.dumps(dataclasses.asdict(record), ensure_ascii=False, default=_json_default)
+def _fast_json(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits in a vendor field
+        return json.dumps(value, ensure_ascii=False, default=_json_default).encode()
 
 
-def _message_json(m: Message) -> str:
-    return json.dumps(
+def _record_json(record: Any) -> bytes:
+    return _fast_json(dataclasses.asdict(record))
+
+
+def _message_json(m: Message) -> bytes:
+    return _fast_json(
         [
             m.sim_id, m.id, m.vendor, m.account, m.mobile, m.content, m.segments, m.cost, m.status,
             m.created_at, m.scheduled_at, m.sent_at, m.done_at, m.outcome, m.code, m.batch, m.request_id,
             m.extra, [(t.at, t.status, t.note) for t in m.timeline], m.callbacks, m.seq,
             [(r.outcome, r.code, r.at, r.segment, r.data) for r in m.reports],
-        ],
-        ensure_ascii=False,
-        default=_json_default,
+        ]
     )  # fmt: skip
 
 
-def _message_from_json(data: str) -> Message:
+def _message_from_json(data: bytes | str) -> Message:
     (
         sim_id, id_, vendor, account, mobile, content, segments, cost, status, created_at, scheduled_at,
         sent_at, done_at, outcome, code, batch, request_id, extra, timeline, callbacks, seq, reports,
-    ) = json.loads(data)  # fmt: skip
+    ) = orjson.loads(data)  # fmt: skip
     msg = Message(
         sim_id, id_, vendor, account, mobile, content, segments, cost, status, created_at, scheduled_at,
         sent_at, done_at, outcome, code, batch, request_id, extra,
@@ -620,4 +629,4 @@ def _request_row(r: RequestLog) -> tuple[Any, ...]:
     }
     body = r.request_body.encode() if isinstance(r.request_body, str) else bytes(r.request_body)
     answer = r.response_body.encode() if isinstance(r.response_body, str) else bytes(r.response_body)
-    return (r.id, r.seq, json.dumps(data, ensure_ascii=False, default=_json_default), body, answer)
+    return (r.id, r.seq, _fast_json(data), body, answer)
