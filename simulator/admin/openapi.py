@@ -184,6 +184,29 @@ TRAFFIC = _obj(
 )
 
 
+def _paged(key: str, items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A page of a list: the items, the cursor of the next page (null on the last), the total."""
+    return _obj(
+        {
+            key: {"type": "array", "items": items},
+            "next": {"type": ["string", "null"], "description": "cursor of the next page"},
+            "total": I,
+            **extra,
+        }
+    )
+
+
+def _paging() -> list[dict[str, Any]]:
+    return [
+        _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (default 100)"),
+        _q("cursor", S, "the `next` of the previous page"),
+        _q("order", {"type": "string", "enum": ["desc", "asc"]}, "desc: newest first (default)"),
+    ]
+
+
+FAILED = {"type": "string", "enum": ["true", "false"]}
+
+
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -252,14 +275,15 @@ def spec() -> dict[str, Any]:
             "/_sim/messages": {
                 "get": _op(
                     "List messages",
-                    _json(_obj({"messages": {"type": "array", "items": MESSAGE}})),
+                    _json(_paged("messages", MESSAGE)),
                     params=[
                         _q("vendor"),
                         _q("account"),
                         _q("mobile"),
                         _q("status", STATUS),
                         _q("since", N, "epoch seconds (simulated clock)"),
-                        _q("limit", I, "the last N"),
+                        _q("text", S, "a substring of the content"),
+                        *_paging(),
                     ],
                 )
             },
@@ -283,9 +307,8 @@ def spec() -> dict[str, Any]:
             "/_sim/mo": {
                 "get": _op(
                     "List replies (MO)",
-                    _json(_obj({"mo": {"type": "array", "items": MO}})),
-                    params=[_q("vendor"), _q("account"), _q("mobile")],
-                    errors=(),
+                    _json(_paged("mo", MO)),
+                    params=[_q("vendor"), _q("account"), _q("mobile"), *_paging()],
                 ),
                 "post": _op(
                     "The phone replies: routed to the account, or the one that last sent to the number",
@@ -303,17 +326,22 @@ def spec() -> dict[str, Any]:
             "/_sim/callbacks": {
                 "get": _op(
                     "Every callback attempt",
-                    _json(_obj({"callbacks": {"type": "array", "items": CALLBACK}, "queued": I})),
-                    params=[_q("vendor"), _q("account"), _q("stream"), _q("message", S, "a message sim_id")],
-                    errors=(),
+                    _json(_paged("callbacks", CALLBACK, queued=I)),
+                    params=[
+                        _q("vendor"),
+                        _q("account"),
+                        _q("stream"),
+                        _q("message", S, "a message sim_id"),
+                        _q("failed", FAILED, "true: only attempts without the expected answer"),
+                        *_paging(),
+                    ],
                 )
             },
             "/_sim/requests": {
                 "get": _op(
-                    "The last raw vendor API requests",
-                    _json(_obj({"requests": {"type": "array", "items": ANY_OBJ}})),
-                    params=[_q("vendor")],
-                    errors=(),
+                    "The raw vendor API requests kept",
+                    _json(_paged("requests", ANY_OBJ)),
+                    params=[_q("vendor"), _q("failed", FAILED, "true: only HTTP status >= 400"), *_paging()],
                 )
             },
             "/_sim/clock": {"get": _op("Read the clock", _json(CLOCK), errors=())},
