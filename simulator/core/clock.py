@@ -129,6 +129,7 @@ class Clock:
         target = self.now() + seconds
         fired = 0
         was_frozen = self._frozen_at is not None
+        offset = self._offset
         self._frozen_at = self.now()
         try:
             while True:
@@ -142,7 +143,8 @@ class Clock:
             self._frozen_at = target
         finally:
             if not was_frozen:
-                self._offset = self._frozen_at - self._wall()
+                # a running clock moves by exactly ``seconds``: the time spent firing timers is not lost
+                self._offset = offset + seconds
                 self._frozen_at = None
         self._rearm()
         if seconds > 0:

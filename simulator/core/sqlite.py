@@ -533,7 +533,7 @@ class SqliteStore(MemoryStore):
             self._index(msg)
             self._last_sender[msg.vendor][msg.mobile] = msg.account
             if self.finished(msg):
-                self._finished += 1
+                self._finished.append(msg)
         for (data,) in db.execute("SELECT data FROM mo ORDER BY seq"):
             mo = MoRecord(**orjson.loads(data))
             self._mo[mo.sim_id] = mo

@@ -129,14 +129,18 @@ def _ix_get(index: dict[str, Any], key: str) -> list[Message]:
     return list(have) if isinstance(have, list) else [have]
 
 
-def _ix_remove(index: dict[str, Any], key: str, msg: Message) -> None:
-    have = index.get(key)
-    if have is msg:
-        del index[key]
-    elif isinstance(have, list):
-        have.remove(msg)
-        if len(have) == 1:
-            index[key] = have[0]
+def _ix_drop(index: dict[str, Any], keys: set[str], gone: dict[str, Message]) -> None:
+    """Take the ``gone`` messages out of ``index`` under ``keys`` (one pass per key, however many)."""
+    for key in keys:
+        have = index.get(key)
+        if isinstance(have, list):
+            kept = [m for m in have if m.sim_id not in gone]
+            if not kept:
+                del index[key]
+            else:
+                index[key] = kept if len(kept) > 1 else kept[0]
+        elif have is not None and have.sim_id in gone:
+            del index[key]
 
 
 class MemoryStore:
@@ -177,7 +181,7 @@ class MemoryStore:
         self._by_account: dict[tuple[str, str], list[Message]] = defaultdict(list)
         self._by_vendor: dict[str, list[Message]] = defaultdict(list)
         self._last_sender: dict[str, dict[str, str]] = defaultdict(dict)  # vendor → mobile → account
-        self._finished = 0  # messages in a final state (eviction candidates)
+        self._finished: deque[Message] = deque()  # eviction candidates, in the order they finished
         self._mo: dict[str, MoRecord] = {}
         self._pull: dict[tuple[str, str, str], deque[tuple[PullItem, float | None, int]]] = defaultdict(deque)
         self._pull_ids = itertools.count(1)
@@ -308,15 +312,17 @@ class MemoryStore:
         return len(self._messages)
 
     def set_status(self, msg: Message, status: str, at: float, note: str = "") -> None:
-        was_final = msg.status in FINAL_STATUSES
+        was_finished = self.finished(msg)
         msg.status = status
         msg.timeline.append(TimelineEntry(at, status, note))
-        if status in FINAL_STATUSES and not was_final:
-            self._finished += 1
+        if not was_finished and self.finished(msg):
+            self._finished.append(msg)
         self.save_message(msg)
 
     def add_event(self, msg: Message, at: float, event: str, note: str = "") -> None:
         msg.timeline.append(TimelineEntry(at, event, note))
+        if event == "no_report":  # the carrier will never answer: the message is finished
+            self._finished.append(msg)
         self.save_message(msg)
 
     def save_message(self, msg: Message) -> None:
@@ -331,32 +337,33 @@ class MemoryStore:
         return msg.status in FINAL_STATUSES or msg.outcome == "no_report"
 
     def _evict_messages(self) -> None:
-        """Drop the oldest finished messages (1% at a time, so the cost is spread), with what hangs on
-        them: reports in pull queues, callback attempts, the request that created them."""
+        """Drop the messages that finished first (1% at a time, so the cost is spread), with what hangs
+        on them: reports in pull queues, callback attempts, the request that created them."""
         target = len(self._messages) - self.max_messages + max(1, self.max_messages // 100)
         gone: dict[str, Message] = {}
-        for m in self._order:
-            if len(gone) >= target:
-                break
-            if self.finished(m):
+        while self._finished and len(gone) < target:
+            m = self._finished.popleft()
+            if self._messages.get(m.sim_id) is m:
                 gone[m.sim_id] = m
         if not gone:
             return
         self._order = [m for m in self._order if m.sim_id not in gone]
-        accounts = {(m.vendor, m.account) for m in gone.values()}
-        for key in accounts:
+        for key in {(m.vendor, m.account) for m in gone.values()}:
             self._by_account[key] = [m for m in self._by_account[key] if m.sim_id not in gone]
         for v in {m.vendor for m in gone.values()}:
             self._by_vendor[v] = [m for m in self._by_vendor[v] if m.sim_id not in gone]
         for m in gone.values():
             del self._messages[m.sim_id]
-            _ix_remove(self._by_vendor_id[m.vendor], m.id, m)
-            _ix_remove(self._by_mobile, m.mobile, m)
             for cid in m.callbacks:
                 self._drop_attempt(cid)
             if m.request_id:
                 self._drop_request(m.request_id)
+        _ix_drop(self._by_mobile, {m.mobile for m in gone.values()}, gone)
+        for v in {m.vendor for m in gone.values()}:
+            _ix_drop(self._by_vendor_id[v], {m.id for m in gone.values() if m.vendor == v}, gone)
         self._purge_pull(lambda item: isinstance(item, Report) and item.message.sim_id in gone)
+        for m in gone.values():
+            m.reports = ()  # a report points back at its message: break the cycle, free it at once
         self._messages_evicted(list(gone))
 
     def _messages_evicted(self, sim_ids: list[str]) -> None:
