@@ -195,6 +195,7 @@ class RequestLog:
             + sum(len(k) + len(v) for k, v in self.request_headers.items())
             + 200
         )
+
     warnings: list[str] = field(default_factory=list)  # notes for the user (e.g. a UTC timestamp accepted)
 
     def public(self) -> dict[str, Any]:
