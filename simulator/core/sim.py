@@ -74,6 +74,8 @@ class Sim:
             self.store.save_scenario(self.scenario)
             self.clock.journal.clock_changed(self.clock)
             return False
+        if self.seed is not None:  # the same run going on: never the ids its last process handed out
+            self.rng = random.Random(f"{self.seed}/restart {self.store.next_number('sim.restarts')}")
         for a in state.accounts:  # the file's version wins; accounts new in the config stay
             self.accounts.add(a)
         if state.scenario is not None:

@@ -199,7 +199,8 @@ def open_database(path: str | Path, sync: str = "normal") -> sqlite3.Connection:
     p = Path(path)
     if p.is_dir():
         raise DatabaseError(f"{p} is a directory, not a database file")
-    if p.exists():
+    existed = p.exists()
+    if existed:
         with open(p, "rb") as f:
             head = f.read(16)
         if head and head != b"SQLite format 3\x00":
@@ -212,6 +213,8 @@ def open_database(path: str | Path, sync: str = "normal") -> sqlite3.Connection:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as e:
+        if not existed:  # e.g. a folder nobody may create files in
+            raise DatabaseError(f"cannot create {p}: {e}") from None
         raise DatabaseError(f"{p} is not a simulator database ({e}); left untouched") from None
     if tables and app_id != APPLICATION_ID:
         db.close()
