@@ -62,13 +62,24 @@ def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
     return sim
 
 
+async def committed(sim: Sim) -> bool:
+    """Wait for the store to commit what was changed so far; False (logged) when it could not."""
+    try:
+        await sim.store.commit()
+    except Exception:
+        log.exception("the store could not commit; the request is answered as a failure")
+        return False
+    return True
+
+
 @web.middleware
 async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
     sim = request.app[SIM_KEY]
     if request.path.startswith("/_sim"):
         resp = await handler(request)
-        await sim.store.commit()  # an admin change is durable before it is confirmed
+        if not await committed(sim):  # an admin change is durable before it is confirmed
+            return web.json_response({"error": "the change could not be saved (see the log)"}, status=500)
         return resp
     entry: RequestLog | None = None
     started = time.perf_counter()
@@ -120,7 +131,12 @@ async def vendor_middleware(request: web.Request, handler):
         entry.response_body = body if isinstance(body, bytes | bytearray) else b""
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         sim.store.add_request(entry)
-    await sim.store.commit()  # answer only once what the request changed is durable
+    if not await committed(sim):  # answer only once what the request changed is durable
+        resp = (
+            vendor.render_error(request, SimError("system_error"))
+            if vendor
+            else web.json_response({"error": "internal error"}, status=500)
+        )
     if vendor is not None and request.app[CONFIG_KEY].log_requests:
         log.info(
             "%s %s %s -> %s in %.1f ms",

@@ -97,7 +97,9 @@ async def _run(app: web.Application, config: Config) -> int:
     sim = app[SIM_KEY]
     print(
         f"sms-simulator listening on {urls[0]} "
-        f"(scenario {sim.scenario.name!r}, seed {sim.engine.runner.seed}, admin API at /_sim/)",
+        f"(scenario {sim.scenario.name!r}, scenario seed {sim.engine.runner.seed}, "
+        f"ids {'from --seed ' + str(sim.seed) if sim.seed is not None else 'random'}, "
+        f"state {'in ' + str(config.store.db) if config.store.db else 'in memory'}, admin API at /_sim/)",
         flush=True,
     )
     for url in urls[1:]:

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +26,14 @@ from simulator.core.sim import Sim
 
 
 def make_app(frozen: bool = True, scenario_text: str | None = None, **overrides: Any) -> web.Application:
-    """Seeded (ids repeat run to run, as with ``--seed``) unless ``seed=None`` is given."""
+    """Seeded (ids repeat run to run, as with ``--seed``) unless ``seed=None`` is given.
+
+    ``SIM_TEST_STORE=sqlite pytest`` runs every in-process simulator on an SQLite file (``--db``), so the
+    whole suite checks that the durable store behaves like the memory store."""
     data: dict[str, Any] = {"clock": {"frozen": frozen}, "seed": 0, **overrides}
+    if os.environ.get("SIM_TEST_STORE") == "sqlite" and "db" not in data.get("store", {}):
+        folder = tempfile.mkdtemp(prefix="sim-test-db-")
+        data["store"] = {**data.get("store", {}), "db": os.path.join(folder, "sim.db")}
     config = config_from_dict(data)
     scenario = parse_scenario(scenario_text) if scenario_text is not None else None
     return create_app(config, build_sim(config, scenario))

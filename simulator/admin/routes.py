@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -45,13 +46,11 @@ class AdminError(Exception):
 
 
 def answer(obj: Any, status: int = 200) -> web.Response:
-    text = json.dumps(obj, ensure_ascii=False, default=str)
-    return web.Response(
-        body=text.encode("utf-8", "replace"),  # never fail on a stray surrogate in recorded input
-        status=status,
-        content_type="application/json",
-        charset="utf-8",
-    )
+    try:
+        body = orjson.dumps(obj, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # a stray surrogate in recorded input, a huge integer
+        body = json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8", "replace")
+    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
 def admin(fn: Callable[[web.Request], Awaitable[web.StreamResponse]]):

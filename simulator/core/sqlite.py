@@ -108,7 +108,9 @@ def decode(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # ASCII: a key or value may hold lone surrogates (header bytes that were not UTF-8), which SQLite's
+    # UTF-8 text cannot take as they are
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
 def _json_default(value: Any) -> Any:
@@ -317,7 +319,12 @@ class SqliteStore(MemoryStore):
 
     def _pulled_in(self, key: tuple[str, str, str], entry: tuple[PullItem, float | None, int]) -> None:
         item, expires, eid = entry
-        ref = f"r:{item.id}" if isinstance(item, Report) else f"mo:{item.sim_id}"
+        if isinstance(item, Report):
+            ref = f"r:{item.id}"
+        elif isinstance(item, MoRecord):
+            ref = f"mo:{item.sim_id}"
+        else:  # plain data, kept whole
+            ref = "v:" + dumps(encode(item))
         self._d_pull.append((eid, *key, ref, expires))
         self._kick()
 
@@ -511,7 +518,7 @@ class SqliteStore(MemoryStore):
     ) -> Loaded | None:
         """Fill this store from the file; None when the file holds no simulator state yet."""
         db = self._db
-        meta = {k: orjson.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
+        meta = {k: _loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
         if not meta:
             return None
         self._ready = False
@@ -538,36 +545,39 @@ class SqliteStore(MemoryStore):
             if self.finished(msg):
                 self._finished.append(msg)
         for (data,) in db.execute("SELECT data FROM mo ORDER BY seq"):
-            mo = MoRecord(**orjson.loads(data))
+            mo = MoRecord(**_loads(data))
             self._mo[mo.sim_id] = mo
         for eid, vendor, account, stream, ref, expires in db.execute("SELECT * FROM pull ORDER BY eid"):
             kind, _, rid = ref.partition(":")
-            item = self.get_report(rid) if kind == "r" else self.get_mo(rid)
+            if kind == "v":
+                item = decode(_loads(rid))
+            else:
+                item = self.get_report(rid) if kind == "r" else self.get_mo(rid)
             if item is not None:
                 self._pull[(vendor, account, stream)].append((item, expires, eid))
         for (data,) in db.execute("SELECT data FROM attempts ORDER BY seq"):
-            a = CallbackAttempt(**orjson.loads(data))
+            a = CallbackAttempt(**_loads(data))
             self._attempts[a.id] = a
         for data, req_body, resp_body in db.execute(
             "SELECT data, request_body, response_body FROM requests ORDER BY seq"
         ):
-            r = RequestLog(**orjson.loads(data), request_body=req_body or b"", response_body=resp_body or b"")
+            r = RequestLog(**_loads(data), request_body=req_body or b"", response_body=resp_body or b"")
             self._requests[r.id] = r
             self._request_bytes += r.size()
         for coll in self._collections.values():  # the file, not the config, says what exists
             dict.clear(coll)
         for name, key, value in db.execute("SELECT name, key, value FROM collections"):
             coll = self.collection(name)
-            dict.__setitem__(coll, decode(orjson.loads(key)), decode(orjson.loads(value)))
+            dict.__setitem__(coll, decode(_loads(key)), decode(_loads(value)))
         self._d_coll.clear()
         out = Loaded()
         for (data,) in db.execute("SELECT data FROM accounts"):
-            out.accounts.append(build_account(orjson.loads(data)))
+            out.accounts.append(build_account(_loads(data)))
         if "scenario" in meta:
             out.scenario = build_scenario(meta["scenario"])
         out.clock = meta.get("clock") or {}
         out.timers = [
-            (seq, due, kind, tuple(decode(orjson.loads(args))))
+            (seq, due, kind, tuple(decode(_loads(args))))
             for seq, due, kind, args in db.execute("SELECT seq, due, kind, args FROM timers")
         ]
         return out
@@ -580,8 +590,16 @@ def _count_from(n: int) -> Iterator[int]:
 def _fast_json(value: Any) -> bytes:
     try:
         return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
-    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits in a vendor field
-        return json.dumps(value, ensure_ascii=False, default=_json_default).encode()
+    except (TypeError, orjson.JSONEncodeError):  # an integer beyond 64 bits, a lone surrogate (header
+        # bytes that are not UTF-8): escaped as ASCII, which _loads reads back
+        return json.dumps(value, ensure_ascii=True, default=_json_default).encode()
+
+
+def _loads(data: bytes | str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:  # a row written by the ASCII fallback with \udcxx escapes
+        return json.loads(data)
 
 
 def _record_json(record: Any) -> bytes:
@@ -603,7 +621,7 @@ def _message_from_json(data: bytes | str) -> Message:
     (
         sim_id, id_, vendor, account, mobile, content, segments, cost, status, created_at, scheduled_at,
         sent_at, done_at, outcome, code, batch, request_id, extra, timeline, callbacks, seq, reports,
-    ) = orjson.loads(data)  # fmt: skip
+    ) = _loads(data)  # fmt: skip
     msg = Message(
         sim_id, id_, vendor, account, mobile, content, segments, cost, status, created_at, scheduled_at,
         sent_at, done_at, outcome, code, batch, request_id, extra,

@@ -35,7 +35,7 @@ from .models import (
 )
 
 T = TypeVar("T")
-PullItem = Report | MoRecord
+PullItem = Report | MoRecord | dict  # a dict: plain data a vendor queues itself (emay clicks)
 
 DEFAULT_MAX_MESSAGES = 100_000
 DEFAULT_MAX_REQUEST_BYTES = 64 << 20
@@ -306,7 +306,10 @@ class MemoryStore:
         if exact and status is None and since is None and text is None:
             return page(source, _seq, None, limit, cursor, newest_first)
         keep = self._message_filter(vendor, account, mobile, status, since, text)
-        return page(source, _seq, keep, limit, cursor, newest_first)
+        total = None
+        if exact and since is None and text is None:  # only the status left to check: count it fast
+            total = sum(1 for m in source if m.status == status)
+        return page(source, _seq, keep, limit, cursor, newest_first, total)
 
     def count_messages(self) -> int:
         return len(self._messages)
@@ -337,9 +340,10 @@ class MemoryStore:
         return msg.status in FINAL_STATUSES or msg.outcome == "no_report"
 
     def _evict_messages(self) -> None:
-        """Drop the messages that finished first (1% at a time, so the cost is spread), with what hangs
-        on them: reports in pull queues, callback attempts, the request that created them."""
-        target = len(self._messages) - self.max_messages + max(1, self.max_messages // 100)
+        """Drop the messages that finished first (a tenth of the bound at a time, so the cost of rebuilding
+        the indexes is spread), with what hangs on them: reports in pull queues, callback attempts, the
+        request that created them."""
+        target = len(self._messages) - self.max_messages + max(1, self.max_messages // 10)
         gone: dict[str, Message] = {}
         while self._finished and len(gone) < target:
             m = self._finished.popleft()
@@ -361,7 +365,7 @@ class MemoryStore:
         _ix_drop(self._by_mobile, {m.mobile for m in gone.values()}, gone)
         for v in {m.vendor for m in gone.values()}:
             _ix_drop(self._by_vendor_id[v], {m.id for m in gone.values() if m.vendor == v}, gone)
-        self._purge_pull(lambda item: isinstance(item, Report) and item.message.sim_id in gone)
+        self._purge_pull()
         for m in gone.values():
             m.reports = ()  # a report points back at its message: break the cycle, free it at once
         self._messages_evicted(list(gone))
@@ -389,11 +393,11 @@ class MemoryStore:
         mo.seq = next(self._seq)
         self._mo[mo.sim_id] = mo
         if len(self._mo) > self.max_messages:
-            n = len(self._mo) - self.max_messages + max(1, self.max_messages // 100)
+            n = len(self._mo) - self.max_messages + max(1, self.max_messages // 10)
             gone = set(itertools.islice(self._mo, n))
             for sid in gone:
                 del self._mo[sid]
-            self._purge_pull(lambda item: isinstance(item, MoRecord) and item.sim_id in gone)
+            self._purge_pull()
             self._mo_evicted(list(gone))
 
     def _mo_evicted(self, sim_ids: list[str]) -> None:
@@ -458,7 +462,7 @@ class MemoryStore:
         while q and len(out) < limit:
             item, expires_at, eid = q.popleft()
             taken.append(eid)
-            if expires_at is None or expires_at > now:
+            if (expires_at is None or expires_at > now) and self._live(item):
                 out.append(item)
         if taken:
             self._pulled_out(taken)
@@ -466,20 +470,29 @@ class MemoryStore:
 
     def pull_size(self, vendor: str, account: str, stream: str, now: float) -> int:
         q = self._pull.get((vendor, account, stream), ())
-        return sum(1 for _, exp, _ in q if exp is None or exp > now)
+        return sum(1 for item, exp, _ in q if (exp is None or exp > now) and self._live(item))
 
     def pull_entries(self) -> Iterable[tuple[tuple[str, str, str], tuple[PullItem, float | None, int]]]:
         for key, q in self._pull.items():
             for entry in q:
                 yield key, entry
 
-    def _purge_pull(self, gone: Callable[[PullItem], bool]) -> None:
+    def _live(self, item: PullItem) -> bool:
+        """Still stored (not evicted)."""
+        if isinstance(item, Report):
+            return self._messages.get(item.message.sim_id) is item.message
+        if isinstance(item, MoRecord):
+            return self._mo.get(item.sim_id) is item
+        return True  # plain data a vendor queues itself (emay short-link clicks)
+
+    def _purge_pull(self) -> None:
+        """Drop the queue entries of evicted records.  They finished first, so they lead their queues:
+        pop from the front; one held behind a live entry (rare: a report routed again) is skipped when
+        the queue is read and dropped once the entries before it go."""
         dropped: list[int] = []
-        for key, q in self._pull.items():
-            if any(gone(item) for item, _, _ in q):
-                kept = deque(e for e in q if not gone(e[0]))
-                dropped += [e[2] for e in q if gone(e[0])]
-                self._pull[key] = kept
+        for q in self._pull.values():
+            while q and not self._live(q[0][0]):
+                dropped.append(q.popleft()[2])
         if dropped:
             self._pulled_out(dropped)
 

@@ -23,16 +23,6 @@ def test_indexes_and_filters():
     assert b.timeline[-1].status == "delivered"
 
 
-def test_pull_queue_hands_out_once_and_honours_retention():
-    s = MemoryStore()
-    for i in range(5):
-        s.pull_put("kx", "1", "report", i, expires_at=100.0 if i == 0 else None)
-    assert s.pull_size("kx", "1", "report", now=50) == 5
-    assert s.pull_take("kx", "1", "report", 2, now=150) == [1, 2]  # item 0 expired
-    assert s.pull_take("kx", "1", "report", 10, now=150) == [3, 4]
-    assert s.pull_take("kx", "1", "report", 10, now=150) == []
-
-
 def test_request_log_is_a_bounded_ring():
     from simulator.core.models import RequestLog
 

@@ -164,15 +164,21 @@ def test_pull_queue_hands_each_item_out_once_across_a_restart(make, reopen):
     assert s.pull_size("kx", "A", "report", now=0) == 2
     assert [r.message.id for r in s.pull_take("kx", "A", "report", 10, now=0)] == ["v2", "v3"]
     assert [m.content for m in s.pull_take("kx", "A", "mo", 10, now=0)] == ["TD"]
+    s.pull_put("emay", "A", "clicks", {"mobile": "1", "browser": "WeChat"}, None)  # plain data items
     s = reopen(s)
+    assert s.pull_take("emay", "A", "clicks", 10, now=0) == [{"mobile": "1", "browser": "WeChat"}]
     assert s.pull_take("kx", "A", "report", 10, now=0) == [] and s.pull_take("kx", "A", "mo", 9, 0) == []
     assert [m.id for m in s.query_mo(vendor="kx")] == ["MO1"] and s.get_mo(mo.sim_id).content == "TD"
 
 
 def test_expired_pull_items_are_not_handed_out(make):
     s = make()
-    s.pull_put("kx", "A", "report", finish(s, msg(s, 1)), expires_at=10)
-    assert s.pull_size("kx", "A", "report", now=11) == 0
+    first, second = finish(s, msg(s, 1)), finish(s, msg(s, 2))
+    s.pull_put("kx", "A", "report", first, expires_at=10)
+    s.pull_put("kx", "A", "report", second, expires_at=None)
+    assert s.pull_size("kx", "A", "report", now=5) == 2
+    assert s.pull_size("kx", "A", "report", now=11) == 1
+    assert s.pull_take("kx", "A", "report", 10, now=11) == [second]
     assert s.pull_take("kx", "A", "report", 10, now=11) == []
 
 

@@ -160,3 +160,24 @@ async def test_db_restart_keeps_every_kind_of_state(make_client, tmp_path):
     await again.post("/_sim/clock/advance", json={"seconds": 10})
     newest = (await (await again.get("/_sim/messages?limit=1")).json())["messages"][0]
     assert newest["status"] == "rejected"  # the runtime scenario still rules
+
+
+async def test_an_answer_waits_for_the_commit_and_a_failed_commit_is_the_vendors_error(
+    make_client, tmp_path, monkeypatch
+):
+    client = await make_client(store={"db": str(tmp_path / "sim.db")})
+    store = client.app[SIM_KEY].store
+    real = store._write
+    calls = {"n": 0}
+
+    def failing_once(db):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("disk full")
+        return real(db)
+
+    monkeypatch.setattr(store, "_write", failing_once)
+    body = await kx_send(client, "13912345678")
+    assert body["code"] == "1"  # kx's system error, not a bare 500: the send was not confirmed
+    body = await kx_send(client, "13912345679")  # the next commit writes both
+    assert body["code"] == "0" and store._written == store._changes
