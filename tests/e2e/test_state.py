@@ -181,3 +181,18 @@ async def test_an_answer_waits_for_the_commit_and_a_failed_commit_is_the_vendors
     assert body["code"] == "1"  # kx's system error, not a bare 500: the send was not confirmed
     body = await kx_send(client, "13912345679")  # the next commit writes both
     assert body["code"] == "0" and store._written == store._changes
+
+
+async def test_reset_with_a_db_empties_the_file_too(make_client, tmp_path):
+    db = str(tmp_path / "sim.db")
+    client = await make_client(store={"db": db})
+    await kx_send(client, "13800000005")  # a message and a pending outcome timer
+    await client.patch("/_sim/accounts/kx/100001", json={"balance": 7})
+    assert (await client.post("/_sim/reset")).status == 200
+    await kx_send(client, "13912345678")
+    await client.close()
+    again = await make_client(store={"db": db})
+    page = await (await again.get("/_sim/messages")).json()
+    assert [m["mobile"] for m in page["messages"]] == ["13912345678"]
+    assert (await (await again.get("/_sim/accounts/kx/100001")).json())["balance"] == 1_000_000 - 1
+    assert [t.kind for t in again.app[SIM_KEY].clock.timers()] == ["engine.outcome"]
