@@ -1,0 +1,68 @@
+// Requests: the raw vendor request journal, refused requests highlighted with the vendor's code.
+"use strict";
+(() => {
+  const { api, el, timeCell, pre, pretty, headers, qs, query, fillForm, on, showError, base } = SIM;
+  const FILTERS = ["vendor", "failed"];
+  const params = query();
+  const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] || ""]));
+  const cursor = params.cursor || "";
+  const form = document.getElementById("filters");
+  const tbody = document.querySelector("#rows tbody");
+  fillForm(form, filters);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const v = Object.fromEntries(new FormData(form));
+    location.search = qs(Object.fromEntries(FILTERS.map((k) => [k, (v[k] || "").trim()])));
+  });
+  document.getElementById("newest").href = `${base}/requests${qs(filters)}`;
+
+  // the vendor's own result code in an answer: kx code, huawei code/result, smsgw status, mobset Code,
+  // emay's answer is encrypted (its code travels in the `result` header, not kept here)
+  function vendorCode(body) {
+    let data;
+    try { data = JSON.parse(body); } catch (e) { return ""; }
+    if (!data || typeof data !== "object") return "";
+    for (const k of ["code", "Code", "status", "result", "returnstatus", "resultCode"]) {
+      if (k in data && typeof data[k] !== "object") return String(data[k]);
+    }
+    return "";
+  }
+
+  function rows(r) {
+    const refused = r.status >= 400;
+    const code = vendorCode(r.response_body);
+    const url = r.path + (r.query ? `?${r.query}` : "");
+    const detail = el("tr", { class: "detail", hidden: true }, el("td", { colspan: 7 },
+      el("h4", {}, "Request"), pre(`${r.method} ${url}\n${headers(r.request_headers)}`), pre(pretty(r.request_body)),
+      el("h4", {}, `Answer: HTTP ${r.status}`), pre(pretty(r.response_body)),
+      r.warnings.length ? el("ul", { class: "problems" }, r.warnings.map((w) => el("li", {}, w))) : null));
+    const toggle = el("button", { type: "button", "aria-expanded": "false", onclick: () => {
+      detail.hidden = !detail.hidden;
+      toggle.setAttribute("aria-expanded", String(!detail.hidden));
+    } }, "Details");
+    return [el("tr", { class: refused ? "failed" : "", dataset: { id: r.id } },
+      el("td", {}, timeCell(r.at)), el("td", {}, r.vendor), el("td", { class: "url" }, `${r.method} ${r.path}`),
+      el("td", {}, el("span", { class: refused ? "bad" : "" }, r.status)),
+      el("td", { class: "mono" }, code, r.warnings.length ? el("span", { class: "hint", title: r.warnings.join("\n") }, " ⚠") : ""),
+      el("td", { class: "num" }, r.latency_ms === null ? "" : `${r.latency_ms} ms`), el("td", {}, toggle)), detail];
+  }
+
+  async function load() {
+    try {
+      const page = await api(`/_sim/requests${qs({ ...filters, limit: 50, cursor })}`);
+      tbody.replaceChildren(...page.requests.flatMap(rows));
+      if (!page.requests.length) tbody.append(el("tr", {}, el("td", { colspan: 7 }, "No vendor requests yet.")));
+      document.getElementById("total").textContent = `${page.total} request${page.total === 1 ? "" : "s"}`;
+      const older = document.getElementById("older");
+      if (page.next) older.href = `${base}/requests${qs({ ...filters, cursor: page.next })}`;
+      else older.removeAttribute("href");
+      document.body.dataset.loaded = "1";
+      showError(null);
+    } catch (e) { showError(e); }
+  }
+  let pending = null;
+  const soon = () => { if (!cursor) { clearTimeout(pending); pending = setTimeout(load, 300); } };
+  on("message", soon);
+  on("reset", load);
+  load();
+})();
