@@ -1,4 +1,4 @@
-"""Harness of the browser tests of the sandbox UI: a real simulator in a subprocess, headless Chromium via Playwright.
+"""Harness of the sandbox UI's browser tests: a real simulator in a subprocess, headless Chromium.
 
 Chromium is the Debian package (``/usr/bin/chromium``; ``.ci/run`` installs it), never a Playwright
 download.  Without it (or without the ``playwright`` package) these tests skip with the reason.
@@ -152,8 +152,10 @@ def server(sim_server):
     return sim_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # per module, not per session: the sync API keeps an event loop running in this thread while it is
+    # open, which the async tests after these would trip over
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -182,6 +184,7 @@ def page(browser):
 
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # else the sticky header lands mid-page in a full-page shot
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -191,9 +194,10 @@ def sim_id_of(page) -> str:
 
 @dataclass
 class Receiver:
-    """A local callback receiver (a thread): records every request, answers 200 ``SUCCESS``."""
+    """A local callback receiver (a thread): records every request, answers ``status`` and ``SUCCESS``."""
 
     url: str = ""
+    status: int = 200
     requests: list[tuple[str, bytes]] = field(default_factory=list)
     event: threading.Event = field(default_factory=threading.Event)
 
@@ -210,11 +214,11 @@ def receiver():
     rec = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's naming
+        def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             rec.requests.append((self.path, body))
             rec.event.set()
-            self.send_response(200)
+            self.send_response(rec.status)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
             self.wfile.write(b"SUCCESS")

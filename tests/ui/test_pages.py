@@ -83,7 +83,7 @@ def test_message_page_timeline_request_and_answer(server, page):
     expect(timeline).to_contain_text("sent")
     expect(timeline).to_contain_text("delivered")
     expect(page.locator("main")).to_contain_text("POST /api/sms/send")
-    expect(page.locator("main")).to_contain_text("msgcontent=")
+    expect(page.locator("main")).to_contain_text("msgcontent = 【测试】您的验证码是1234")  # decoded
     expect(page.locator("main")).to_contain_text('"taskid"')
     expect(page.locator("dl.facts")).to_contain_text("DELIVRD")
     shot(page, "message")
@@ -185,20 +185,31 @@ def test_reset_from_controls(server, page):
     assert server.call("GET", "/_sim/messages")["total"] == 0
 
 
-def test_callbacks_page_highlights_failures(server, page, receiver):
-    dead = "http://127.0.0.1:9/report"  # nothing listens: connection refused
-    server.call("PATCH", "/_sim/accounts/kx/100001", {"mode": "push", "report_url": dead})
+def test_callbacks_page_highlights_failures_and_retries_now(server, page, receiver):
+    receiver.status = 500  # the customer's endpoint is broken
+    server.call("PATCH", "/_sim/accounts/kx/100001", {"mode": "push", "report_url": receiver.url + "/report"})
     server.kx_send("13800000000")
-    server.call("POST", "/_sim/clock/advance", {"seconds": 30})
+    server.call("POST", "/_sim/clock/advance", {"seconds": 5})
+    assert len(receiver.wait(1)) == 1
     open_page(page, server, "/_sim/ui/callbacks")
     failed = page.locator("#rows tbody tr.failed")
-    expect(failed.first).to_contain_text(dead)
+    expect(failed).to_have_count(1)
+    expect(failed.first).to_contain_text("500 unexpected answer")
     page.check("input[name=failed]")
     page.click("#filters button[type=submit]")
     expect(page).to_have_url(re.compile(r"failed=true"))
-    failed.first.locator("button").click()
+    failed.first.locator("button", has_text="Details").click()
     expect(page.locator("#rows tr.detail").first).to_be_visible()
+    expect(page.locator("#rows tr.detail").first).to_contain_text("13800000000")
     shot(page, "callbacks")
+    receiver.status = 200  # fixed: retry now instead of waiting for the next retry on the clock
+    failed.first.locator("button", has_text="Retry now").click()
+    expect(failed.first.locator("button.retry")).to_have_text("sent: ok")
+    assert len(receiver.wait(2)) == 2
+    assert receiver.requests[1][1] == receiver.requests[0][1]
+    page.goto(server.url + "/_sim/ui/callbacks")
+    expect(page.locator("#rows tbody tr:not(.detail)")).to_have_count(2)
+    expect(page.locator("#rows tbody tr.failed")).to_have_count(1)
 
 
 def test_requests_page_highlights_refusals_with_the_vendor_code(server, page):
@@ -213,6 +224,10 @@ def test_requests_page_highlights_refusals_with_the_vendor_code(server, page):
     rows = page.locator("#rows tbody tr:not(.detail)")
     expect(rows).to_have_count(3)
     expect(rows.nth(1)).to_contain_text("POST /api/sms/send")
+    expect(rows.nth(1)).to_have_class("failed")  # HTTP 200, but kx code 14 (bad sign)
+    expect(rows.nth(1).locator("td.mono")).to_contain_text("14")
+    expect(rows.nth(2)).not_to_have_class("failed")
+    expect(rows.nth(0)).not_to_have_class("failed")
     shot(page, "requests")
 
 
@@ -223,9 +238,15 @@ def test_accounts_page_edits_callback_urls(server, page):
     card.locator("select[name=mode]").select_option("push")
     card.locator("input[name=report_url]").fill("http://127.0.0.1:9000/report")
     card.locator("button[type=submit]").click()
-    expect(card.locator("[role=status]")).to_have_text("saved")
+    expect(card.locator(".saved")).to_have_text("saved")
     account = server.call("GET", "/_sim/accounts/kx/100001")
     assert account["mode"] == "push" and account["report_url"] == "http://127.0.0.1:9000/report"
+    curl = card.locator("textarea.curl")
+    expect(curl).to_have_value(re.compile(r"^curl -s -X POST http://127\.0\.0\.1:\d+/api/sms/send "))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    card.locator("button", has_text="Copy").click()
+    expect(card.locator(".example [role=status]")).to_have_text("copied")
+    assert page.evaluate("navigator.clipboard.readText()").startswith("curl -s -X POST")
     shot(page, "accounts")
 
 

@@ -12,7 +12,7 @@
   }
 
   function card(a) {
-    const result = el("span", { role: "status" });
+    const result = el("span", { role: "status", class: "saved" });
     const mode = el("select", {}, el("option", {}, "pull"), el("option", {}, "push"));
     mode.value = a.mode;
     const enabled = el("input", { type: "checkbox" });
@@ -45,8 +45,32 @@
         field(a, "mo_url", "MO URL", el("input", { type: "url", value: a.mo_url || "", placeholder: "http://127.0.0.1:9000/mo", size: 34 })),
         field(a, "enabled", "Enabled", enabled)),
       el("div", { class: "row" }, el("button", { type: "submit" }, "Save"), result,
-        el("a", { href: `${base}/${qs({ vendor: a.vendor, account: a.id })}` }, "its messages")));
+        el("a", { href: `${base}/${qs({ vendor: a.vendor, account: a.id })}` }, "its messages")),
+      example(a));
     return form;
+  }
+
+  // a ready-to-copy curl command that sends one valid message from this account (signed now)
+  function example(a) {
+    const id = `curl-${a.vendor}-${a.id}`.replace(/[^\w-]/g, "_");
+    const box = el("textarea", { id, class: "curl", rows: 5, readonly: true, spellcheck: "false" });
+    const status = el("span", { role: "status" });
+    const refresh = async () => {
+      try {
+        const ex = await api(`/_sim/accounts/${encodeURIComponent(a.vendor)}/${encodeURIComponent(a.id)}/example`);
+        box.value = ex.curl || ex.note;
+        status.textContent = ex.curl ? ex.note : "";
+      } catch (e) { status.textContent = e.message; }
+    };
+    const copy = async () => {
+      await refresh();  // a fresh signature
+      box.select();
+      try { await navigator.clipboard.writeText(box.value); status.textContent = "copied"; }
+      catch (e) { status.textContent = document.execCommand("copy") ? "copied" : "selected: press Ctrl+C"; }
+    };
+    refresh();
+    return el("div", { class: "example" }, el("label", { for: id }, "Send a message now with curl"), box,
+      el("div", { class: "row" }, el("button", { type: "button", onclick: copy }, "Copy (freshly signed)"), status));
   }
 
   async function load() {

@@ -25,6 +25,14 @@
       detail.hidden = !detail.hidden;
       toggle.setAttribute("aria-expanded", String(!detail.hidden));
     } }, "Details");
+    const retry = el("button", { type: "button", class: "retry", onclick: async () => {
+      retry.disabled = true;
+      try {
+        const r = await api(`/_sim/callbacks/${encodeURIComponent(a.id)}/retry`, { method: "POST", body: {} });
+        retry.textContent = r.attempt && r.attempt.ok ? "sent: ok" : "sent: failed again";
+        showError(null);
+      } catch (e) { showError(e); retry.disabled = false; }
+    } }, "Retry now");
     return [el("tr", { class: a.ok ? "" : "failed", dataset: { id: a.id } },
       el("td", {}, timeCell(a.at)), el("td", {}, a.vendor), el("td", {}, a.account), el("td", {}, a.stream),
       el("td", { class: "url" }, a.url), el("td", { class: "num" }, a.attempt),
@@ -33,7 +41,7 @@
       el("td", { class: "num" }, a.latency_ms === null ? "" : `${a.latency_ms} ms`),
       el("td", {}, a.message_ids.slice(0, 3).map((id) => [el("a", { href: `${base}/messages/${encodeURIComponent(id)}` }, id), " "]),
         a.message_ids.length > 3 ? `+${a.message_ids.length - 3}` : ""),
-      el("td", {}, toggle)), detail];
+      el("td", { class: "actions" }, toggle, a.ok ? null : retry)), detail];
   }
 
   async function load() {

@@ -1,7 +1,7 @@
 // Message page: summary, timeline, every callback attempt, the raw request and answer; live.
 "use strict";
 (() => {
-  const { api, el, time, timeCell, badge, pre, pretty, headers, showError, on, base, qs } = SIM;
+  const { api, el, time, timeCell, badge, pre, pretty, decoded, headers, showError, on, base, qs } = SIM;
   const root = document.getElementById("message");
   const key = root.dataset.id;
   const outcomes = root.dataset.outcomes.split(",");
@@ -56,7 +56,9 @@
     const url = r.path + (r.query ? `?${r.query}` : "");
     return el("div", {},
       el("h3", {}, "As the client sent it"),
-      pre(`${r.method} ${url}\n${headers(r.request_headers)}`), pre(pretty(r.request_body)),
+      pre(`${r.method} ${url}\n${headers(r.request_headers)}`),
+      el("h4", {}, "Body (decoded)"), pre(decoded(r.request_headers, r.request_body)),
+      r.query ? [el("h4", {}, "Query (decoded)"), pre(decoded({ "content-type": "application/x-www-form-urlencoded" }, r.query))] : null,
       r.request_size ? el("p", { class: "hint" }, `body truncated; full size ${r.request_size} bytes`) : null,
       el("h3", {}, `The answer: HTTP ${r.status} in ${r.latency_ms} ms`), pre(pretty(r.response_body)),
       r.warnings && r.warnings.length ? el("ul", { class: "problems" }, r.warnings.map((w) => el("li", {}, w))) : null);

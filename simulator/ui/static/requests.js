@@ -1,7 +1,7 @@
 // Requests: the raw vendor request journal, refused requests highlighted with the vendor's code.
 "use strict";
 (() => {
-  const { api, el, timeCell, pre, pretty, headers, qs, query, fillForm, on, showError, base } = SIM;
+  const { api, el, timeCell, pre, pretty, decoded, headers, qs, query, fillForm, on, showError, base } = SIM;
   const FILTERS = ["vendor", "failed"];
   const params = query();
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] || ""]));
@@ -28,12 +28,20 @@
     return "";
   }
 
+  // the vendors answer most refusals with HTTP 200 and their own code: these codes mean success
+  const SUCCESS = { kx: (c) => c === "0", huawei: (c) => c === "000000", smsgw: (c) => c === "0",
+    mobset: (c) => Number(c) > 0, emay: (c) => c === "SUCCESS" };
+  function refusedCode(vendor, code) {
+    return code !== "" && SUCCESS[vendor] !== undefined && !SUCCESS[vendor](code);
+  }
+
   function rows(r) {
-    const refused = r.status >= 400;
     const code = vendorCode(r.response_body);
+    const refused = r.status >= 400 || refusedCode(r.vendor, code);
     const url = r.path + (r.query ? `?${r.query}` : "");
     const detail = el("tr", { class: "detail", hidden: true }, el("td", { colspan: 7 },
-      el("h4", {}, "Request"), pre(`${r.method} ${url}\n${headers(r.request_headers)}`), pre(pretty(r.request_body)),
+      el("h4", {}, "Request"), pre(`${r.method} ${url}\n${headers(r.request_headers)}`),
+      pre(decoded(r.request_headers, r.request_body)),
       el("h4", {}, `Answer: HTTP ${r.status}`), pre(pretty(r.response_body)),
       r.warnings.length ? el("ul", { class: "problems" }, r.warnings.map((w) => el("li", {}, w))) : null));
     const toggle = el("button", { type: "button", "aria-expanded": "false", onclick: () => {
@@ -43,7 +51,7 @@
     return [el("tr", { class: refused ? "failed" : "", dataset: { id: r.id } },
       el("td", {}, timeCell(r.at)), el("td", {}, r.vendor), el("td", { class: "url" }, `${r.method} ${r.path}`),
       el("td", {}, el("span", { class: refused ? "bad" : "" }, r.status)),
-      el("td", { class: "mono" }, code, r.warnings.length ? el("span", { class: "hint", title: r.warnings.join("\n") }, " ⚠") : ""),
+      el("td", { class: "mono" }, el("span", { class: refused ? "bad" : "" }, code), r.warnings.length ? el("span", { class: "hint", title: r.warnings.join("\n") }, " ⚠") : ""),
       el("td", { class: "num" }, r.latency_ms === null ? "" : `${r.latency_ms} ms`), el("td", {}, toggle)), detail];
   }
 

@@ -72,6 +72,17 @@ const SIM = (() => {
     try { return JSON.stringify(JSON.parse(text), null, 2); } catch (e) { return text; }
   }
 
+  // a form body (or query string) as decoded "name = value" lines, else the body (pretty when JSON)
+  function decoded(heads, body) {
+    const type = Object.entries(heads || {}).find(([k]) => k.toLowerCase() === "content-type");
+    if (body && type && type[1].includes("application/x-www-form-urlencoded")) {
+      try {
+        return [...new URLSearchParams(body)].map(([k, v]) => `${k} = ${v}`).join("\n");
+      } catch (e) { return body; }
+    }
+    return pretty(body);
+  }
+
   function headers(obj) {
     return Object.entries(obj || {}).map(([k, v]) => `${k}: ${v}`).join("\n");
   }
@@ -133,7 +144,7 @@ const SIM = (() => {
   setInterval(paintClock, 1000);
   setInterval(refreshClock, 15000);
 
-  return { base, api, el, time, timeCell, badge, showError, pre, pretty, headers, query, qs, fillForm, on,
+  return { base, api, el, time, timeCell, badge, showError, pre, pretty, decoded, headers, query, qs, fillForm, on,
     refreshClock, clock };
 })();
 
