@@ -1,30 +1,17 @@
 // Callbacks: every push attempt across vendors, failures highlighted, with the request and answer.
 "use strict";
 (() => {
-  const { api, el, timeCell, pre, pretty, headers, qs, query, fillForm, on, showError, base } = SIM;
+  const { api, el, timeCell, pre, pretty, headers, qs, listPage, toggler, on, showError, base } = SIM;
   const FILTERS = ["vendor", "account", "stream", "message", "failed"];
-  const params = query();
-  const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] || ""]));
-  const cursor = params.cursor || "";
-  const form = document.getElementById("filters");
+  const { filters, cursor, older } = listPage(FILTERS, "/callbacks");
   const tbody = document.querySelector("#rows tbody");
-  fillForm(form, filters);
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const v = Object.fromEntries(new FormData(form));
-    location.search = qs(Object.fromEntries(FILTERS.map((k) => [k, (v[k] || "").trim()])));
-  });
-  document.getElementById("newest").href = `${base}/callbacks${qs(filters)}`;
 
   function rows(a) {
     const answer = a.status === null ? (a.error || "no answer") : `${a.status}${a.error ? ` ${a.error}` : ""}`;
     const detail = el("tr", { class: "detail", hidden: true }, el("td", { colspan: 10 },
       el("h4", {}, `${a.method} ${a.url}`), pre(headers(a.request_headers)), pre(pretty(a.request_body)),
       el("h4", {}, "Answer"), pre(a.response_body)));
-    const toggle = el("button", { type: "button", "aria-expanded": "false", onclick: () => {
-      detail.hidden = !detail.hidden;
-      toggle.setAttribute("aria-expanded", String(!detail.hidden));
-    } }, "Details");
+    const toggle = toggler(detail);
     const retry = el("button", { type: "button", class: "retry", onclick: async () => {
       retry.disabled = true;
       try {
@@ -52,9 +39,7 @@
         "No callback attempts. Accounts push only in push mode with a report_url or mo_url (see Accounts).")));
       document.getElementById("total").textContent = `${page.total} attempt${page.total === 1 ? "" : "s"}`;
       document.getElementById("queued").textContent = page.queued ? `· ${page.queued} items waiting for their batch` : "";
-      const older = document.getElementById("older");
-      if (page.next) older.href = `${base}/callbacks${qs({ ...filters, cursor: page.next })}`;
-      else older.removeAttribute("href");
+      older(page.next);
       document.body.dataset.loaded = "1";
       showError(null);
     } catch (e) { showError(e); }

@@ -1,23 +1,13 @@
 // Inbox: messages across vendors, newest first, filtered and paged by the admin API, live from /_sim/events.
 "use strict";
 (() => {
-  const { api, el, timeCell, badge, qs, query, fillForm, on, showError, base } = SIM;
+  const { api, el, timeCell, badge, qs, listPage, on, showError, base } = SIM;
   const LIMIT = 50;
   const FILTERS = ["vendor", "account", "status", "mobile", "text"];
-  const params = query();
-  const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] || ""]));
-  const cursor = params.cursor || "";
-  const form = document.getElementById("filters");
+  const { filters, cursor, older } = listPage(FILTERS, "/");
   const tbody = document.querySelector("#messages tbody");
   const totalNode = document.getElementById("total");
   let total = 0;
-  fillForm(form, filters);
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const values = Object.fromEntries(new FormData(form));
-    location.search = qs(Object.fromEntries(FILTERS.map((k) => [k, (values[k] || "").trim()])));
-  });
-  document.getElementById("newest").href = `${base}/${qs(filters)}`;
 
   function row(m) {
     const href = `${base}/messages/${encodeURIComponent(m.sim_id)}`;
@@ -56,9 +46,7 @@
       total = page.total;
       paintTotal();
       document.getElementById("pageinfo").textContent = cursor ? "(an older page: live rows are added on the newest page)" : "";
-      const older = document.getElementById("older");
-      if (page.next) older.href = `${base}/${qs({ ...filters, cursor: page.next })}`;
-      else { older.removeAttribute("href"); older.setAttribute("aria-disabled", "true"); }
+      older(page.next);
       document.body.dataset.loaded = "1";
       showError(null);
     } catch (e) { showError(e); }

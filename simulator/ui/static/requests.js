@@ -1,20 +1,10 @@
 // Requests: the raw vendor request journal, refused requests highlighted with the vendor's code.
 "use strict";
 (() => {
-  const { api, el, timeCell, pre, pretty, decoded, headers, qs, query, fillForm, on, showError, base } = SIM;
+  const { api, el, timeCell, pre, pretty, decoded, headers, qs, listPage, toggler, on, showError, base } = SIM;
   const FILTERS = ["vendor", "failed"];
-  const params = query();
-  const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] || ""]));
-  const cursor = params.cursor || "";
-  const form = document.getElementById("filters");
+  const { filters, cursor, older } = listPage(FILTERS, "/requests");
   const tbody = document.querySelector("#rows tbody");
-  fillForm(form, filters);
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const v = Object.fromEntries(new FormData(form));
-    location.search = qs(Object.fromEntries(FILTERS.map((k) => [k, (v[k] || "").trim()])));
-  });
-  document.getElementById("newest").href = `${base}/requests${qs(filters)}`;
 
   // the vendor's own result code in an answer: kx code, huawei code/result, smsgw status, mobset Code,
   // emay's answer is encrypted (its code travels in the `result` header, not kept here)
@@ -44,10 +34,7 @@
       pre(decoded(r.request_headers, r.request_body)),
       el("h4", {}, `Answer: HTTP ${r.status}`), pre(pretty(r.response_body)),
       r.warnings.length ? el("ul", { class: "problems" }, r.warnings.map((w) => el("li", {}, w))) : null));
-    const toggle = el("button", { type: "button", "aria-expanded": "false", onclick: () => {
-      detail.hidden = !detail.hidden;
-      toggle.setAttribute("aria-expanded", String(!detail.hidden));
-    } }, "Details");
+    const toggle = toggler(detail);
     return [el("tr", { class: refused ? "failed" : "", dataset: { id: r.id } },
       el("td", {}, timeCell(r.at)), el("td", {}, r.vendor), el("td", { class: "url" }, `${r.method} ${r.path}`),
       el("td", {}, el("span", { class: refused ? "bad" : "" }, r.status)),
@@ -61,9 +48,7 @@
       tbody.replaceChildren(...page.requests.flatMap(rows));
       if (!page.requests.length) tbody.append(el("tr", {}, el("td", { colspan: 7 }, "No vendor requests yet.")));
       document.getElementById("total").textContent = `${page.total} request${page.total === 1 ? "" : "s"}`;
-      const older = document.getElementById("older");
-      if (page.next) older.href = `${base}/requests${qs({ ...filters, cursor: page.next })}`;
-      else older.removeAttribute("href");
+      older(page.next);
       document.body.dataset.loaded = "1";
       showError(null);
     } catch (e) { showError(e); }

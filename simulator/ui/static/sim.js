@@ -103,6 +103,36 @@ const SIM = (() => {
     }
   }
 
+  // a filtered, paged list page: the #filters form and the page's URL hold the filters, the URL the
+  // cursor; #newest and #older link the pages.  Returns {filters, cursor, older(next)}.
+  function listPage(names, path) {
+    const params = query();
+    const filters = Object.fromEntries(names.map((k) => [k, params[k] || ""]));
+    const form = document.getElementById("filters");
+    fillForm(form, filters);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const values = Object.fromEntries(new FormData(form));
+      location.search = qs(Object.fromEntries(names.map((k) => [k, (values[k] || "").trim()])));
+    });
+    document.getElementById("newest").href = `${base}${path}${qs(filters)}`;
+    const older = (next) => {
+      const link = document.getElementById("older");
+      if (next) link.href = `${base}${path}${qs({ ...filters, cursor: next })}`;
+      else { link.removeAttribute("href"); link.setAttribute("aria-disabled", "true"); }
+    };
+    return { filters, cursor: params.cursor || "", older };
+  }
+
+  // a "Details" button that shows and hides a detail row
+  function toggler(detail) {
+    const button = el("button", { type: "button", "aria-expanded": "false", onclick: () => {
+      detail.hidden = !detail.hidden;
+      button.setAttribute("aria-expanded", String(!detail.hidden));
+    } }, "Details");
+    return button;
+  }
+
   // live events: one EventSource per page, handlers per event type
   const handlers = {};
   let source = null;
@@ -144,7 +174,7 @@ const SIM = (() => {
   setInterval(paintClock, 1000);
   setInterval(refreshClock, 15000);
 
-  return { base, api, el, time, timeCell, badge, showError, pre, pretty, decoded, headers, query, qs, fillForm, on,
+  return { base, api, el, time, timeCell, badge, showError, pre, pretty, decoded, headers, query, qs, fillForm, listPage, toggler, on,
     refreshClock, clock };
 })();
 
