@@ -178,5 +178,10 @@ const SIM = (() => {
     refreshClock, clock };
 })();
 
-// pages that only watch the clock still want to know when it moves
-SIM.on("reset", () => SIM.refreshClock());
+// the clock moves on its own only when it runs; a status change often means it was advanced elsewhere
+(() => {
+  let pending = null;
+  const soon = () => { clearTimeout(pending); pending = setTimeout(SIM.refreshClock, 300); };
+  SIM.on("reset", soon);
+  SIM.on("status", soon);
+})();
