@@ -175,6 +175,12 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             )
         return found[0]
 
+    def request_public(entry) -> dict[str, Any]:
+        """A journaled request, with ``decoded_body`` when its vendor encodes bodies (emay: decrypted)."""
+        vendor = sim.vendors.get(entry.vendor)
+        decoded = vendor.decoded_request(entry) if vendor is not None else None  # type: ignore[attr-defined]
+        return {**entry.public(), "decoded_body": decoded}
+
     # -- health and accounts ------------------------------------------------------------------------
     @admin
     async def health(request: web.Request) -> web.Response:
@@ -317,7 +323,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             a.public() for a in (sim.store.get_attempt(cid) for cid in msg.callbacks) if a is not None
         ]
         req = sim.store.get_request(msg.request_id) if msg.request_id else None
-        out["request"] = req.public() if req else None
+        out["request"] = request_public(req) if req else None
         out["replies"] = [
             m.public()
             for m in sim.store.query_mo(vendor=msg.vendor, mobile=msg.mobile)
@@ -409,7 +415,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         logs, nxt, total = sim.store.page_requests(
             **paging(q), vendor=q.get("vendor"), failed=flag(q, "failed")
         )
-        return paged("requests", [r.public() for r in logs], nxt, total)
+        return paged("requests", [request_public(r) for r in logs], nxt, total)
 
     # -- clock ----------------------------------------------------------------------------------------
     @admin

@@ -133,6 +133,11 @@ class Vendor:
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         return web.json_response({"error": err.reason, "message": err.message}, status=400)
 
+    def decoded_request(self, entry: Any) -> str | None:
+        """A journaled request's body as the client wrote it before encoding it (emay: decrypted), for
+        the admin API and the sandbox; None when the body as received is already readable."""
+        return None
+
     # VendorCore --------------------------------------------------------------------------------------
     def report_code(self, outcome: str, override: str | None) -> str:
         return override or self.report_codes.get(outcome, outcome.upper())

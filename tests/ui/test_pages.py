@@ -89,6 +89,16 @@ def test_message_page_timeline_request_and_answer(server, page):
     shot(page, "message")
 
 
+def test_message_page_shows_emays_encrypted_request_decrypted(server, page):
+    server.emay_send("13700001111", "您的快递已到达驿站，取件码 5566。")
+    open_page(page, server)
+    page.locator("#messages tbody tr td.text a").first.click()
+    expect(page.locator("main")).to_contain_text("POST /inter/sendSingleSMS")
+    expect(page.locator("main")).to_contain_text("Body (decrypted)")
+    expect(page.locator("main")).to_contain_text('"content": "【亿美测试】您的快递已到达驿站，取件码 5566。"')
+    shot(page, "message-emay")
+
+
 def test_message_page_shows_callback_attempts_and_forces_an_outcome(server, page, receiver):
     server.call("PATCH", "/_sim/accounts/kx/100001", {"mode": "push", "report_url": receiver.url + "/report"})
     server.kx_send("13800000008")  # accepted, never reported: stays sent

@@ -73,7 +73,8 @@ const SIM = (() => {
   }
 
   // a form body (or query string) as decoded "name = value" lines, else the body (pretty when JSON)
-  function decoded(heads, body) {
+  function decoded(heads, body, plain) {
+    if (plain) return pretty(plain);  // the admin API decoded it (emay: decrypted)
     const type = Object.entries(heads || {}).find(([k]) => k.toLowerCase() === "content-type");
     if (body && type && type[1].includes("application/x-www-form-urlencoded")) {
       try {

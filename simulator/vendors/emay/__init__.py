@@ -14,7 +14,7 @@ from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push
 from ..base import DeliverySettings, TimestampSettings, TimestampZone, Vendor, fmt_time, json_answer
 from . import push, routes, templates
-from .auth import REPLAY, RateLimiter, replay_check
+from .auth import REPLAY, RateLimiter, charset_of, gzip_on, open_body, replay_check
 from .codes import REPORT_CODES, code_for
 
 
@@ -80,6 +80,22 @@ class EmayVendor(Vendor):
             # §2.1: the status is the `result` header; no body unless SUCCESS.
             return web.Response(status=200, headers={"result": code})
         return web.Response(status=400, text=code, content_type="text/plain")
+
+    def decoded_request(self, entry: Any) -> str | None:
+        """A secure-interface body decrypted (and gunzipped) with the account's secretKey."""
+        body = entry.request_body
+        if not entry.path.startswith("/inter/") or not isinstance(body, bytes | bytearray) or not body:
+            return None
+        headers = {k.lower(): v for k, v in entry.request_headers.items()}
+        account = self.account(str(headers.get("appid", "")).strip())
+        if account is None:
+            return None
+        charset, gz = charset_of(headers.get("encode")), gzip_on(headers.get("gzip"))
+        try:
+            plain, _ = open_body(bytes(body), account.secret, gz, charset, self.settings.max_body_bytes)
+        except Exception:  # not a body this account can open: shown as received
+            return None
+        return plain.decode(charset, errors="replace")
 
     # ids ---------------------------------------------------------------------------------------------
     def new_sms_id(self) -> str:
