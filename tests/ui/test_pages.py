@@ -186,6 +186,18 @@ def test_scenario_edit_shows_problems_inline(server, page):
     assert server.call("GET", "/_sim/scenario")["scenario"]["name"] == "quiet"
 
 
+def test_demo_traffic_from_controls_fills_the_inbox(server, page):
+    open_page(page, server, "/_sim/ui/controls")
+    expect(page.locator("#traffic-state")).to_have_text("not run yet")
+    page.fill("#traffic-rate", "20")
+    page.fill("#traffic-duration", "1")
+    page.click("#traffic-start")
+    expect(page.locator("#traffic-state")).to_have_text(re.compile(r"^stopped: \d+ requests"), timeout=8000)
+    assert server.call("GET", "/_sim/traffic")["sent"] > 0
+    assert server.call("GET", "/_sim/messages?limit=1")["total"] > 0
+    shot(page, "controls-traffic")
+
+
 def test_reset_from_controls(server, page):
     server.kx_send("13912345678")
     open_page(page, server, "/_sim/ui/controls")

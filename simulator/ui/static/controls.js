@@ -75,6 +75,32 @@
       loadScenario();
     } catch (e) { showError(e); }
   });
+  // demo traffic: start, follow its counters while it runs, stop
+  const trafficState = document.getElementById("traffic-state");
+  let polling = null;
+  function paintTraffic(t) {
+    document.getElementById("traffic-start").disabled = t.running;
+    document.getElementById("traffic-stop").disabled = !t.running;
+    if (!t.options) { trafficState.textContent = "not run yet"; return; }
+    trafficState.textContent = `${t.running ? "running" : "stopped"}: ${t.sent} requests, ${t.accepted} messages accepted, `
+      + `${t.refused} refused, ${t.replies} replies${t.error ? ` — ${t.error}` : ""}`;
+    clearTimeout(polling);
+    if (t.running) polling = setTimeout(loadTraffic, 1000);
+  }
+  async function loadTraffic() {
+    try { paintTraffic(await api("/_sim/traffic")); } catch (e) { showError(e); }
+  }
+  document.getElementById("traffic").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = { rate: Number(document.getElementById("traffic-rate").value),
+      duration: Number(document.getElementById("traffic-duration").value) };
+    try { paintTraffic(await api("/_sim/traffic", { method: "POST", body })); showError(null); }
+    catch (e) { showError(e); }
+  });
+  document.getElementById("traffic-stop").addEventListener("click", async () => {
+    try { paintTraffic(await api("/_sim/traffic", { method: "DELETE", body: {} })); } catch (e) { showError(e); }
+  });
+  loadTraffic();
   on("scenario", loadScenario);
   loadScenario();
 })();
