@@ -135,6 +135,8 @@ def test_phone_reply_reaches_the_callback_receiver(server, page, receiver):
     got = receiver.wait(1)
     assert got and got[0][0] == "/mo"
     assert "好的，收到 TD".encode() in got[0][1] or "好的" in urllib.request.unquote(got[0][1].decode())
+    expect(bubbles.first.locator(".status")).to_have_text("delivered")  # live: the clock moved 30 s
+    expect(bubbles.first.locator("form.force")).to_have_count(0)
     shot(page, "phone")
 
 
