@@ -176,10 +176,11 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         return found[0]
 
     def request_public(entry) -> dict[str, Any]:
-        """A journaled request, with ``decoded_body`` when its vendor encodes bodies (emay: decrypted)."""
+        """A journaled request, with ``decoded_body`` and ``decoded_response`` when its vendor encodes
+        bodies (emay: decrypted)."""
         vendor = sim.vendors.get(entry.vendor)
-        decoded = vendor.decoded_request(entry) if vendor is not None else None  # type: ignore[attr-defined]
-        return {**entry.public(), "decoded_body": decoded}
+        body, answer_ = vendor.decoded_bodies(entry) if vendor is not None else (None, None)  # type: ignore[attr-defined]
+        return {**entry.public(), "decoded_body": body, "decoded_response": answer_}
 
     # -- health and accounts ------------------------------------------------------------------------
     @admin

@@ -96,6 +96,7 @@ def test_message_page_shows_emays_encrypted_request_decrypted(server, page):
     expect(page.locator("main")).to_contain_text("POST /inter/sendSingleSMS")
     expect(page.locator("main")).to_contain_text("Body (decrypted)")
     expect(page.locator("main")).to_contain_text('"content": "【亿美测试】您的快递已到达驿站，取件码 5566。"')
+    expect(page.locator("main")).to_contain_text('"mobile": "13700001111"')  # the answer, decrypted too
     shot(page, "message-emay")
 
 

@@ -60,7 +60,7 @@
       el("h4", {}, r.decoded_body ? "Body (decrypted)" : "Body (decoded)"), pre(decoded(r.request_headers, r.request_body, r.decoded_body)),
       r.query ? [el("h4", {}, "Query (decoded)"), pre(decoded({ "content-type": "application/x-www-form-urlencoded" }, r.query))] : null,
       r.request_size ? el("p", { class: "hint" }, `body truncated; full size ${r.request_size} bytes`) : null,
-      el("h3", {}, `The answer: HTTP ${r.status} in ${r.latency_ms} ms`), pre(pretty(r.response_body)),
+      el("h3", {}, `The answer: HTTP ${r.status} in ${r.latency_ms} ms`), pre(pretty(r.decoded_response || r.response_body)),
       r.warnings && r.warnings.length ? el("ul", { class: "problems" }, r.warnings.map((w) => el("li", {}, w))) : null);
   }
 

@@ -32,7 +32,7 @@
     const detail = el("tr", { class: "detail", hidden: true }, el("td", { colspan: 7 },
       el("h4", {}, "Request"), pre(`${r.method} ${url}\n${headers(r.request_headers)}`),
       pre(decoded(r.request_headers, r.request_body, r.decoded_body)),
-      el("h4", {}, `Answer: HTTP ${r.status}`), pre(pretty(r.response_body)),
+      el("h4", {}, `Answer: HTTP ${r.status}`), pre(pretty(r.decoded_response || r.response_body)),
       r.warnings.length ? el("ul", { class: "problems" }, r.warnings.map((w) => el("li", {}, w))) : null));
     const toggle = toggler(detail);
     return [el("tr", { class: refused ? "failed" : "", dataset: { id: r.id } },

@@ -10,6 +10,7 @@ async def test_secure_request_is_shown_decrypted(emay):
     [entry] = page["requests"]
     assert entry["request_body"].startswith("base64:")  # as received: encrypted
     assert '"content": "【亿美测试】取件码 8899"' in entry["decoded_body"]
+    assert '"mobile": "13912345678"' in entry["decoded_response"].replace('":"', '": "')
     msg = (await (await emay.http.get("/_sim/messages?vendor=emay")).json())["messages"][0]
     full = await (await emay.http.get(f"/_sim/messages/{msg['sim_id']}")).json()
     assert full["request"]["decoded_body"] == entry["decoded_body"]
@@ -19,7 +20,7 @@ async def test_a_body_that_does_not_open_is_shown_as_received(emay):
     ans = await emay.secure("sendSingleSMS", {"mobile": "13912345678", "content": "x"}, secret_key="F" * 16)
     assert ans.result == "ERROR_ENCRYPTION"
     [entry] = (await (await emay.http.get("/_sim/requests?vendor=emay")).json())["requests"]
-    assert entry["decoded_body"] is None
+    assert entry["decoded_body"] is None and entry["decoded_response"] is None
 
 
 async def test_other_vendors_have_no_decoded_body(sim_client):
