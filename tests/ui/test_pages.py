@@ -11,7 +11,7 @@ import urllib.request
 
 from playwright.sync_api import expect
 
-from .harness import shot, sim_id_of
+from .harness import ROOT, shot, sim_id_of
 
 UI = "/_sim/ui/"
 
@@ -187,6 +187,12 @@ def test_scenario_edit_shows_problems_inline(server, page):
     expect(page.locator("#scenario-result")).to_contain_text("applied “quiet”")
     expect(problems).to_have_count(0)
     assert server.call("GET", "/_sim/scenario")["scenario"]["name"] == "quiet"
+    # upload a YAML file
+    yaml = (ROOT / "scenarios" / "slow.yaml").read_bytes()
+    upload = {"name": "slow.yaml", "mimeType": "text/yaml", "buffer": yaml}
+    page.set_input_files("#scenario-file", files=[upload])
+    expect(page.locator("#scenario-result")).to_contain_text("applied “slow”")
+    assert server.call("GET", "/_sim/scenario")["scenario"]["name"] == "slow"
 
 
 def test_demo_traffic_from_controls_fills_the_inbox(server, page):
