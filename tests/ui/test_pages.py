@@ -17,8 +17,10 @@ UI = "/_sim/ui/"
 
 
 def open_page(page, server, path: str = UI) -> None:
+    """Open a page; return once its data is shown and its live feed is connected."""
     page.goto(server.url + path)
     page.wait_for_selector("body[data-loaded]", state="attached")
+    page.wait_for_selector("#live.on", state="attached")
 
 
 def test_root_and_sim_redirect_to_the_ui(server, page):
