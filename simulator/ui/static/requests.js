@@ -37,8 +37,8 @@
     const toggle = toggler(detail);
     return [el("tr", { class: refused ? "failed" : "", dataset: { id: r.id } },
       el("td", {}, timeCell(r.at)), el("td", {}, r.vendor), el("td", { class: "url" }, `${r.method} ${r.path}`),
-      el("td", {}, el("span", { class: refused ? "bad" : "" }, r.status)),
-      el("td", { class: "mono" }, el("span", { class: refused ? "bad" : "" }, code), r.warnings.length ? el("span", { class: "hint", title: r.warnings.join("\n") }, " ⚠") : ""),
+      el("td", {}, el("span", { class: r.status >= 400 ? "bad" : "" }, r.status)),
+      el("td", { class: "mono" }, el("span", { class: refused ? "bad" : "" }, code), r.warnings.length ? el("span", { class: "hint", title: r.warnings.join("\n"), "aria-label": `warnings: ${r.warnings.join("; ")}` }, " ⚠") : ""),
       el("td", { class: "num" }, r.latency_ms === null ? "" : `${r.latency_ms} ms`), el("td", {}, toggle)), detail];
   }
 
