@@ -10,7 +10,7 @@
     const answer = a.status === null ? (a.error || "no answer") : `${a.status}${a.error ? ` ${a.error}` : ""}`;
     const detail = el("tr", { class: "detail", hidden: true }, el("td", { colspan: 10 },
       el("h4", {}, `${a.method} ${a.url}`), pre(headers(a.request_headers)), pre(pretty(a.request_body)),
-      el("h4", {}, "Answer"), pre(a.response_body)));
+      el("h4", {}, `Answer: ${answer}`), pre(a.response_body)));
     const toggle = toggler(detail);
     const retry = el("button", { type: "button", class: "retry", onclick: async () => {
       retry.disabled = true;
