@@ -8,6 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from . import ui
 from .admin import routes as admin_routes
 from .config import AccountConfig, Config, load_config
 from .core.clock import Clock
@@ -163,6 +164,7 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
     for vendor in sim.vendors.values():
         app.router.add_routes(vendor.routes())  # type: ignore[attr-defined]
     admin_routes.setup(app, sim, config)
+    ui.setup(app, sim)  # the sandbox pages at /_sim/ui/
 
     async def lifecycle(app: web.Application):
         sim.clock.attach()

@@ -10,7 +10,6 @@ import gc
 import logging
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +145,8 @@ def _sign(args: argparse.Namespace) -> int:
     """Print what a client sends to authenticate, ready to paste into curl."""
     from urllib.parse import urlencode
 
+    from .signing import auth
+
     try:
         config = load_config(args.config)
     except FileError as e:
@@ -163,55 +164,13 @@ def _sign(args: argparse.Namespace) -> int:
     aid = args.id or account.id
     secret = args.secret or account.secret
     options = account.options if account is not None else {}
-    now = time.time()
-    beijing = time.gmtime(now + 8 * 3600)
     params = dict(p.split("=", 1) for p in args.param)
-    if args.vendor == "kx":
-        from .vendors.kx.auth import make_sign
-
-        ts = args.ts or str(int(now * 1000))
-        print(urlencode({"userid": aid, "ts": ts, "sign": make_sign(aid, ts, secret)}))
-    elif args.vendor == "huawei":
-        from .vendors.huawei.auth import wsse_headers
-
-        created = args.ts or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
-        nonce = params.get("nonce") or __import__("secrets").token_hex(16)
-        for k, v in wsse_headers(aid, secret, nonce, created).items():
+    query, headers = auth(args.vendor, aid, secret, options, params, args.ts)
+    if headers:  # huawei: X-WSSE
+        for k, v in headers.items():
             print(f"-H '{k}: {v}'")
-    elif args.vendor == "mobset":
-        from .vendors.mobset.auth import make_secret
-
-        ts = args.ts or time.strftime("%m%d%H%M%S", beijing)
-        login = params.get("LoginName") or options.get("login_name", "")
-        print(
-            urlencode(
-                {
-                    "CorpID": aid,
-                    "LoginName": login,
-                    "TimeStamp": ts,
-                    "SecretKey": make_secret(aid, secret, ts),
-                }
-            )
-        )
-    elif args.vendor == "smsgw":
-        from .vendors.smsgw.auth import make_password
-
-        action = params.pop("action", "balance")
-        print(
-            urlencode(
-                {
-                    "action": action,
-                    "account": aid,
-                    "password": make_password(action, params, secret),
-                    **params,
-                }
-            )
-        )
-    else:  # emay simple interface and retrieveReport
-        from .vendors.emay.auth import make_sign as emay_sign
-
-        ts = args.ts or time.strftime("%Y%m%d%H%M%S", beijing)
-        print(urlencode({"appId": aid, "timestamp": ts, "sign": emay_sign(aid, secret, ts)}))
+    else:
+        print(urlencode(query))
     return 0
 
 

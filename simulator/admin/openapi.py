@@ -51,6 +51,7 @@ MESSAGE_ID = {
     "schema": S,
     "description": "a sim_id, or the vendor's message id (add ?mobile= when several recipients share it)",
 }
+CALLBACK_ID = {"name": "id", "in": "path", "required": True, "schema": S, "description": "an attempt id"}
 
 
 def _q(name: str, schema: dict[str, Any] = S, description: str = "") -> dict[str, Any]:
@@ -272,6 +273,14 @@ def spec() -> dict[str, Any]:
                     errors=(400, 404),
                 ),
             },
+            "/_sim/accounts/{vendor}/{id}/example": {
+                "get": _op(
+                    "A curl command that sends one valid message from this account now",
+                    _json(_obj({"curl": S, "note": S})),
+                    params=[VENDOR, ACCOUNT_ID, _q("mobile", S, "the recipient (default 13800000000)")],
+                    errors=(404,),
+                )
+            },
             "/_sim/messages": {
                 "get": _op(
                     "List messages",
@@ -335,6 +344,16 @@ def spec() -> dict[str, Any]:
                         _q("failed", FAILED, "true: only attempts without the expected answer"),
                         *_paging(),
                     ],
+                )
+            },
+            "/_sim/callbacks/{id}/retry": {
+                "post": _op(
+                    "Retry now what a callback attempt carried (its batch if it waits for a retry, else "
+                    "a new batch of the carried messages' reports or replies to the same URL)",
+                    _json(_obj({"retried": S, "attempt": CALLBACK})),
+                    params=[CALLBACK_ID],
+                    body=_body(_obj({}), required=False),
+                    errors=(404, 409),
                 )
             },
             "/_sim/requests": {

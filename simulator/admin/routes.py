@@ -175,6 +175,13 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             )
         return found[0]
 
+    def request_public(entry) -> dict[str, Any]:
+        """A journaled request, with ``decoded_body`` and ``decoded_response`` when its vendor encodes
+        bodies (emay: decrypted)."""
+        vendor = sim.vendors.get(entry.vendor)
+        body, answer_ = vendor.decoded_bodies(entry) if vendor is not None else (None, None)  # type: ignore[attr-defined]
+        return {**entry.public(), "decoded_body": body, "decoded_response": answer_}
+
     # -- health and accounts ------------------------------------------------------------------------
     @admin
     async def health(request: web.Request) -> web.Response:
@@ -277,6 +284,16 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         sim.bus.publish("account", account=account.public())
         return answer(account.public())
 
+    @admin
+    async def account_example(request: web.Request) -> web.Response:
+        from ..signing import example_send
+
+        account = find_account(request)
+        mobile = request.query.get("mobile") or "13800000000"
+        base = f"{request.scheme}://{request.host}"
+        options = account.public().get("options") or {}
+        return answer(example_send(account.vendor, account.id, account.secret, options, base, mobile))
+
     # -- messages -------------------------------------------------------------------------------------
     @admin
     async def list_messages(request: web.Request) -> web.Response:
@@ -307,7 +324,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             a.public() for a in (sim.store.get_attempt(cid) for cid in msg.callbacks) if a is not None
         ]
         req = sim.store.get_request(msg.request_id) if msg.request_id else None
-        out["request"] = req.public() if req else None
+        out["request"] = request_public(req) if req else None
         out["replies"] = [
             m.public()
             for m in sim.store.query_mo(vendor=msg.vendor, mobile=msg.mobile)
@@ -375,12 +392,31 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         return paged("callbacks", [a.public() for a in attempts], nxt, total, queued=sim.dispatcher.queued)
 
     @admin
+    async def retry_callback(request: web.Request) -> web.Response:
+        await json_body(request, required=False)
+        attempt = sim.store.get_attempt(request.match_info["id"])
+        if attempt is None:
+            raise AdminError(404, f"no callback attempt {request.match_info['id']!r}")
+        if sim.dispatcher.retry_now(attempt) is None:
+            raise AdminError(409, "nothing left to send: the messages it carried are no longer kept")
+        await sim.dispatcher.drain()
+        latest, _, _ = sim.store.page_attempts(
+            limit=1,
+            cursor=None,
+            newest_first=True,
+            vendor=attempt.vendor,
+            account=attempt.account,
+            stream=attempt.stream,
+        )
+        return answer({"retried": attempt.id, "attempt": latest[0].public() if latest else None})
+
+    @admin
     async def list_requests(request: web.Request) -> web.Response:
         q = request.query
         logs, nxt, total = sim.store.page_requests(
             **paging(q), vendor=q.get("vendor"), failed=flag(q, "failed")
         )
-        return paged("requests", [r.public() for r in logs], nxt, total)
+        return paged("requests", [request_public(r) for r in logs], nxt, total)
 
     # -- clock ----------------------------------------------------------------------------------------
     @admin
@@ -474,12 +510,14 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     r.add_get("/_sim/accounts", list_accounts)
     r.add_get("/_sim/accounts/{vendor}/{id}", get_account)
     r.add_patch("/_sim/accounts/{vendor}/{id}", patch_account)
+    r.add_get("/_sim/accounts/{vendor}/{id}/example", account_example)
     r.add_get("/_sim/messages", list_messages)
     r.add_get("/_sim/messages/{id}", get_message)
     r.add_post("/_sim/messages/{id}/outcome", force_outcome)
     r.add_post("/_sim/mo", inject_mo)
     r.add_get("/_sim/mo", list_mo)
     r.add_get("/_sim/callbacks", list_callbacks)
+    r.add_post("/_sim/callbacks/{id}/retry", retry_callback)
     r.add_get("/_sim/requests", list_requests)
     r.add_get("/_sim/clock", get_clock)
     r.add_post("/_sim/clock/advance", advance)

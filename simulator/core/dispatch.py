@@ -172,6 +172,50 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def retry_now(self, attempt: CallbackAttempt) -> str | None:
+        """Attempt again, now, what ``attempt`` carried (the sandbox's "retry now"); the new attempt's
+        batch id, or None when nothing it carried is still kept.
+
+        A batch still waiting for its next retry is attempted at once (its timer is cancelled, so its
+        retry schedule goes on from there).  Otherwise (it succeeded or gave up) a new batch to the same
+        URL and stream is made of what the carried messages have of that kind: their reports, or the
+        replies that answer them on an ``mo`` stream (both on a stream that carries both)."""
+        key = [attempt.vendor, attempt.account, attempt.url, attempt.stream]
+        batches = self.store.collection(BATCHES)
+        wanted = set(attempt.message_ids)
+        for timer in self.clock.timers():
+            if timer.kind != "push.retry" or timer.cancelled:
+                continue
+            batch = batches.get(timer.args[0])
+            carried = set(_message_ids(self._items(batch["items"]))) if batch and batch["key"] == key else ()
+            if wanted & set(carried):
+                timer.cancel()
+                self._start(timer.args[0])
+                return timer.args[0]
+        if self.accounts.get(attempt.vendor, attempt.account) is None:
+            return None
+        reports = attempt.stream != "mo"
+        replies = attempt.stream in ("mo", "push")
+        refs: list[str] = []
+        for sid in attempt.message_ids:
+            msg = self.store.get_message(sid)
+            if msg is None:
+                continue
+            if reports:
+                refs += [item_ref(r) for r in msg.reports]
+            if replies:
+                refs += [
+                    item_ref(m)
+                    for m in self.store.query_mo(vendor=msg.vendor, account=msg.account, mobile=msg.mobile)
+                    if m.message_sim_id == sid
+                ]
+        if not refs:
+            return None
+        batch_id = self.store.new_id("pb")
+        batches[batch_id] = {"key": key, "items": refs, "attempt": 0}
+        self._start(batch_id)
+        return batch_id
+
     # sending -----------------------------------------------------------------------------------------
     async def _send(self, req: OutboundRequest, timeout: float) -> tuple[int, bytes]:
         if self._sender is not None:

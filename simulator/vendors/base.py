@@ -133,6 +133,11 @@ class Vendor:
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         return web.json_response({"error": err.reason, "message": err.message}, status=400)
 
+    def decoded_bodies(self, entry: Any) -> tuple[str | None, str | None]:
+        """A journaled request's body and answer as written before encoding (emay: decrypted), for the
+        admin API and the sandbox; None for a body that is readable as it is."""
+        return None, None
+
     # VendorCore --------------------------------------------------------------------------------------
     def report_code(self, outcome: str, override: str | None) -> str:
         return override or self.report_codes.get(outcome, outcome.upper())

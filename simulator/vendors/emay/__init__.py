@@ -13,8 +13,8 @@ from ...core.errors import SimError
 from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push
 from ..base import DeliverySettings, TimestampSettings, TimestampZone, Vendor, fmt_time, json_answer
-from . import push, routes, templates
-from .auth import REPLAY, RateLimiter, replay_check
+from . import crypto, push, routes, templates
+from .auth import REPLAY, RateLimiter, charset_of, gzip_on, replay_check
 from .codes import REPORT_CODES, code_for
 
 
@@ -80,6 +80,28 @@ class EmayVendor(Vendor):
             # §2.1: the status is the `result` header; no body unless SUCCESS.
             return web.Response(status=200, headers={"result": code})
         return web.Response(status=400, text=code, content_type="text/plain")
+
+    def decoded_bodies(self, entry: Any) -> tuple[str | None, str | None]:
+        """A secure-interface request and its answer decrypted (and gunzipped) with the account's
+        secretKey."""
+        body = entry.request_body
+        if not entry.path.startswith("/inter/") or not isinstance(body, bytes | bytearray) or not body:
+            return None, None
+        headers = {k.lower(): v for k, v in entry.request_headers.items()}
+        account = self.account(str(headers.get("appid", "")).strip())
+        if account is None:
+            return None, None
+        charset, gz = charset_of(headers.get("encode")), gzip_on(headers.get("gzip"))
+        out: list[str | None] = []
+        for raw in (body, entry.response_body):
+            try:
+                data = crypto.decrypt(bytes(raw), account.secret)
+                if gz:
+                    data = crypto.decompress(data, self.settings.max_body_bytes)
+                out.append(data.decode(charset, errors="replace"))
+            except Exception:  # not a body this account can open (or an error answer: no body)
+                out.append(None)
+        return out[0], out[1]
 
     # ids ---------------------------------------------------------------------------------------------
     def new_sms_id(self) -> str:
