@@ -225,6 +225,8 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
                     values = json.loads(values) if values.strip() else {}
                 except ValueError:
                     values = None
+                except RecursionError:
+                    raise EmayError("ERROR_PARAMS", "content nests too deeply") from None
             if values is None:
                 values = {}
             if not isinstance(values, dict):
