@@ -8,6 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from .admin import guard
 from .admin import routes as admin_routes
 from .config import AccountConfig, Config, load_config
 from .core.clock import Clock
@@ -77,6 +78,9 @@ async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
     sim = request.app[SIM_KEY]
     if request.path.startswith("/_sim"):
+        refusal = guard.check(request, request.app[CONFIG_KEY])
+        if refusal is not None:
+            return refusal
         resp = await handler(request)
         if not await committed(sim):  # an admin change is durable before it is confirmed
             return web.json_response({"error": "the change could not be saved (see the log)"}, status=500)
@@ -130,6 +134,11 @@ async def vendor_middleware(request: web.Request, handler):
         body = getattr(resp, "body", b"")
         entry.response_body = body if isinstance(body, bytes | bytearray) else b""
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        limit = sim.store.body_limit
+        if len(entry.request_body) > limit:  # cut before masking: a 16 MB body is not scanned whole
+            entry.request_size = len(entry.request_body)
+            entry.request_body = entry.request_body[:limit]
+        vendor.redact(entry)
         sim.store.add_request(entry)
     if not await committed(sim):  # answer only once what the request changed is durable
         resp = (
@@ -165,6 +174,7 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
     for vendor in sim.vendors.values():
         app.router.add_routes(vendor.routes())  # type: ignore[attr-defined]
     admin_routes.setup(app, sim, config)
+    guard.setup(app, config)
 
     async def lifecycle(app: web.Application):
         sim.clock.attach()

@@ -151,6 +151,8 @@ class Config(_Strict):
     store: StoreConfig = Field(default_factory=StoreConfig)
     callback_timeout: float = Field(default=5.0, gt=0, le=120)  # seconds to wait for a receiver
     log_requests: bool = False  # one log line per vendor request
+    admin_token: str | None = None  # /_sim/* needs it (Bearer or login cookie); env SMS_SIMULATOR_ADMIN_TOKEN
+    admin_origins: list[str] = Field(default_factory=list)  # more Origins allowed to call /_sim/*
     demo_accounts: bool = True  # include the built-in demo accounts
     vendors: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per-vendor settings
     accounts: list[AccountConfig] = Field(default_factory=list)

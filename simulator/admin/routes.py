@@ -22,6 +22,7 @@ from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
 from ..core.yamlfile import FileError
 from . import openapi
+from .guard import AUTHED
 
 ACCOUNT_FIELDS = {
     "report_url",
@@ -178,6 +179,8 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     # -- health and accounts ------------------------------------------------------------------------
     @admin
     async def health(request: web.Request) -> web.Response:
+        if not request.get(AUTHED, True):  # a token is set and was not given: liveness only
+            return answer({"status": "ok"})
         return answer(
             {
                 "status": "ok",
@@ -492,4 +495,4 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
 
     from .traffic import setup_traffic  # here, not at the top: it uses this module's helpers
 
-    setup_traffic(app, sim)  # /_sim/traffic
+    setup_traffic(app, sim, config.admin_token)  # /_sim/traffic

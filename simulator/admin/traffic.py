@@ -29,7 +29,7 @@ def own_url(request: web.Request) -> str:
     return str(request.url.origin())
 
 
-def setup_traffic(app: web.Application, sim: Sim) -> None:
+def setup_traffic(app: web.Application, sim: Sim, admin_token: str | None = None) -> None:
     current: dict[str, Traffic | asyncio.Task[None] | None] = {"traffic": None, "task": None}
 
     def state() -> dict:
@@ -50,7 +50,7 @@ def setup_traffic(app: web.Application, sim: Sim) -> None:
             creds = pick_credentials(sim.accounts.list(), options)
         except OptionError as e:
             raise AdminError(400, str(e)) from None
-        traffic = Traffic(options, creds, verify_tls=not own)
+        traffic = Traffic(options, creds, verify_tls=not own, admin_token=admin_token if own else None)
         current["traffic"] = traffic
         current["task"] = asyncio.create_task(traffic.run())
         await asyncio.sleep(0)  # let it start, so the answer already says running

@@ -38,6 +38,7 @@ class EmaySettings(TimestampSettings, DeliverySettings):
 
 class EmayVendor(Vendor):
     key = "emay"
+    secret_params = ("secretKey",)  # signed/encrypted with it, never sent: masked if sent anyway
     title = "亿美软通 EUCP"
     AccountOptions = EmayAccountOptions
     Settings = EmaySettings
