@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import datetime
@@ -23,6 +24,7 @@ from .vendors import VENDORS
 from .vendors.base import REQUEST_ID, REQUEST_LOG, VENDOR_KEY, Vendor
 
 log = logging.getLogger("simulator")
+request_log = logging.getLogger("simulator.requests")  # --log-requests: at INFO whatever --log-level says
 SIM_KEY = web.AppKey("sim", Sim)
 CONFIG_KEY = web.AppKey("config", Config)
 
@@ -73,6 +75,18 @@ async def committed(sim: Sim) -> bool:
     return True
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The body (cached for the handler), within ``server.read_timeout``: a body trickled in byte by
+    byte would hold the connection for ever; the connection is closed instead."""
+    try:
+        async with asyncio.timeout(request.app[CONFIG_KEY].server.read_timeout):
+            return await request.read()
+    except TimeoutError:
+        if request.transport is not None:
+            request.transport.close()
+        raise web.HTTPRequestTimeout(text="the request body was too slow") from None
+
+
 @web.middleware
 async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
@@ -81,12 +95,17 @@ async def vendor_middleware(request: web.Request, handler):
         refusal = guard.check(request, request.app[CONFIG_KEY])
         if refusal is not None:
             return refusal
+        if request.body_exists and not request.content_type.startswith("multipart/"):
+            await read_body(request)
         resp = await handler(request)
         if not await committed(sim):  # an admin change is durable before it is confirmed
             return web.json_response({"error": "the change could not be saved (see the log)"}, status=500)
         return resp
     entry: RequestLog | None = None
     started = time.perf_counter()
+    body = b""
+    if request.body_exists and not request.content_type.startswith("multipart/"):
+        body = await read_body(request)
     if sim.store.max_requests:
         entry = RequestLog(
             id=sim.store.new_id("rq"),
@@ -95,13 +114,12 @@ async def vendor_middleware(request: web.Request, handler):
             path=request.path,
             at=sim.clock.now(),
             remote=request.remote,
-            query=request.query_string,
+            query=request.raw_path.partition("?")[2],  # as sent (query_string is partly decoded)
             request_headers=request.headers,
         )
         request[REQUEST_ID] = entry.id
         request[REQUEST_LOG] = entry
-        if request.body_exists and not request.content_type.startswith("multipart/"):
-            entry.request_body = await request.read()
+        entry.request_body = body
     try:
         resp = await handler(request)
     except SimError as err:
@@ -147,7 +165,7 @@ async def vendor_middleware(request: web.Request, handler):
             else web.json_response({"error": "internal error"}, status=500)
         )
     if vendor is not None and request.app[CONFIG_KEY].log_requests:
-        log.info(
+        request_log.info(
             "%s %s %s -> %s in %.1f ms",
             vendor.key,
             request.method,

@@ -71,6 +71,8 @@ def _serve(args: argparse.Namespace) -> int:
             print(p, file=sys.stderr)
         return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if config.log_requests:  # asked for explicitly: shown even at the default warning level
+        logging.getLogger("simulator.requests").setLevel(min(logging.INFO, logging.getLogger().level))
     # The store keeps every message alive, so the default collector thresholds make full collections
     # scan a growing heap every few thousand allocations: under load that cost 10% of throughput and
     # 200 ms pauses at p99 (bench/kx_send.py).  Collect young objects less often instead.
@@ -86,9 +88,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def _run(app: web.Application, config: Config) -> int:
     from .app import SIM_KEY
+    from .server import Limits, guard, quiet_exceptions
 
-    runner = web.AppRunner(app, access_log=None)
+    sc = config.server
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=sc.keepalive_timeout)
     await runner.setup()
+    guard(runner, Limits(sc.header_timeout, sc.max_connections))
+    quiet_exceptions(asyncio.get_running_loop())
     listeners: list[tuple[int, Any]] = [(config.port, None), *((p, None) for p in config.extra_ports)]
     cert_path = None
     if config.https_port is not None:
