@@ -97,6 +97,8 @@ def parse_instant(value: Any, field: str) -> float:
     raise AdminError(400, f"{field} must be epoch seconds or an ISO 8601 time")
 
 
+EVENT_QUEUE = 1000  # events waiting for one /_sim/events reader; past it the reader is dropped
+EVENT_WRITE_TIMEOUT = 5.0  # seconds a /_sim/events write may wait for a slow reader
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 
@@ -448,19 +450,25 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     async def events(request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
-        q = sim.bus.queue()
+        q = sim.bus.queue(EVENT_QUEUE)
         try:
-            while True:
+            while not sim.bus.was_dropped(q):
                 try:
                     event = await asyncio.wait_for(q.get(), timeout=15)
                     data = json.dumps(event, ensure_ascii=False, default=str)
-                    await resp.write(f"event: {event['type']}\ndata: {data}\n\n".encode())
+                    chunk = f"event: {event['type']}\ndata: {data}\n\n".encode()
                 except TimeoutError:
-                    await resp.write(b": keep-alive\n\n")
+                    chunk = b": keep-alive\n\n"
+                # a reader that does not read is dropped, not waited for
+                await asyncio.wait_for(resp.write(chunk), timeout=EVENT_WRITE_TIMEOUT)
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.close()
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
             sim.bus.unqueue(q)
+            sim.bus.was_dropped(q)
         with contextlib.suppress(Exception):
             await resp.write_eof()
         return resp
