@@ -14,19 +14,10 @@ from aiohttp import web
 
 from ..core.sim import Sim
 from ..traffic import OptionError, Traffic, parse_options, pick_credentials
+from ..vendors.base import own_url
 from .routes import AdminError, admin, answer, json_body
 
 STOP_WAIT = 5.0  # seconds DELETE waits for the requests in flight
-
-
-def own_url(request: web.Request) -> str:
-    """This server as its own client reaches it: the local address the request arrived on."""
-    scheme = "https" if request.secure else "http"
-    sock = request.transport.get_extra_info("sockname") if request.transport else None
-    if isinstance(sock, tuple) and len(sock) >= 2:
-        host = f"[{sock[0]}]" if ":" in str(sock[0]) else str(sock[0])
-        return f"{scheme}://{host}:{sock[1]}"
-    return str(request.url.origin())
 
 
 def setup_traffic(app: web.Application, sim: Sim, admin_token: str | None = None) -> None:

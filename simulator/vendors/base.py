@@ -259,6 +259,17 @@ async def form_params(request: web.Request, charset: str | None = None) -> dict[
     return params
 
 
+def own_url(request: web.Request) -> str:
+    """This server as its own client reaches it: the local address the request arrived on (never the
+    ``Host`` header, which the client chooses)."""
+    scheme = "https" if request.secure else "http"
+    sock = request.transport.get_extra_info("sockname") if request.transport else None
+    if isinstance(sock, tuple) and len(sock) >= 2:
+        host = f"[{sock[0]}]" if ":" in str(sock[0]) else str(sock[0])
+        return f"{scheme}://{host}:{sock[1]}"
+    return str(request.url.origin())
+
+
 def client_ip(request: web.Request) -> str | None:
     return request.remote
 
