@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 
 log = logging.getLogger("simulator.server")
@@ -90,6 +91,15 @@ class GuardedHandler(RequestHandler):
                 self._head_timer = None
         elif timer is None and data and not self._request_in_progress and self.transport is not None:
             self._head_timer = self._loop.call_later(self.limits.header_timeout, self._head_late, before)
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        """A malformed request (duplicate Content-Type, bad header bytes…) is the client's fault: it is
+        answered 400 by aiohttp, and logged here as one line a second at most, not a traceback each."""
+        exc = kw.get("exc_info")
+        if isinstance(exc, HttpProcessingError):
+            self.limits.say(logging.INFO, "malformed request answered %s: %s", exc.code, exc.message)
+            return
+        super().log_exception(*args, **kw)
 
     def _head_late(self, count: int) -> None:
         self._head_timer = None
