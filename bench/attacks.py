@@ -13,8 +13,6 @@ import argparse
 import asyncio
 import gzip
 import json
-import os
-import re
 import subprocess
 import sys
 import time
@@ -27,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from simulator.vendors.emay import crypto  # noqa: E402
+from tests.security.conftest import start  # noqa: E402  (the same launcher the tests use)
 
 EMAY_APP_ID = "EUCP-EMY-SMS1-DEMO1"
 EMAY_SECRET = "0123456789ABCDEF"
@@ -39,25 +38,9 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def start_server(pythonpath: str | None, *extra: str) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ)
-    if pythonpath:
-        env["PYTHONPATH"] = pythonpath
-    cmd = [sys.executable, "-c", "from simulator.cli import main; raise SystemExit(main())"]
-    proc = subprocess.Popen(
-        [*cmd, "serve", "--port", "0", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=pythonpath or ROOT,
-    )
-    line = proc.stdout.readline()
-    m = re.search(r"http://[\d.]+:\d+", line)
-    if not m:
-        proc.kill()
-        raise SystemExit(f"server did not start: {line!r}")
-    return proc, m.group(0)
+def start_server(pythonpath: str | None) -> tuple[subprocess.Popen, str]:
+    served = start(env={"PYTHONPATH": pythonpath} if pythonpath else None, cwd=pythonpath or str(ROOT))
+    return served.proc, served.url
 
 
 def emay_members(size: int) -> bytes:

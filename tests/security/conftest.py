@@ -33,7 +33,9 @@ class Served:
         return "".join(self.output)
 
 
-def start(*args: str, env: dict[str, str] | None = None) -> Served:
+def start(*args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> Served:
+    """``sms-simulator serve --port 0 ARGS`` (also used by bench/attacks.py, with ``PYTHONPATH`` in
+    ``env`` to run another source tree)."""
     cmd = [sys.executable, "-c", "from simulator.cli import main; raise SystemExit(main())"]
     proc = subprocess.Popen(
         [*cmd, "serve", "--port", "0", *args],
@@ -41,6 +43,7 @@ def start(*args: str, env: dict[str, str] | None = None) -> Served:
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
     output: list[str] = []
     deadline = time.time() + 20
