@@ -3,6 +3,7 @@ foreign Origins refused, the start-up warning, and passwords masked in the reque
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 
@@ -197,3 +198,18 @@ async def test_start_warning_printed(serve):
     assert status == 401
     status, _ = await call(url, "GET", "/_sim/messages", headers=BEARER)
     assert status == 200
+
+
+async def test_traffic_replies_carry_the_token(aiohttp_server):
+    """``POST /_sim/traffic`` posts the phones' replies to its own ``/_sim/mo`` with the token."""
+    url, sim = await served(aiohttp_server, admin_token=TOKEN)
+    body = {"count": 20, "rate": 200, "seed": 3, "vendor": "kx", "reply_share": 1, "magic_share": 0}
+    status, _ = await call(url, "POST", "/_sim/traffic", json=body, headers=BEARER)
+    assert status == 202
+    for _ in range(100):
+        status, state = await call(url, "GET", "/_sim/traffic", headers=BEARER)
+        if not state["running"]:
+            break
+        await asyncio.sleep(0.05)
+    assert state["replies"] > 0 and state["reply_errors"] == 0, state
+    assert len(sim.store.query_mo()) == state["replies"]
