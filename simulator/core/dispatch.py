@@ -75,6 +75,7 @@ class Dispatcher:
         # one connection budget per destination (scheme, host, port): a receiver that hangs uses up
         # its own budget only, and a callback's timeout starts once it has a connection slot
         self._slots: dict[tuple[str, str, int | None], asyncio.Semaphore] = {}
+        self._users: dict[tuple[str, str, int | None], int] = {}  # callbacks using or awaiting a slot
         clock.register("push.flush", self._flush)
         clock.register("push.retry", self._start)
 
@@ -189,19 +190,26 @@ class Dispatcher:
         slots = self._slots.get(dest)
         if slots is None:
             slots = self._slots[dest] = asyncio.Semaphore(PER_DESTINATION)
-        # waiting for a slot is not part of the timeout: the request is made once one is free
-        async with (
-            slots,
-            self._session.request(
-                req.method,
-                url,
-                data=req.body,
-                headers=req.headers,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-                allow_redirects=False,
-            ) as resp,
-        ):
-            return resp.status, await resp.content.read(1 << 20)
+        self._users[dest] = self._users.get(dest, 0) + 1
+        try:
+            # waiting for a slot is not part of the timeout: the request is made once one is free
+            async with (
+                slots,
+                self._session.request(
+                    req.method,
+                    url,
+                    data=req.body,
+                    headers=req.headers,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    allow_redirects=False,
+                ) as resp,
+            ):
+                return resp.status, await resp.content.read(1 << 20)
+        finally:
+            self._users[dest] -= 1
+            if not self._users[dest]:  # nobody sends there now: forget the destination
+                del self._users[dest]
+                self._slots.pop(dest, None)
 
     async def _attempt(self, batch_id: str) -> None:
         batch = self.store.collection(BATCHES).get(batch_id)
