@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -33,7 +34,9 @@ class Served:
         return "".join(self.output)
 
 
-def start(*args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> Served:
+def start(
+    *args: str, env: dict[str, str] | None = None, cwd: str | None = None, fds: int | None = None
+) -> Served:
     """``sms-simulator serve --port 0 ARGS`` (also used by bench/attacks.py, with ``PYTHONPATH`` in
     ``env`` to run another source tree)."""
     cmd = [sys.executable, "-c", "from simulator.cli import main; raise SystemExit(main())"]
@@ -44,6 +47,7 @@ def start(*args: str, env: dict[str, str] | None = None, cwd: str | None = None)
         text=True,
         env={**os.environ, **(env or {})},
         cwd=cwd,
+        preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (fds, fds))) if fds else None,
     )
     output: list[str] = []
     deadline = time.time() + 20
@@ -75,8 +79,8 @@ def serve() -> Iterator:
     """``serve(*args)`` starts a server; all are stopped at the end of the test."""
     started: list[Served] = []
 
-    def factory(*args: str, env: dict[str, str] | None = None) -> Served:
-        s = start(*args, env=env)
+    def factory(*args: str, env: dict[str, str] | None = None, fds: int | None = None) -> Served:
+        s = start(*args, env=env, fds=fds)
         started.append(s)
         return s
 

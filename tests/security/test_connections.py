@@ -101,6 +101,23 @@ async def test_connection_limit_with_quiet_log(serve, tmp_path):
         assert resp.status == 200  # freed connections can be used again
 
 
+async def test_file_descriptor_limit_does_not_flood_the_log(serve):
+    """At the descriptor limit every failed accept was logged with a traceback (2.6 MB in 5 s here)."""
+    srv = serve(fds=150)
+    host, port = urlsplit(srv.url).hostname, urlsplit(srv.url).port
+    conns = []
+    for _ in range(300):
+        try:
+            conns.append(await asyncio.wait_for(asyncio.open_connection(host, port), 0.3))
+        except (OSError, TimeoutError):
+            break
+    await asyncio.sleep(1.5)
+    assert len(srv.log()) < 10_000, len(srv.log())
+    assert "out of system resource" in srv.log()
+    for _, w in conns:
+        w.close()
+
+
 async def test_log_requests_prints_at_the_default_level(serve):
     srv = serve("--log-requests")
     async with aiohttp.ClientSession() as s, s.get(srv.url + "/api/sms/balance?userid=1") as r:
