@@ -12,6 +12,8 @@ COPY simulator ./simulator
 RUN pip install . \
  && useradd --create-home --uid 10001 --shell /usr/sbin/nologin sim
 
+# The admin API (/_sim/*) is open unless a token is set: docker run -e SMS_SIMULATOR_ADMIN_TOKEN=… (the
+# server warns at start when it listens on 0.0.0.0 without one).  /_sim/health answers without it.
 USER sim
 EXPOSE 8090
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import datetime
@@ -9,6 +10,7 @@ from datetime import datetime
 from aiohttp import web
 
 from . import ui
+from .admin import guard
 from .admin import routes as admin_routes
 from .config import AccountConfig, Config, load_config
 from .core.clock import Clock
@@ -23,6 +25,7 @@ from .vendors import VENDORS
 from .vendors.base import REQUEST_ID, REQUEST_LOG, VENDOR_KEY, Vendor
 
 log = logging.getLogger("simulator")
+request_log = logging.getLogger("simulator.requests")  # --log-requests: at INFO whatever --log-level says
 SIM_KEY = web.AppKey("sim", Sim)
 CONFIG_KEY = web.AppKey("config", Config)
 
@@ -73,17 +76,37 @@ async def committed(sim: Sim) -> bool:
     return True
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The body (cached for the handler), within ``server.read_timeout``: a body trickled in byte by
+    byte would hold the connection for ever; the connection is closed instead."""
+    try:
+        async with asyncio.timeout(request.app[CONFIG_KEY].server.read_timeout):
+            return await request.read()
+    except TimeoutError:
+        if request.transport is not None:
+            request.transport.close()
+        raise web.HTTPRequestTimeout(text="the request body was too slow") from None
+
+
 @web.middleware
 async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
     sim = request.app[SIM_KEY]
     if request.path.startswith("/_sim"):
+        refusal = guard.check(request, request.app[CONFIG_KEY])
+        if refusal is not None:
+            return refusal
+        if request.body_exists and not request.content_type.startswith("multipart/"):
+            await read_body(request)
         resp = await handler(request)
         if not await committed(sim):  # an admin change is durable before it is confirmed
             return web.json_response({"error": "the change could not be saved (see the log)"}, status=500)
         return resp
     entry: RequestLog | None = None
     started = time.perf_counter()
+    body = b""
+    if request.body_exists and not request.content_type.startswith("multipart/"):
+        body = await read_body(request)
     if sim.store.max_requests:
         entry = RequestLog(
             id=sim.store.new_id("rq"),
@@ -92,13 +115,12 @@ async def vendor_middleware(request: web.Request, handler):
             path=request.path,
             at=sim.clock.now(),
             remote=request.remote,
-            query=request.query_string,
+            query=request.raw_path.partition("?")[2],  # as sent (query_string is partly decoded)
             request_headers=request.headers,
         )
         request[REQUEST_ID] = entry.id
         request[REQUEST_LOG] = entry
-        if request.body_exists and not request.content_type.startswith("multipart/"):
-            entry.request_body = await request.read()
+        entry.request_body = body
     try:
         resp = await handler(request)
     except SimError as err:
@@ -131,6 +153,11 @@ async def vendor_middleware(request: web.Request, handler):
         body = getattr(resp, "body", b"")
         entry.response_body = body if isinstance(body, bytes | bytearray) else b""
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        limit = sim.store.body_limit
+        if len(entry.request_body) > limit:  # cut before masking: a 16 MB body is not scanned whole
+            entry.request_size = len(entry.request_body)
+            entry.request_body = entry.request_body[:limit]
+        vendor.redact(entry)
         sim.store.add_request(entry)
     if not await committed(sim):  # answer only once what the request changed is durable
         resp = (
@@ -139,7 +166,7 @@ async def vendor_middleware(request: web.Request, handler):
             else web.json_response({"error": "internal error"}, status=500)
         )
     if vendor is not None and request.app[CONFIG_KEY].log_requests:
-        log.info(
+        request_log.info(
             "%s %s %s -> %s in %.1f ms",
             vendor.key,
             request.method,
@@ -157,7 +184,9 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
         middlewares=[vendor_middleware],
         client_max_size=16 * 1024 * 1024,
         # clients send everything as GET query strings too (1000 kx numbers are ~12 KB): allow long lines
-        handler_args={"max_line_size": 65536, "max_field_size": 65536},
+        # auto_decompress off: the vendors' Java gateways do not inflate a request's Content-Encoding
+        # either, and aiohttp inflated a gzip bomb eagerly into memory (17 bombs: 1.1 GB, 15 s)
+        handler_args={"max_line_size": 65536, "max_field_size": 65536, "auto_decompress": False},
     )
     app[SIM_KEY] = sim
     app[CONFIG_KEY] = config
@@ -165,6 +194,7 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
         app.router.add_routes(vendor.routes())  # type: ignore[attr-defined]
     admin_routes.setup(app, sim, config)
     ui.setup(app, sim)  # the sandbox pages at /_sim/ui/
+    guard.setup(app, config)
 
     async def lifecycle(app: web.Application):
         sim.clock.attach()

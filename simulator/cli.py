@@ -7,7 +7,9 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -22,6 +24,16 @@ from .core.sqlite import DatabaseError
 from .core.yamlfile import FileError, load_yaml_file
 
 SCENARIO_KEYS = {"rules", "defaults", "reviews", "description"}
+ADMIN_TOKEN_ENV = "SMS_SIMULATOR_ADMIN_TOKEN"
+
+
+def loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -39,6 +51,9 @@ def _serve(args: argparse.Namespace) -> int:
             config.port = args.port
         if args.log_requests:
             config.log_requests = True
+        token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
+        if token:
+            config.admin_token = token
         if args.https_port is not None:
             config.https_port = args.https_port
         config.extra_ports += args.extra_port
@@ -55,6 +70,8 @@ def _serve(args: argparse.Namespace) -> int:
             print(p, file=sys.stderr)
         return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if config.log_requests:  # asked for explicitly: shown even at the default warning level
+        logging.getLogger("simulator.requests").setLevel(min(logging.INFO, logging.getLogger().level))
     # The store keeps every message alive, so the default collector thresholds make full collections
     # scan a growing heap every few thousand allocations: under load that cost 10% of throughput and
     # 200 ms pauses at p99 (bench/kx_send.py).  Collect young objects less often instead.
@@ -70,9 +87,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def _run(app: web.Application, config: Config) -> int:
     from .app import SIM_KEY
+    from .server import Limits, guard, quiet_exceptions
 
-    runner = web.AppRunner(app, access_log=None)
+    sc = config.server
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=sc.keepalive_timeout)
     await runner.setup()
+    guard(runner, Limits(sc.header_timeout, sc.max_connections))
+    quiet_exceptions(asyncio.get_running_loop())
     listeners: list[tuple[int, Any]] = [(config.port, None), *((p, None) for p in config.extra_ports)]
     cert_path = None
     if config.https_port is not None:
@@ -104,6 +125,14 @@ async def _run(app: web.Application, config: Config) -> int:
     for url in urls[1:]:
         tls = f" (certificate: {cert_path})" if url.startswith("https") else ""
         print(f"also listening on {url}{tls}", flush=True)
+    if not config.admin_token and not loopback(config.host):
+        print(
+            f"WARNING: listening on {config.host} with no admin token: anyone who can reach this port can "
+            f"reset the simulator, change accounts and read every request.  Set --admin-token or "
+            f"{ADMIN_TOKEN_ENV} (docs/security.md).",
+            file=sys.stderr,
+            flush=True,
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -219,7 +248,8 @@ def _traffic(args: argparse.Namespace) -> int:
     def note(line: str) -> None:
         write(f"\r\x1b[K{line}\n" if tty else f"{line}\n")
 
-    traffic = Traffic(options, creds, verify_tls=not args.insecure, note=note)
+    token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
+    traffic = Traffic(options, creds, verify_tls=not args.insecure, note=note, admin_token=token)
     try:
         asyncio.run(run_with_progress(traffic, write, tty))
     except KeyboardInterrupt:  # Ctrl-C: the counts so far still make a summary
@@ -251,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--extra-port", type=int, action="append", default=[], help="also serve plain HTTP here")
     s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     s.add_argument("--log-requests", action="store_true", help="one log line per vendor request")
+    s.add_argument(
+        "--admin-token",
+        help=f"the admin API (/_sim/*) needs this token as a Bearer header or login cookie "
+        f"(default: ${ADMIN_TOKEN_ENV}; none: open to whoever reaches the port)",
+    )
     s.add_argument("--db", help="keep all state in this SQLite file across restarts (default: memory)")
     s.add_argument(
         "--max-messages",
@@ -305,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--config", help="config file with the accounts to use (default: the demo accounts)")
     t.add_argument("--account", action="append", default=[], metavar="VENDOR=ID", help="which account to use")
     t.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (self-signed)")
+    t.add_argument(
+        "--admin-token", help=f"the simulator's admin token, for replies (default: ${ADMIN_TOKEN_ENV})"
+    )
     t.add_argument("--dry-run", action="store_true", help="print the plan as JSON lines, send nothing")
     t.set_defaults(fn=_traffic)
 

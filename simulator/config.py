@@ -137,6 +137,13 @@ class StoreConfig(_Strict):
     body_limit: int = Field(default=64 << 10, ge=0)  # bytes of each request/answer body kept
 
 
+class ServerConfig(_Strict):
+    keepalive_timeout: float = Field(default=75.0, gt=0)  # idle connection closed after (seconds)
+    header_timeout: float = Field(default=10.0, gt=0)  # a started request head must be complete within
+    read_timeout: float = Field(default=30.0, gt=0)  # a request body must have arrived within
+    max_connections: int = Field(default=1000, ge=1)  # open connections; past it new ones are closed
+
+
 class Config(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8090, ge=0, le=65535)
@@ -149,8 +156,11 @@ class Config(_Strict):
     clock: ClockConfig = Field(default_factory=ClockConfig)
     record_requests: int = Field(default=5000, ge=0)  # raw API requests kept for the UI (ring buffer)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
     callback_timeout: float = Field(default=5.0, gt=0, le=120)  # seconds to wait for a receiver
     log_requests: bool = False  # one log line per vendor request
+    admin_token: str | None = None  # /_sim/* needs it (Bearer or login cookie); env SMS_SIMULATOR_ADMIN_TOKEN
+    admin_origins: list[str] = Field(default_factory=list)  # more Origins allowed to call /_sim/*
     demo_accounts: bool = True  # include the built-in demo accounts
     vendors: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per-vendor settings
     accounts: list[AccountConfig] = Field(default_factory=list)

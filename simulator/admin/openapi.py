@@ -406,5 +406,22 @@ def spec() -> dict[str, Any]:
                     "responses": {"200": {"description": "OK", "content": {"text/event-stream": {}}}},
                 }
             },
+            "/_sim/login": {
+                "get": {
+                    "summary": "Set the admin token cookie (HttpOnly, SameSite=Strict) and go to /_sim/ui/",
+                    "parameters": [_q("token")],
+                    "responses": {
+                        "302": {"description": "to /_sim/ui/"},
+                        "401": _json(ERROR, "wrong or missing token"),
+                    },
+                }
+            },
         },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "sim_admin_token"},
+            }
+        },
+        "security": [{}, {"bearer": []}, {"cookie": []}],
     }

@@ -22,6 +22,7 @@ from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
 from ..core.yamlfile import FileError
 from . import openapi
+from .guard import AUTHED
 
 ACCOUNT_FIELDS = {
     "report_url",
@@ -96,6 +97,8 @@ def parse_instant(value: Any, field: str) -> float:
     raise AdminError(400, f"{field} must be epoch seconds or an ISO 8601 time")
 
 
+EVENT_QUEUE = 1000  # events waiting for one /_sim/events reader; past it the reader is dropped
+EVENT_WRITE_TIMEOUT = 5.0  # seconds a /_sim/events write may wait for a slow reader
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 
@@ -185,6 +188,8 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     # -- health and accounts ------------------------------------------------------------------------
     @admin
     async def health(request: web.Request) -> web.Response:
+        if not request.get(AUTHED, True):  # a token is set and was not given: liveness only
+            return answer({"status": "ok"})
         return answer(
             {
                 "status": "ok",
@@ -481,19 +486,25 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     async def events(request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
-        q = sim.bus.queue()
+        q = sim.bus.queue(EVENT_QUEUE)
         try:
-            while True:
+            while not sim.bus.was_dropped(q):
                 try:
                     event = await asyncio.wait_for(q.get(), timeout=15)
                     data = json.dumps(event, ensure_ascii=False, default=str)
-                    await resp.write(f"event: {event['type']}\ndata: {data}\n\n".encode())
+                    chunk = f"event: {event['type']}\ndata: {data}\n\n".encode()
                 except TimeoutError:
-                    await resp.write(b": keep-alive\n\n")
+                    chunk = b": keep-alive\n\n"
+                # a reader that does not read is dropped, not waited for
+                await asyncio.wait_for(resp.write(chunk), timeout=EVENT_WRITE_TIMEOUT)
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.close()
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
             sim.bus.unqueue(q)
+            sim.bus.was_dropped(q)
         with contextlib.suppress(Exception):
             await resp.write_eof()
         return resp
@@ -530,4 +541,4 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
 
     from .traffic import setup_traffic  # here, not at the top: it uses this module's helpers
 
-    setup_traffic(app, sim)  # /_sim/traffic
+    setup_traffic(app, sim, config.admin_token)  # /_sim/traffic

@@ -14,22 +14,13 @@ from aiohttp import web
 
 from ..core.sim import Sim
 from ..traffic import OptionError, Traffic, parse_options, pick_credentials
+from ..vendors.base import own_url
 from .routes import AdminError, admin, answer, json_body
 
 STOP_WAIT = 5.0  # seconds DELETE waits for the requests in flight
 
 
-def own_url(request: web.Request) -> str:
-    """This server as its own client reaches it: the local address the request arrived on."""
-    scheme = "https" if request.secure else "http"
-    sock = request.transport.get_extra_info("sockname") if request.transport else None
-    if isinstance(sock, tuple) and len(sock) >= 2:
-        host = f"[{sock[0]}]" if ":" in str(sock[0]) else str(sock[0])
-        return f"{scheme}://{host}:{sock[1]}"
-    return str(request.url.origin())
-
-
-def setup_traffic(app: web.Application, sim: Sim) -> None:
+def setup_traffic(app: web.Application, sim: Sim, admin_token: str | None = None) -> None:
     current: dict[str, Traffic | asyncio.Task[None] | None] = {"traffic": None, "task": None}
 
     def state() -> dict:
@@ -50,7 +41,7 @@ def setup_traffic(app: web.Application, sim: Sim) -> None:
             creds = pick_credentials(sim.accounts.list(), options)
         except OptionError as e:
             raise AdminError(400, str(e)) from None
-        traffic = Traffic(options, creds, verify_tls=not own)
+        traffic = Traffic(options, creds, verify_tls=not own, admin_token=admin_token if own else None)
         current["traffic"] = traffic
         current["task"] = asyncio.create_task(traffic.run())
         await asyncio.sleep(0)  # let it start, so the answer already says running

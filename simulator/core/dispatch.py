@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+from yarl import URL
 
 from .accounts import Account, Accounts
 from .clock import Clock, Timer
@@ -23,6 +24,7 @@ from .plugin import OutboundRequest, Push, VendorCore
 from .store import MemoryStore
 
 log = logging.getLogger("simulator.dispatch")
+PER_DESTINATION = 20  # connections to one receiver (scheme, host, port) at a time
 
 Sender = Callable[[OutboundRequest, float], Awaitable[tuple[int, bytes]]]
 Item = Report | MoRecord
@@ -70,6 +72,10 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flushing: set[tuple[str, str, str, str]] = set()  # channels with a push.flush timer
         self._resume: list[str] = []  # batches that were in flight when the last process stopped
+        # one connection budget per destination (scheme, host, port): a receiver that hangs uses up
+        # its own budget only, and a callback's timeout starts once it has a connection slot
+        self._slots: dict[tuple[str, str, int | None], asyncio.Semaphore] = {}
+        self._users: dict[tuple[str, str, int | None], int] = {}  # callbacks using or awaiting a slot
         clock.register("push.flush", self._flush)
         clock.register("push.retry", self._start)
 
@@ -77,7 +83,7 @@ class Dispatcher:
     async def start(self) -> None:
         if self._sender is None and self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=200), auto_decompress=False
+                connector=aiohttp.TCPConnector(limit=0, limit_per_host=PER_DESTINATION), auto_decompress=False
             )
         resume, self._resume = self._resume, []
         for batch_id in resume:
@@ -223,15 +229,31 @@ class Dispatcher:
         if self._session is None:
             await self.start()
         assert self._session is not None
-        async with self._session.request(
-            req.method,
-            req.url,
-            data=req.body,
-            headers=req.headers,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-            allow_redirects=False,
-        ) as resp:
-            return resp.status, await resp.content.read(1 << 20)
+        url = URL(req.url)
+        dest = (url.scheme, url.host or "", url.port)
+        slots = self._slots.get(dest)
+        if slots is None:
+            slots = self._slots[dest] = asyncio.Semaphore(PER_DESTINATION)
+        self._users[dest] = self._users.get(dest, 0) + 1
+        try:
+            # waiting for a slot is not part of the timeout: the request is made once one is free
+            async with (
+                slots,
+                self._session.request(
+                    req.method,
+                    url,
+                    data=req.body,
+                    headers=req.headers,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    allow_redirects=False,
+                ) as resp,
+            ):
+                return resp.status, await resp.content.read(1 << 20)
+        finally:
+            self._users[dest] -= 1
+            if not self._users[dest]:  # nobody sends there now: forget the destination
+                del self._users[dest]
+                self._slots.pop(dest, None)
 
     async def _attempt(self, batch_id: str) -> None:
         batch = self.store.collection(BATCHES).get(batch_id)

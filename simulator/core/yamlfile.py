@@ -41,10 +41,53 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
+MAX_TEXT = 1 << 20  # bytes of YAML accepted (a config or scenario is a few KiB)
+MAX_NODES = 100_000  # values once aliases are expanded: a "billion laughs" file is refused, not built
+
+
+def expanded_size(root: yaml.Node | None, limit: int) -> int:
+    """How many values the document holds with every alias expanded; stops counting past ``limit``
+    (a cycle counts as past it).  Aliases make a 600-byte file expand to billions of values, which
+    pydantic would then walk: 1.7 GB and 16 s before this check."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            return limit + 1
+        open_.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        open_.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root) if root is not None else 0
+
+
 def parse_yaml(text: str | bytes, model: type[M], source: str = "<text>") -> M:
+    if len(text) > MAX_TEXT:
+        raise FileError(source, [f"{source}: larger than {MAX_TEXT >> 20} MiB"])
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if expanded_size(node, MAX_NODES) > MAX_NODES:
+            problem = f"more than {MAX_NODES:,} values once aliases are expanded (or a recursive alias)"
+            raise FileError(source, [f"{source}: {problem}"])
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise FileError(source, [f"{source}: nested too deeply"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

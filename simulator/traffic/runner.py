@@ -205,8 +205,10 @@ class Traffic:
         *,
         verify_tls: bool = True,
         note: Callable[[str], None] | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.options = options
+        self.admin_headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
         self.clients = {v: CLIENTS[v](creds[v], options.url) for v in options.vendors}
         self.planner = planner_for(options, creds)
         self.verify_tls = verify_tls
@@ -394,7 +396,8 @@ class Traffic:
             "account": self.clients[item.vendor].creds.id,
         }
         try:
-            async with session.post(f"{self.options.url}/_sim/mo", json=body) as resp:
+            url = f"{self.options.url}/_sim/mo"
+            async with session.post(url, json=body, headers=self.admin_headers) as resp:
                 ok = resp.status == 201
                 missing = resp.status in (404, 405) and resp.content_type != "application/json"
         except (aiohttp.ClientError, TimeoutError) as e:

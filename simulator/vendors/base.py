@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from multidict import CIMultiDict
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..core import redact
 from ..core.accounts import Account
 from ..core.errors import SimError
 from ..core.models import MoRecord, RequestLog
@@ -85,6 +87,8 @@ class Vendor:
     push_ok_body: ClassVar[bytes | None] = None  # the answer a receiver must give, None: any 2xx
     segment_reports: ClassVar[bool] = False  # one report per billed segment (long messages)
     mo_extension_key: ClassVar[str | None] = None  # the message extra that replies are addressed to
+    secret_params: ClassVar[tuple[str, ...]] = ()  # query/form fields that may carry a plain secret
+    secret_json: ClassVar[tuple[str, ...]] = ()  # JSON keys that carry a plain secret
 
     def __init__(self, settings: BaseModel | None = None) -> None:
         self.settings: Any = settings if settings is not None else self.Settings()
@@ -129,6 +133,32 @@ class Vendor:
 
         wrapped.__name__ = getattr(fn, "__name__", "handler")
         return wrapped
+
+    # the request journal ------------------------------------------------------------------------------
+    def keep_param(self, value: str) -> bool:
+        """Whether a ``secret_params`` value is a digest (kept visible) rather than the plain secret."""
+        return False
+
+    def secrets(self) -> list[str]:
+        """Plain secrets that must not appear in the journal: every account's secret."""
+        return [a.secret for a in self.sim.accounts.list(self.key)]
+
+    def redact(self, entry: RequestLog) -> None:
+        """Mask plaintext passwords and keys in a journal entry; signatures stay visible."""
+        secrets = self.secrets()
+
+        def form(text: str) -> str:
+            return redact.mask_secrets(redact.mask_form(text, self.secret_params, self.keep_param), secrets)
+
+        entry.query = form(entry.query)
+        entry.request_body = redact.mask_bytes(
+            entry.request_body, lambda t: redact.mask_json(form(t), self.secret_json)
+        )
+        headers = entry.request_headers
+        if any(redact.mask_secrets(v, secrets) != v for v in headers.values()):
+            entry.request_headers = CIMultiDict(
+                (k, redact.mask_secrets(v, secrets)) for k, v in headers.items()
+            )
 
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         return web.json_response({"error": err.reason, "message": err.message}, status=400)
@@ -232,6 +262,17 @@ async def form_params(request: web.Request, charset: str | None = None) -> dict[
             for k, v in parse_qsl(text, keep_blank_values=True, encoding=cs, errors="replace"):
                 params[k] = v
     return params
+
+
+def own_url(request: web.Request) -> str:
+    """This server as its own client reaches it: the local address the request arrived on (never the
+    ``Host`` header, which the client chooses)."""
+    scheme = "https" if request.secure else "http"
+    sock = request.transport.get_extra_info("sockname") if request.transport else None
+    if isinstance(sock, tuple) and len(sock) >= 2:
+        host = f"[{sock[0]}]" if ":" in str(sock[0]) else str(sock[0])
+        return f"{scheme}://{host}:{sock[1]}"
+    return str(request.url.origin())
 
 
 def client_ip(request: web.Request) -> str | None:

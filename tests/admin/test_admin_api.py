@@ -6,6 +6,9 @@ import pytest
 
 from tests.vendors.kx.helpers import USERID, auth
 
+JSON = {"Content-Type": "application/json"}
+YAML = {"Content-Type": "application/yaml"}
+
 
 async def send(client, mobile="13912345678", **kw):
     resp = await client.post("/api/sms/send", data={**auth(), "mobile": mobile, "msgcontent": "hi", **kw})
@@ -83,7 +86,7 @@ async def test_patch_account_errors(sim_client, path, body, status, error):
 
 
 async def test_patch_with_broken_json_is_400(sim_client):
-    resp = await sim_client.patch("/_sim/accounts/kx/100001", data=b"{nope")
+    resp = await sim_client.patch("/_sim/accounts/kx/100001", data=b"{nope", headers=JSON)
     assert resp.status == 400
     assert "not valid JSON" in (await resp.json())["error"]
 
@@ -205,18 +208,18 @@ async def test_reset(sim_client):
 
 async def test_replace_scenario_at_run_time(sim_client):
     yaml_text = "name: all-fail\ndefaults: {outcome: undeliverable, delay: 0}\n"
-    resp = await sim_client.put("/_sim/scenario", data=yaml_text)
+    resp = await sim_client.put("/_sim/scenario", data=yaml_text, headers=YAML)
     assert resp.status == 200 and (await resp.json())["scenario"] == "all-fail"
     await send(sim_client)
     sim_client.sim.clock.advance(0)
     assert sim_client.sim.store.query_messages()[0].status == "undeliverable"
     got = await (await sim_client.get("/_sim/scenario")).json()
     assert got["scenario"]["name"] == "all-fail"
-    resp = await sim_client.put("/_sim/scenario", data="rules:\n  - outcome: exploded\n")
+    resp = await sim_client.put("/_sim/scenario", data="rules:\n  - outcome: exploded\n", headers=YAML)
     body = await resp.json()
     assert resp.status == 400 and body["error"] == "invalid scenario"
     assert "rules.0.outcome" in body["problems"][0]
-    assert (await sim_client.put("/_sim/scenario", data="rules: [")).status == 400
+    assert (await sim_client.put("/_sim/scenario", data="rules: [", headers=YAML)).status == 400
     # reset goes back to the configured scenario
     await sim_client.post("/_sim/reset")
     assert sim_client.sim.scenario.name == "default"

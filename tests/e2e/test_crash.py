@@ -429,7 +429,9 @@ async def test_runtime_state_survives_the_crash(server, http):
     await s.start()
     await s.advance(http, 1000)
     clock = await s.ok(http, "GET", "/_sim/clock")
-    status, _ = await s.call(http, "PUT", "/_sim/scenario", data=SCENARIO.encode())
+    status, _ = await s.call(
+        http, "PUT", "/_sim/scenario", data=SCENARIO.encode(), headers={"Content-Type": "application/yaml"}
+    )
     assert status == 200
     change = {"mode": "push", "report_url": "http://127.0.0.1:9/r", "mo_url": "http://127.0.0.1:9/mo"}
     await s.ok(http, "PATCH", f"/_sim/accounts/kx/{USERID}", json={**change, "balance": 777})

@@ -9,7 +9,7 @@ from tests.vendors.kx.helpers import auth
 
 
 async def put_scenario(http, url, text):
-    async with http.put(url + "/_sim/scenario", data=text) as r:
+    async with http.put(url + "/_sim/scenario", data=text, headers={"Content-Type": "application/yaml"}) as r:
         assert r.status == 200, await r.text()
 
 

@@ -136,7 +136,9 @@ async def test_db_restart_keeps_every_kind_of_state(make_client, tmp_path):
     client = await make_client(store={"db": db}, clock={"frozen": True, "start": START})
     await kx_send(client, "13800000005")  # delivered after 60 s: an outcome timer is pending
     scenario = "name: runtime\nrules:\n  - match: {mobile: '13911111111'}\n    outcome: rejected\n"
-    assert (await client.put("/_sim/scenario", data=scenario)).status == 200
+    assert (
+        await client.put("/_sim/scenario", data=scenario, headers={"Content-Type": "application/yaml"})
+    ).status == 200
     await client.patch("/_sim/accounts/kx/100001", json={"name": "renamed", "balance": 500})
     await client.post("/_sim/clock/advance", json={"seconds": 30})
     await client.post("/_sim/mo", json={"vendor": "kx", "mobile": "13800000005", "content": "你好"})

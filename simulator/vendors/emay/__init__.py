@@ -33,11 +33,14 @@ class EmaySettings(TimestampSettings, DeliverySettings):
     timestamp_window: float = Field(default=600, gt=0)  # ± seconds around now
     max_body_bytes: int = Field(default=4 << 20, ge=1024)  # secure body cap, after gunzip too
     max_content_length: int = Field(default=1000, ge=1)  # longer content: ERROR_LONG_CONTENT
-    short_link_base: str | None = None  # e.g. http://sms.test:8090; default: the request's own host
+    short_link_base: str | None = None  # e.g. http://sms.test:8090; default: the listening address
+    replay_max_seconds: int = Field(default=600, ge=1)  # replay entries kept at most this long
+    replay_max_entries: int = Field(default=100_000, ge=1)  # and at most this many (oldest dropped)
 
 
 class EmayVendor(Vendor):
     key = "emay"
+    secret_params = ("secretKey",)  # signed/encrypted with it, never sent: masked if sent anyway
     title = "亿美软通 EUCP"
     AccountOptions = EmayAccountOptions
     Settings = EmaySettings
@@ -64,7 +67,12 @@ class EmayVendor(Vendor):
         so a durable store still refuses it after a restart); expired entries are swept every 256."""
         self._replay_checks += 1
         seen = self.sim.store.collection(REPLAY)
-        replay_check(seen, account_id, path, plain, expires_ms, now_ms, self._replay_checks % 256 == 0)
+        s = self.settings
+        expires_ms = min(expires_ms, now_ms + s.replay_max_seconds * 1000)  # the client chose the period
+        sweep = self._replay_checks % 256 == 0 or len(seen) >= s.replay_max_entries
+        replay_check(seen, account_id, path, plain, expires_ms, now_ms, sweep)
+        while len(seen) > s.replay_max_entries:  # all still valid: forget the oldest
+            del seen[next(iter(seen))]
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)

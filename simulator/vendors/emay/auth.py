@@ -132,9 +132,30 @@ def open_body(raw: bytes, secret: str, gzipped: bool, charset: str, limit: int) 
         body = json.loads(text)
     except ValueError:
         raise EmayError("ERROR_PARAMS", "the decrypted body is not JSON") from None
+    except RecursionError:
+        raise EmayError("ERROR_PARAMS", "the decrypted body nests too deeply") from None
     if not isinstance(body, dict):
         raise EmayError("ERROR_PARAMS", "the decrypted body is not a JSON object")
+    if too_deep(body, MAX_DEPTH):
+        raise EmayError("ERROR_PARAMS", f"the decrypted body nests deeper than {MAX_DEPTH} levels")
     return data, body
+
+
+MAX_DEPTH = 32  # JSON nesting accepted in a secure body (the deepest real one, sendBatchOnlySMS, has 3)
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether a parsed JSON value nests more than ``limit`` arrays/objects (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 JAVA_LONG = 2**63

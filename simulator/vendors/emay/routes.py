@@ -14,7 +14,7 @@ from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.models import Message
 from ...core.scenarios import Decision
-from ..base import REQUEST_ID, client_ip, dumps, form_params, json_answer, parse_time, warn
+from ..base import REQUEST_ID, client_ip, dumps, form_params, json_answer, own_url, parse_time, warn
 from . import crypto, shortlinks, templates, wire
 from .auth import SecureRequest, charset_of, check_account, check_sign, check_validity, gzip_on, open_body
 from .codes import EmayError
@@ -225,6 +225,8 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
                     values = json.loads(values) if values.strip() else {}
                 except ValueError:
                     values = None
+                except RecursionError:
+                    raise EmayError("ERROR_PARAMS", "content nests too deeply") from None
             if values is None:
                 values = {}
             if not isinstance(values, dict):
@@ -247,7 +249,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
             raise EmayError("ERROR_PARAMS", "shortLinkRule must be 1 or 2")
         when, ext = common(b)
         s = sim()
-        base = v.settings.short_link_base or f"{request.scheme}://{request.host}"
+        base = v.settings.short_link_base or own_url(request)
         # Validate every recipient (with the final length) before any link exists.
         sample = text.replace(shortlinks.PLACEHOLDER, base.rstrip("/") + shortlinks.PATH + "0" * 10)
         items = [item(i.get("mobile"), sample, i.get("customSmsId"), when, ext) for i in raw]

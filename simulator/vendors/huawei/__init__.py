@@ -60,12 +60,22 @@ class HuaweiSettings(ManageSettings, DeliverySettings):
 
 class HuaweiVendor(Vendor):
     key = "huawei"
+    secret_json = ("password",)  # IAM POST /v3/auth/tokens
+    secret_params = ("app_secret", "password")
     title = "Huawei Cloud MSGSMS"
     AccountOptions = HuaweiAccountOptions
     Settings = HuaweiSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
     segment_reports = True  # §3.2.5: a long message gets one report per segment (sequence/total)
     settings: HuaweiSettings
+
+    def secrets(self) -> list[str]:
+        """Account app secrets, IAM passwords and AK/SK secret keys."""
+        return [
+            *super().secrets(),
+            *(u.password for u in self.settings.iam_users),
+            *(k.sk for k in self.settings.access_keys),
+        ]
 
     def bind(self, sim) -> None:
         super().bind(sim)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..base import json_answer, warn
+from ..base import json_answer, same, warn
 from . import auth as send_auth
 from .codes import HuaweiError
 from .registry import DEFAULT_VARIABLE_LENGTHS
@@ -181,7 +181,7 @@ def issue_token(v: HuaweiVendor, body: Any) -> Token:
         ),
         None,
     )
-    if found is None or found.password != password:
+    if found is None or not same(found.password, password):
         raise IamError(401, "The username or password is wrong.")
     scope = auth.get("scope")
     project_id: str | None = None

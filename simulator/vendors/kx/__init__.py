@@ -30,6 +30,7 @@ class KxSettings(DeliverySettings):
 
 class KxVendor(Vendor):
     key = "kx"
+    secret_params = ("apikey",)  # signed with it, never sent: masked if a client sends it anyway
     title = "全网短信业务云平台 API v3.4"
     AccountOptions = KxAccountOptions
     Settings = KxSettings

@@ -59,6 +59,7 @@ class MobsetSettings(TimestampSettings, DeliverySettings):
 
 class MobsetVendor(Vendor):
     key = "mobset"
+    secret_params = ("Password",)  # the document sends SecretKey (an MD5); a plain Password is masked
     title = "广州首易 短信易 HTTP V3.0"
     AccountOptions = MobsetAccountOptions
     Settings = MobsetSettings

@@ -10,6 +10,7 @@ from typing import ClassVar, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...core import redact
 from ...core.accounts import Account
 from ...core.errors import SimError
 from ...core.models import Message, MoRecord, Report
@@ -41,6 +42,7 @@ class SmsgwSettings(DeliverySettings):
 
 class SmsgwVendor(Vendor):
     key = "smsgw"
+    secret_params = ("password",)  # plain for some actions, an MD5 (kept: a signature) for others
     title = "generic HTTP SMS gateway"
     AccountOptions = SmsgwAccountOptions
     Settings = SmsgwSettings
@@ -51,6 +53,9 @@ class SmsgwVendor(Vendor):
     def __init__(self, settings: BaseModel | None = None) -> None:
         super().__init__(settings)
         self._inflight: dict[str, int] = {}
+
+    def keep_param(self, value: str) -> bool:
+        return redact.is_digest(value)
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)

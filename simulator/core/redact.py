@@ -1,0 +1,63 @@
+"""Mask plaintext passwords and keys in what the request journal keeps (``GET /_sim/requests``).
+
+Signatures and digests (MD5/SHA values a client computes) stay visible: they are what one compares
+when a signature is refused, and they do not give the secret away.  Masked values read ``***``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def is_digest(value: str) -> bool:
+    """An MD5 in hex: a signature, not a plain password."""
+    return HEX32.fullmatch(value) is not None
+
+
+def mask_form(text: str, names: Iterable[str], keep: Callable[[str], bool] = lambda v: False) -> str:
+    """``a=1&password=x`` → ``a=1&password=***`` for each name (exact, case-sensitive)."""
+    if not text:
+        return text
+    pattern = "|".join(re.escape(n) for n in names)
+    if not pattern:
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        return m.group(0) if keep(m.group(2)) else f"{m.group(1)}={MASK}"
+
+    return re.sub(rf"(?:(?<=^)|(?<=[&;]))({pattern})=([^&;]*)", sub, text)
+
+
+def mask_json(text: str, names: Iterable[str]) -> str:
+    """``"password": "x"`` → ``"password": "***"`` wherever the key appears (any depth)."""
+    pattern = "|".join(re.escape(n) for n in names)
+    if not text or not pattern:
+        return text
+    return re.sub(rf'("(?:{pattern})"\s*:\s*)"(?:[^"\\]|\\.)*"', rf'\1"{MASK}"', text)
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """Every occurrence of a known secret (as sent, or URL-encoded) becomes ``***``."""
+    for secret in secrets:
+        if len(secret) < 10 or secret.isdigit():  # could be part of a phone number or other text
+            continue
+        for form in {secret, quote(secret, safe=""), quote_plus(secret, safe="")}:
+            if form in text:
+                text = text.replace(form, MASK)
+    return text
+
+
+def mask_bytes(data: bytes | str, fn: Callable[[str], str]) -> bytes | str:
+    """Apply a text masker to a recorded body (bytes decoded as UTF-8, undecodable bytes kept as is)."""
+    if isinstance(data, str):
+        return fn(data)
+    if not data:
+        return data
+    text = data.decode("utf-8", errors="surrogateescape")
+    out = fn(text)
+    return data if out == text else out.encode("utf-8", errors="surrogateescape")
