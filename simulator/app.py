@@ -152,6 +152,7 @@ async def vendor_middleware(request: web.Request, handler):
         entry.status = resp.status
         body = getattr(resp, "body", b"")
         entry.response_body = body if isinstance(body, bytes | bytearray) else b""
+        entry.response_headers = resp.headers  # a reference, not a copy (emay answers with a header)
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         limit = sim.store.body_limit
         if len(entry.request_body) > limit:  # cut before masking: a 16 MB body is not scanned whole

@@ -185,6 +185,7 @@ class RequestLog:
     request_body: bytes | str = b""
     status: int | None = None
     response_body: bytes | str = b""
+    response_headers: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # emay's code is one
     latency_ms: float | None = None
     request_size: int | None = None  # the body's length as received, when the kept body was truncated
     response_size: int | None = None  # likewise for the answer
@@ -195,6 +196,7 @@ class RequestLog:
         return (
             len(self.request_body)
             + len(self.response_body)
+            + sum(len(k) + len(v) for k, v in self.response_headers.items())
             + sum(len(k) + len(v) for k, v in self.request_headers.items())
             + 200
         )
@@ -214,6 +216,7 @@ class RequestLog:
             "request_body": body_text(self.request_body),
             "status": self.status,
             "response_body": body_text(self.response_body),
+            "response_headers": dict(self.response_headers),
             "latency_ms": self.latency_ms,
             "request_size": self.request_size,
             "response_size": self.response_size,

@@ -645,6 +645,7 @@ def _request_row(r: RequestLog) -> tuple[Any, ...]:
         "latency_ms": r.latency_ms,
         "request_size": r.request_size,
         "response_size": r.response_size,
+        "response_headers": dict(r.response_headers),
         "warnings": r.warnings,
         "seq": r.seq,
     }

@@ -253,9 +253,18 @@ def test_requests_page_highlights_refusals_with_the_vendor_code(server, page):
     with urllib.request.urlopen(req) as r:  # kx refuses with HTTP 200 and its own code
         r.read()
     server.emay_send("13700001111")
+    refused = urllib.request.Request(  # emay refuses with HTTP 200 and its code in the `result` header
+        server.url + "/inter/sendSingleSMS", data=b"not AES", headers={"appId": "EUCP-EMY-SMS1-DEMO1"}
+    )
+    with urllib.request.urlopen(refused) as r:
+        emay_code = r.headers["result"]
+    assert emay_code and emay_code != "SUCCESS"
     open_page(page, server, "/_sim/ui/requests")
     rows = page.locator("#rows tbody tr:not(.detail)")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0)).to_have_class("failed")
+    expect(rows.nth(0).locator("td.mono")).to_contain_text(emay_code)
+    rows = page.locator("#rows tbody tr:not(.detail):not(:first-child)")
     expect(rows.nth(1)).to_contain_text("POST /api/sms/send")
     expect(rows.nth(1)).to_have_class("failed")  # HTTP 200, but kx code 14 (bad sign)
     expect(rows.nth(1).locator("td.mono")).to_contain_text("14")

@@ -6,9 +6,15 @@
   const { filters, cursor, older } = listPage(FILTERS, "/requests");
   const tbody = document.querySelector("#rows tbody");
 
-  // the vendor's own result code in an answer: kx code, huawei code/result, smsgw status, mobset Code,
-  // emay's answer is encrypted (its code travels in the `result` header, not kept here)
-  function vendorCode(body) {
+  // the vendor's own result code in an answer: kx code, huawei code/result, smsgw status, mobset Code;
+  // emay's secure answer is encrypted and its code travels in the `result` header
+  function vendorCode(r) {
+    const h = r.response_headers || {};
+    const header = h.result || h.Result;
+    return header !== undefined ? String(header) : bodyCode(r.response_body);
+  }
+
+  function bodyCode(body) {
     let data;
     try { data = JSON.parse(body); } catch (e) { return ""; }
     if (!data || typeof data !== "object") return "";
@@ -26,7 +32,7 @@
   }
 
   function rows(r) {
-    const code = vendorCode(r.response_body);
+    const code = vendorCode(r);
     const refused = r.status >= 400 || refusedCode(r.vendor, code);
     const url = r.path + (r.query ? `?${r.query}` : "");
     const detail = el("tr", { class: "detail", hidden: true }, el("td", { colspan: 7 },
