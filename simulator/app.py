@@ -121,6 +121,7 @@ async def vendor_middleware(request: web.Request, handler):
         request[REQUEST_ID] = entry.id
         request[REQUEST_LOG] = entry
         entry.request_body = body
+    dropped = False
     try:
         resp = await handler(request)
     except SimError as err:
@@ -136,6 +137,7 @@ async def vendor_middleware(request: web.Request, handler):
         if request.transport is not None:
             request.transport.close()
         resp = web.Response(status=499)
+        dropped = True
     except web.HTTPException:
         raise
     except Exception:
@@ -147,6 +149,10 @@ async def vendor_middleware(request: web.Request, handler):
             else web.json_response({"error": "internal error"}, status=500)
         )
     vendor = request.get(VENDOR_KEY)
+    if vendor is not None and not dropped:
+        delay = sim.engine.runner.latency(vendor.key, request.path)  # the scenario's `latency`
+        if delay > 0:
+            await asyncio.sleep(delay)
     if entry is not None and vendor is not None:
         entry.vendor = vendor.key
         entry.status = resp.status

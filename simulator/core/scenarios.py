@@ -8,11 +8,12 @@ random choices repeatable.  See docs/scenarios.md for the reference.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -74,7 +75,39 @@ class DelayNormal(_Strict):
     stddev: float = Field(ge=0)
 
 
-Delay = float | Literal["validity"] | DelayRange | DelayNormal
+class LognormalParams(_Strict):
+    median: float = Field(gt=0)  # half the values are below it
+    sigma: float = Field(ge=0, le=5)  # spread of log(value); 0.5 gives a realistic long tail
+
+
+class DelayLognormal(_Strict):
+    lognormal: LognormalParams
+
+
+Delay = float | Literal["validity"] | DelayRange | DelayNormal | DelayLognormal
+
+LATENCY_CAP = 60.0  # real seconds: a sampled response latency never exceeds it
+LatencyDelay = Annotated[float, Field(ge=0, le=LATENCY_CAP)] | DelayRange | DelayNormal | DelayLognormal
+
+
+class Latency(_Strict):
+    """Real time added before a vendor endpoint answers (first matching entry wins)."""
+
+    vendor: list[str] | None = None  # one key or a list; none: every vendor
+    path: list[str] | None = None  # exact request path(s); none: every endpoint of the vendor(s)
+    delay: LatencyDelay
+
+    _v = field_validator("vendor", "path", mode="before")(
+        lambda v: [str(x) for x in _as_list(v)] if v is not None else None
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _paths(cls, v: list[str] | None) -> list[str] | None:
+        for p in v or ():
+            if not p.startswith("/"):
+                raise ValueError(f"a path starts with '/': {p!r}")
+        return v
 
 
 class MoReply(_Strict):
@@ -163,6 +196,7 @@ class Scenario(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     rules: list[Rule] = Field(default_factory=list)
     reviews: list[Review] = Field(default_factory=list)
+    latency: list[Latency] = Field(default_factory=list)  # response latency per vendor and endpoint
 
 
 @dataclass
@@ -235,6 +269,17 @@ class _CompiledRule:
         )
 
 
+def _sample(rng: random.Random, d: Any) -> float:
+    """A value from a delay distribution: a number, uniform, normal (clipped at 0) or lognormal."""
+    if isinstance(d, DelayRange):
+        return rng.uniform(d.min, d.max)
+    if isinstance(d, DelayNormal):
+        return max(0.0, rng.gauss(d.mean, d.stddev))
+    if isinstance(d, DelayLognormal):
+        return rng.lognormvariate(math.log(d.lognormal.median), d.lognormal.sigma)
+    return float(d)
+
+
 class ScenarioRunner:
     """A scenario compiled for matching, with its own seeded random generator."""
 
@@ -242,16 +287,25 @@ class ScenarioRunner:
         self.scenario = scenario
         self.seed = seed if seed is not None else (scenario.seed if scenario.seed is not None else 0)
         self.rng = random.Random(self.seed)
+        # its own generator: adding latency to a scenario does not change the outcomes it draws
+        self.latency_rng = random.Random(f"latency:{self.seed}")
         self._rules = [_CompiledRule(r) for r in scenario.rules]
+        self._latency = [
+            (frozenset(e.vendor) if e.vendor else None, frozenset(e.path) if e.path else None, e.delay)
+            for e in scenario.latency
+        ]
 
     def _delay(self, d: Any) -> tuple[float, bool]:
         if d == "validity":
             return 0.0, True
-        if isinstance(d, DelayRange):
-            return self.rng.uniform(d.min, d.max), False
-        if isinstance(d, DelayNormal):
-            return max(0.0, self.rng.gauss(d.mean, d.stddev)), False
-        return float(d), False
+        return _sample(self.rng, d), False
+
+    def latency(self, vendor: str, path: str) -> float:
+        """Real seconds to wait before a vendor's endpoint answers (0: none), capped at LATENCY_CAP."""
+        for vendors, paths, delay in self._latency:
+            if (vendors is None or vendor in vendors) and (paths is None or path in paths):
+                return min(LATENCY_CAP, _sample(self.latency_rng, delay))
+        return 0.0
 
     def decide(
         self, vendor: str, account: str, mobile: str, content: str, template: str | None = None

@@ -112,3 +112,48 @@ def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileError) as e:
         load_scenario(tmp_path / "nope.yaml")
     assert "cannot read" in e.value.problems[0]
+
+
+def test_latency_is_seeded_and_matched_per_vendor_and_path():
+    text = """
+seed: 3
+latency:
+  - {vendor: kx, path: /api/sms/send, delay: {lognormal: {median: 0.03, sigma: 0.5}}}
+  - {vendor: [emay, huawei], delay: {mean: 0.02, stddev: 0.01}}
+  - {path: [/sms], delay: 0.01}
+"""
+    a, b = ScenarioRunner(parse_scenario(text)), ScenarioRunner(parse_scenario(text))
+    draws = [a.latency("kx", "/api/sms/send") for _ in range(200)]
+    assert draws == [b.latency("kx", "/api/sms/send") for _ in range(200)]
+    assert 0.02 < sorted(draws)[100] < 0.04  # the median
+    assert a.latency("kx", "/api/sms/balance") == 0.0
+    assert a.latency("smsgw", "/sms") == 0.01
+    assert all(a.latency("emay", "/x") >= 0 for _ in range(50))
+    # latency draws do not change the outcomes the scenario draws
+    plain = ScenarioRunner(parse_scenario("seed: 3\ndefaults: {delay: {min: 0, max: 9}}"))
+    both = ScenarioRunner(parse_scenario(text + "defaults: {delay: {min: 0, max: 9}}"))
+    both.latency("kx", "/api/sms/send")
+    assert plain.decide("kx", "1", "139", "x").delay == both.decide("kx", "1", "139", "x").delay
+
+
+def test_message_delay_can_be_lognormal():
+    r = ScenarioRunner(parse_scenario("defaults: {delay: {lognormal: {median: 10, sigma: 0.1}}}"))
+    assert 5 < r.decide("kx", "1", "139", "x").delay < 20
+
+
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ("{delay: -0.1}", "greater than or equal to 0"),
+        ("{delay: 61}", "less than or equal to 60"),
+        ("{delay: {min: 0.2, max: 0.1}}", "max must not be below min"),
+        ("{delay: {lognormal: {median: 0, sigma: 1}}}", "greater than 0"),
+        ("{path: api/sms/send, delay: 0.1}", "a path starts with '/'"),
+        ("{vendor: kx}", "delay"),
+        ("{vendor: kx, delay: 0.1, method: GET}", "method"),
+    ],
+)
+def test_latency_errors_are_clear(entry, error):
+    with pytest.raises(FileError) as exc:
+        parse_scenario(f"latency:\n  - {entry}\n")
+    assert error in str(exc.value)
