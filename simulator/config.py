@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .core.accounts import Account
+from .core.unsubscribes import DEFAULT_KEYWORDS
 from .core.yamlfile import FileError, load_yaml_file, validate_data
 from .vendors import VENDORS
 
@@ -64,6 +65,7 @@ class AccountConfig(_Strict):
     enabled: bool = True
     send_window: str | None = None  # "08:00-22:00", Beijing time
     sensitive_words: list[str] = Field(default_factory=list)
+    unsubscribe_keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_KEYWORDS))
     options: dict[str, Any] = Field(default_factory=dict)  # the vendor's own account options
 
     @field_validator("id", "secret", mode="before")
@@ -118,6 +120,7 @@ class AccountConfig(_Strict):
             enabled=self.enabled,
             send_window=parse_window(self.send_window) if self.send_window else None,
             sensitive_words=list(self.sensitive_words),
+            unsubscribe_keywords=list(self.unsubscribe_keywords),
             options=VENDORS[self.vendor].AccountOptions.model_validate(self.options),
         )
 

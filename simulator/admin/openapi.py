@@ -76,6 +76,7 @@ ACCOUNT = _obj(
         "enabled": B,
         "send_window": NS,
         "sensitive_words": {"type": "array", "items": S},
+        "unsubscribe_keywords": {"type": "array", "items": S},
         "options": ANY_OBJ,
     }
 )
@@ -111,6 +112,9 @@ MO = _obj(
         "message_sim_id": NS,
         "extra": ANY_OBJ,
     }
+)
+UNSUBSCRIBE = _obj(
+    {"vendor": S, "account": S, "mobile": S, "at": N, "content": S, "mo_id": S, "message_sim_id": NS}
 )
 CALLBACK = _obj(
     {
@@ -265,6 +269,7 @@ def spec() -> dict[str, Any]:
                                 "ip_allowlist": {"type": "array", "items": S},
                                 "send_window": NS,
                                 "sensitive_words": {"type": "array", "items": S},
+                                "unsubscribe_keywords": {"type": "array", "items": S},
                                 "name": S,
                                 "options": ANY_OBJ,
                             }
@@ -361,6 +366,34 @@ def spec() -> dict[str, Any]:
                     "The raw vendor API requests kept",
                     _json(_paged("requests", ANY_OBJ)),
                     params=[_q("vendor"), _q("failed", FAILED, "true: only HTTP status >= 400"), *_paging()],
+                )
+            },
+            "/_sim/unsubscribes": {
+                "get": _op(
+                    "The numbers that replied an unsubscribe keyword, per account (oldest first)",
+                    _json(_obj({"unsubscribes": {"type": "array", "items": UNSUBSCRIBE}})),
+                    params=[_q("vendor"), _q("account")],
+                    errors=(),
+                )
+            },
+            "/_sim/unsubscribes/{vendor}/{id}": {
+                "delete": _op(
+                    "Clear an account's unsubscribe list",
+                    _json(_obj({"removed": I})),
+                    params=[VENDOR, ACCOUNT_ID],
+                    errors=(404,),
+                )
+            },
+            "/_sim/unsubscribes/{vendor}/{id}/{mobile}": {
+                "delete": _op(
+                    "Take one number off an account's unsubscribe list",
+                    _json(_obj({"removed": I})),
+                    params=[
+                        VENDOR,
+                        ACCOUNT_ID,
+                        {"name": "mobile", "in": "path", "required": True, "schema": S},
+                    ],
+                    errors=(404,),
                 )
             },
             "/_sim/clock": {"get": _op("Read the clock", _json(CLOCK), errors=())},

@@ -20,6 +20,9 @@ from ..core.errors import SimError
 from ..core.models import OUTCOMES, STATUSES, Message
 from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
+from ..core.unsubscribes import COLLECTION as UNSUBSCRIBES
+from ..core.unsubscribes import listed as listed_unsubscribes
+from ..core.unsubscribes import record_key as unsubscribe_key
 from ..core.yamlfile import FileError
 from . import openapi
 from .guard import AUTHED
@@ -34,6 +37,7 @@ ACCOUNT_FIELDS = {
     "ip_allowlist",
     "send_window",
     "sensitive_words",
+    "unsubscribe_keywords",
     "name",
 }
 
@@ -251,10 +255,11 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
                 changes[k] = body[k]
         if "name" in body:
             changes["name"] = str(body["name"])
-        if "sensitive_words" in body:
-            if not isinstance(body["sensitive_words"], list):
-                raise AdminError(400, "sensitive_words must be a list of strings")
-            changes["sensitive_words"] = [str(w) for w in body["sensitive_words"]]
+        for k in ("sensitive_words", "unsubscribe_keywords"):
+            if k in body:
+                if not isinstance(body[k], list):
+                    raise AdminError(400, f"{k} must be a list of strings")
+                changes[k] = [str(w) for w in body[k]]
         if "send_window" in body:
             try:
                 changes["send_window"] = parse_window(body["send_window"]) if body["send_window"] else None
@@ -423,6 +428,32 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         )
         return paged("requests", [request_public(r) for r in logs], nxt, total)
 
+    # -- unsubscribes ---------------------------------------------------------------------------------
+    @admin
+    async def list_unsubscribes(request: web.Request) -> web.Response:
+        q = request.query
+        coll = sim.store.collection(UNSUBSCRIBES)
+        return answer({"unsubscribes": listed_unsubscribes(coll, q.get("vendor"), q.get("account"))})
+
+    @admin
+    async def clear_unsubscribes(request: web.Request) -> web.Response:
+        account = find_account(request)
+        coll = sim.store.collection(UNSUBSCRIBES)
+        mobile = request.match_info.get("mobile")
+        if mobile is not None:
+            key = unsubscribe_key(account.vendor, account.id, mobile)
+            if key not in coll:
+                raise AdminError(404, f"{mobile} is not on {account.vendor} account {account.id}'s list")
+            keys = [key]
+        else:
+            keys = [
+                unsubscribe_key(r["vendor"], r["account"], r["mobile"])
+                for r in listed_unsubscribes(coll, account.vendor, account.id)
+            ]
+        for key in keys:
+            del coll[key]
+        return answer({"removed": len(keys)})
+
     # -- clock ----------------------------------------------------------------------------------------
     @admin
     async def get_clock(request: web.Request) -> web.Response:
@@ -530,6 +561,9 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     r.add_get("/_sim/callbacks", list_callbacks)
     r.add_post("/_sim/callbacks/{id}/retry", retry_callback)
     r.add_get("/_sim/requests", list_requests)
+    r.add_get("/_sim/unsubscribes", list_unsubscribes)
+    r.add_delete("/_sim/unsubscribes/{vendor}/{id}", clear_unsubscribes)
+    r.add_delete("/_sim/unsubscribes/{vendor}/{id}/{mobile}", clear_unsubscribes)
     r.add_get("/_sim/clock", get_clock)
     r.add_post("/_sim/clock/advance", advance)
     r.add_post("/_sim/clock/freeze", freeze)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from .errors import SimError
+from .unsubscribes import DEFAULT_KEYWORDS
 
 Mode = Literal["push", "pull"]
 BEIJING = timezone(timedelta(hours=8))
@@ -34,6 +35,8 @@ class Account:
     enabled: bool = True  # a disabled account is refused with the vendor's code
     send_window: tuple[time, time] | None = None  # Beijing time of day sending is allowed
     sensitive_words: list[str] = field(default_factory=list)  # content containing one is refused
+    # a reply that is one of these (trimmed, any case) puts the number on the account's unsubscribe list
+    unsubscribe_keywords: list[str] = field(default_factory=lambda: list(DEFAULT_KEYWORDS))
     name: str = ""  # label shown in the UI
     options: Any = None  # the vendor's own AccountOptions model instance
     _networks: list[Any] = field(default_factory=list, repr=False)
@@ -88,6 +91,7 @@ class Account:
                 f"{self.send_window[0]:%H:%M}-{self.send_window[1]:%H:%M}" if self.send_window else None
             ),
             "sensitive_words": list(self.sensitive_words),
+            "unsubscribe_keywords": list(self.unsubscribe_keywords),
         }
         if isinstance(self.options, BaseModel):
             out["options"] = self.options.model_dump(mode="json")

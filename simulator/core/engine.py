@@ -36,6 +36,8 @@ from .models import FINAL_STATUSES, OUTCOME_STATUS, Message, MoRecord, Report
 from .plugin import Keep, Pull, Push, VendorCore
 from .scenarios import Decision, ScenarioRunner
 from .store import MemoryStore
+from .unsubscribes import COLLECTION as UNSUBSCRIBES
+from .unsubscribes import is_unsubscribe, record_key
 
 
 class HttpFault(Exception):
@@ -157,7 +159,11 @@ class Engine:
         billing.charge(account, sum(units), allow_negative)
         now = self.clock.now()
         out = []
+        unsubscribed = self.store.collection(UNSUBSCRIBES)
         for i, (sub, dec) in enumerate(zip(subs, decisions, strict=True)):
+            if unsubscribed and record_key(account.vendor, account.id, sub.mobile) in unsubscribed:
+                code = self.vendors[account.vendor].unsubscribe_code
+                dec = Decision(outcome="blacklisted", delay=0.0, code=code, rule="unsubscribed")
             msg = Message(
                 sim_id=self.store.new_id("m"),
                 id=sub.id or (id_factory(sub, i) if id_factory else ""),
@@ -364,8 +370,28 @@ class Engine:
         msg = self.store.get_message(message_sim_id) if message_sim_id else None
         if msg is not None:
             self.store.add_event(msg, mo.at, "reply", f"{mo.id}: {content}")
+        if is_unsubscribe(account.unsubscribe_keywords, content):
+            self._unsubscribe(mo, msg)
         self._route(account, v.mo_destination(account, mo), mo, msg)
         return mo
+
+    def _unsubscribe(self, mo: MoRecord, msg: Message | None) -> None:
+        """The reply is an unsubscribe keyword: the number goes on the account's list."""
+        unsubscribed = self.store.collection(UNSUBSCRIBES)
+        key = record_key(mo.vendor, mo.account, mo.mobile)
+        if key not in unsubscribed:
+            unsubscribed[key] = {
+                "vendor": mo.vendor,
+                "account": mo.account,
+                "mobile": mo.mobile,
+                "at": mo.at,
+                "content": mo.content,
+                "mo_id": mo.id,
+                "message_sim_id": mo.message_sim_id,
+            }
+        if msg is not None:
+            note = f"{mo.mobile} is on account {mo.account}'s unsubscribe list: later sends are refused"
+            self.store.add_event(msg, mo.at, "unsubscribe", note)
 
     # reviews (signatures, templates) -----------------------------------------------------------------
     def review(self, kind: str, vendor: str, name: str, content: str, done: str, *args: Any) -> float:

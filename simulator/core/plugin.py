@@ -61,6 +61,7 @@ class VendorCore(Protocol):
     key: str
     validity_seconds: float  # how long the carrier tries before a message expires
     segment_reports: bool  # one report per billed segment (Report.segment = 1..n) instead of one
+    unsubscribe_code: str | None  # report code for a send to an unsubscribed number; None: blacklisted's
 
     def report_code(self, outcome: str, override: str | None) -> str: ...
     def report_destination(self, account: Account, message: Message) -> Destination | None: ...

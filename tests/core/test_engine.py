@@ -15,6 +15,7 @@ class FakeVendor:
     key = "fake"
     validity_seconds = 100.0
     segment_reports = False
+    unsubscribe_code = None
 
     def report_code(self, outcome, override):
         return override or outcome.upper()

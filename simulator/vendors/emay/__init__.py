@@ -45,6 +45,7 @@ class EmayVendor(Vendor):
     AccountOptions = EmayAccountOptions
     Settings = EmaySettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    unsubscribe_code = "FAIL_UNSUBSCRIBE"  # §4 状态报告状态码表: 用户退订
     push_ok_body = b"success"
     mo_extension_key = "extendedCode"
     settings: EmaySettings

@@ -66,6 +66,7 @@ class HuaweiVendor(Vendor):
     AccountOptions = HuaweiAccountOptions
     Settings = HuaweiSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    unsubscribe_code = "SC:0016"  # §3.2.5 and the receipt codes: 退订黑名单拦截
     segment_reports = True  # §3.2.5: a long message gets one report per segment (sequence/total)
     settings: HuaweiSettings
 

@@ -47,6 +47,7 @@ class SmsgwVendor(Vendor):
     AccountOptions = SmsgwAccountOptions
     Settings = SmsgwSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    unsubscribe_code = "MA:0023"  # 客户黑名单号码: the account's own list
     push_ok_body = push.OK_BODY
     settings: SmsgwSettings
 
