@@ -32,6 +32,7 @@ Item = Report | MoRecord
 
 OUTBOX = "_sim.outbox"  # (vendor, account, url, stream) → refs of items waiting for the batch timer
 BATCHES = "_sim.push_batches"  # batch id → {"key": channel key, "items": refs, "attempt": n}
+FAIL_FIRST = "_sim.chaos_fail_first"  # refs whose first push attempt fails (scenario chaos) → True
 
 
 def item_ref(item: Item) -> str:
@@ -46,6 +47,10 @@ def _message_ids(items: list[Item]) -> list[str]:
         if sid and sid not in out:
             out.append(sid)
     return out
+
+
+class _ChaosFailure(Exception):
+    """A push attempt the scenario's chaos makes fail before anything is sent."""
 
 
 class Dispatcher:
@@ -127,13 +132,15 @@ class Dispatcher:
         return sum(len(refs) for refs in dict.values(self.store.collection(OUTBOX)))
 
     # queueing ----------------------------------------------------------------------------------------
-    def enqueue(self, account: Account, target: Push, item: Item) -> None:
+    def enqueue(self, account: Account, target: Push, item: Item, fail_first: bool = False) -> None:
         key = (account.vendor, account.id, target.url, target.stream)
         outbox = self.store.collection(OUTBOX)
         refs = outbox.get(key)
         if refs is None:
             refs = outbox[key] = []
         refs.append(item_ref(item))
+        if fail_first:
+            self.store.collection(FAIL_FIRST)[refs[-1]] = True
         if key not in self._flushing:
             self._flushing.add(key)
             policy = self.vendors[account.vendor].push_policy(account, target.stream)
@@ -149,9 +156,13 @@ class Dispatcher:
         policy = self.vendors[vendor].push_policy(account, stream)
         n = max(1, policy.batch_max)
         batches = self.store.collection(BATCHES)
+        failing = self.store.collection(FAIL_FIRST)
         for i in range(0, len(refs), n):
             batch_id = self.store.new_id("pb")
-            batches[batch_id] = {"key": list(key), "items": refs[i : i + n], "attempt": 0}
+            batch = {"key": list(key), "items": refs[i : i + n], "attempt": 0}
+            if failing and any([failing.pop(r, None) for r in batch["items"]]):
+                batch["fail_first"] = True
+            batches[batch_id] = batch
             self._start(batch_id)
 
     def _items(self, refs: list[str]) -> list[Item]:
@@ -290,12 +301,16 @@ class Dispatcher:
                 attempt.request_headers["x-sim-raw-body"] = body_text(req.body, 4096)
             started = time.perf_counter()
             try:
+                if number == 1 and batch.get("fail_first"):
+                    raise _ChaosFailure()
                 status, body = await self._send(req, policy.timeout)
                 attempt.status = status
                 attempt.response_body = body_text(body, 4096)
                 attempt.ok = vendor.push_accepted(stream, status, body)
                 if not attempt.ok:
                     attempt.error = "unexpected answer"
+            except _ChaosFailure:
+                attempt.error = "chaos: the carrier's first push attempt failed (nothing was sent)"
             except TimeoutError:
                 attempt.error = f"timeout after {policy.timeout}s"
             except aiohttp.ClientError as exc:

@@ -13,6 +13,8 @@ keep it and a restarted process can run it:
 - ``engine.send``     (sim_id, plan): a scheduled send falls due
 - ``engine.outcome``  (sim_id, plan): the carrier's answer for a sent message
 - ``engine.reply``    (vendor, account, mobile, content, sim_id): a phone's automatic reply
+- ``engine.report_again`` (sim_id, segment, why, fail_first): scenario chaos delivers a report late or
+  a second time
 - ``engine.review``   (done_kind, args, result, reason): a signature/template review result; the vendor
   registers ``done_kind`` and gets ``(*args, result, reason)``
 """
@@ -100,6 +102,7 @@ class Engine:
         clock.register("engine.outcome", self._outcome_due)
         clock.register("engine.reply", self._auto_reply)
         clock.register("engine.review", self._review_due)
+        clock.register("engine.report_again", self._report_again)
 
     def reset(self, runner: ScenarioRunner) -> None:
         self.runner = runner
@@ -205,6 +208,8 @@ class Engine:
             plan["code"] = dec.code
         if dec.mo:
             plan["mo"] = [[r.content, r.delay] for r in dec.mo]
+        if dec.chaos:
+            plan["chaos"] = dec.chaos
         return plan
 
     # state machine -----------------------------------------------------------------------------------
@@ -247,24 +252,58 @@ class Engine:
         msg.done_at = now = self.clock.now()
         self._status(msg, OUTCOME_STATUS[outcome], sys.intern(f"{outcome} ({msg.code})"), now)
         parts = range(1, msg.segments + 1) if vendor.segment_reports else (1,)
+        chaos = plan.get("chaos") or {}
         for part in parts:
             report = Report(msg, outcome, msg.code, now, segment=part)
             self.store.add_report(report)
-            self.route_report(msg, report, at=now)
+            if chaos:
+                self._chaos(msg, report, chaos, now)
+            else:
+                self.route_report(msg, report, at=now)
         if outcome == "delivered":
             for content, delay in plan.get("mo", ()):
                 self.clock.call_later(
                     delay, "engine.reply", msg.vendor, msg.account, msg.mobile, content, msg.sim_id
                 )
 
-    def route_report(self, msg: Message, report: Report, why: str = "", at: float | None = None) -> None:
+    def route_report(
+        self, msg: Message, report: Report, why: str = "", at: float | None = None, fail_first: bool = False
+    ) -> None:
         """Send a report where the vendor says (push, pull queue, or kept); also used to deliver a
-        report again (emay retrieveReport).  ``why`` prefixes the timeline note."""
+        report again (emay retrieveReport).  ``why`` prefixes the timeline note; ``fail_first``: the
+        first push attempt that carries it fails (scenario chaos)."""
         account = self.accounts.get(msg.vendor, msg.account)
         if account is None:
             return
         dest = self.vendors[msg.vendor].report_destination(account, msg)
-        self._route(account, dest, report, msg, why, at)
+        self._route(account, dest, report, msg, why, at, fail_first)
+
+    def _chaos(self, msg: Message, report: Report, chaos: dict[str, Any], now: float) -> None:
+        """Deliver a report the way the scenario's ``chaos`` drew for the message."""
+        if chaos.get("drop"):
+            self.store.add_event(msg, now, "chaos", f"report {report.id} dropped: it is never delivered")
+            return
+        fail_first = bool(chaos.get("fail_first"))
+        late = chaos.get("late")
+        if late is not None:
+            self.store.add_event(msg, now, "chaos", f"report {report.id} held back {late:g} s")
+            self.clock.call_later(late, "engine.report_again", msg.sim_id, report.segment, "late", fail_first)
+        else:
+            self.route_report(msg, report, at=now, fail_first=fail_first)
+        if "duplicate" in chaos:
+            after = chaos["duplicate"] + (late or 0)
+            self.store.add_event(
+                msg, now, "chaos", f"report {report.id} will be delivered again in {after:g} s"
+            )
+            self.clock.call_later(
+                after, "engine.report_again", msg.sim_id, report.segment, "duplicate", False
+            )
+
+    def _report_again(self, sim_id: str, segment: int, why: str, fail_first: bool) -> None:
+        msg = self.store.get_message(sim_id)
+        report = next((r for r in msg.reports if r.segment == segment), None) if msg is not None else None
+        if msg is not None and report is not None:
+            self.route_report(msg, report, f"chaos ({why}): ", fail_first=fail_first)
 
     def _route(
         self,
@@ -274,11 +313,14 @@ class Engine:
         msg: Message | None,
         why: str = "",
         at: float | None = None,
+        fail_first: bool = False,
     ) -> None:
         now = self.clock.now() if at is None else at
         if isinstance(dest, Push):
-            self.dispatcher.enqueue(account, dest, item)
+            self.dispatcher.enqueue(account, dest, item, fail_first)
             note = sys.intern(f"queued for push to {dest.url}")
+            if fail_first:
+                note += " (chaos: its first push attempt fails)"
         elif isinstance(dest, Pull):
             exp = now + dest.retention if dest.retention else None
             self.store.pull_put(account.vendor, account.id, dest.stream, item, exp)

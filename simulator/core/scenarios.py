@@ -130,6 +130,26 @@ class Fault(_Strict):
         return v
 
 
+Probability = Annotated[float, Field(ge=0, le=1)]
+ReportDelay = Annotated[float, Field(ge=0)] | DelayRange | DelayNormal | DelayLognormal
+
+
+class Late(_Strict):
+    probability: Probability = 1.0
+    delay: ReportDelay  # simulated seconds the report is held back
+
+
+class Chaos(_Strict):
+    """What goes wrong with a message's report between the carrier and the customer (each drawn per
+    message with the scenario's seed)."""
+
+    drop: Probability = 0.0  # the report is made but never delivered (no push, never in a poll)
+    duplicate: Probability = 0.0  # the report is delivered a second time ...
+    duplicate_after: float = Field(default=5.0, ge=0)  # ... this many simulated seconds after the first
+    late: Late | None = None  # the report is delivered (pushed, or queued for polling) only after a delay
+    fail_first: Probability = 0.0  # push: the first attempt of the push carrying it fails (a retry follows)
+
+
 class Rule(_Strict):
     name: str = ""
     match: Match = Field(default_factory=Match)
@@ -139,6 +159,7 @@ class Rule(_Strict):
     delay: Delay | None = None
     mo: list[MoReply] = Field(default_factory=list)
     fault: Fault | None = None
+    chaos: Chaos | None = None
 
     @field_validator("outcome")
     @classmethod
@@ -210,6 +231,7 @@ class Decision:
     mo: list[MoReply] = field(default_factory=list)
     fault: Fault | None = None  # a fault that fired for this request
     rule: str = "defaults"
+    chaos: dict[str, Any] | None = None  # the report chaos drawn for it (see ScenarioRunner._chaos)
 
 
 @dataclass
@@ -331,7 +353,24 @@ class ScenarioRunner:
             outcome = rule.outcome or defaults.outcome
         delay, validity = self._delay(rule.delay if rule.delay is not None else defaults.delay)
         code = rule.code.get(vendor) if isinstance(rule.code, dict) else rule.code
-        return Decision(outcome, delay, validity, code, list(rule.mo), fault, rule.name or "rule")
+        chaos = self._chaos(rule.chaos) if rule.chaos is not None else None
+        return Decision(outcome, delay, validity, code, list(rule.mo), fault, rule.name or "rule", chaos)
+
+    def _chance(self, p: float) -> bool:
+        return p >= 1.0 or (p > 0 and self.rng.random() < p)
+
+    def _chaos(self, c: Chaos) -> dict[str, Any] | None:
+        """Draw what happens to one message's report: plain data for the engine's plan."""
+        out: dict[str, Any] = {}
+        if self._chance(c.drop):
+            out["drop"] = True
+        if self._chance(c.duplicate):
+            out["duplicate"] = c.duplicate_after
+        if c.late is not None and self._chance(c.late.probability):
+            out["late"] = _sample(self.rng, c.late.delay)
+        if self._chance(c.fail_first):
+            out["fail_first"] = True
+        return out or None
 
     def review(self, kind: str, vendor: str, name: str, content: str) -> ReviewDecision:
         for r in self.scenario.reviews:

@@ -157,3 +157,29 @@ def test_latency_errors_are_clear(entry, error):
     with pytest.raises(FileError) as exc:
         parse_scenario(f"latency:\n  - {entry}\n")
     assert error in str(exc.value)
+
+
+def test_chaos_is_drawn_per_message_with_the_seed():
+    text = """
+seed: 5
+rules:
+  - chaos: {drop: 0.3, duplicate: 0.5, late: {probability: 0.5, delay: {min: 1, max: 9}}, fail_first: 0.2}
+"""
+    a, b = ScenarioRunner(parse_scenario(text)), ScenarioRunner(parse_scenario(text))
+    draws = [a.decide("kx", "1", "139", "x").chaos for _ in range(400)]
+    assert draws == [b.decide("kx", "1", "139", "x").chaos for _ in range(400)]
+    share = {
+        k: sum(1 for d in draws if d and k in d) / 400 for k in ("drop", "duplicate", "late", "fail_first")
+    }
+    assert 0.2 < share["drop"] < 0.4 and 0.4 < share["duplicate"] < 0.6 and 0.1 < share["fail_first"] < 0.3
+    assert all(1 <= d["late"] <= 9 for d in draws if d and "late" in d)
+    assert ScenarioRunner(parse_scenario("rules: [{chaos: {}}]")).decide("kx", "1", "139", "x").chaos is None
+
+
+def test_chaos_errors_are_clear():
+    with pytest.raises(FileError) as exc:
+        parse_scenario("rules:\n  - chaos: {drop: 2}\n")
+    assert "less than or equal to 1" in str(exc.value)
+    with pytest.raises(FileError) as exc:
+        parse_scenario("rules:\n  - chaos: {reorder: 0.1}\n")
+    assert "reorder" in str(exc.value)

@@ -1,0 +1,120 @@
+"""Scenario `chaos` on reports over real HTTP: dropped, duplicated, late, and a failing first push."""
+
+from tests.e2e.test_faults import put_scenario
+from tests.helpers import admin_ok, advance
+from tests.vendors.kx.helpers import auth
+
+SCENARIO = """
+seed: 1
+rules:
+  - match: {mobile: "13911110001"}
+    delay: 0
+    chaos: {duplicate: 1, duplicate_after: 5}
+  - match: {mobile: "13911110002"}
+    delay: 0
+    chaos: {drop: 1}
+  - match: {mobile: "13911110003"}
+    delay: 0
+    chaos: {late: {delay: 30}}
+  - match: {mobile: "13911110004"}
+    delay: 0
+    chaos: {fail_first: 1}
+"""
+
+
+async def setup(http, live, receiver=None) -> None:
+    await put_scenario(http, live.url, SCENARIO)
+    if receiver is not None:
+        await admin_ok(
+            http,
+            live,
+            "PATCH",
+            "/_sim/accounts/kx/100001",
+            json={"mode": "push", "report_url": receiver.url + "/r"},
+        )
+
+
+async def send(http, live, mobile: str) -> str:
+    async with http.post(
+        live.url + "/api/sms/send", data={**auth(), "mobile": mobile, "msgcontent": "x"}
+    ) as r:
+        assert (await r.json())["code"] == "0"
+    found = await admin_ok(http, live, "GET", "/_sim/messages", params={"mobile": mobile, "limit": 1})
+    return found["messages"][0]["sim_id"]
+
+
+async def timeline(http, live, sim_id: str) -> list[tuple[str, str]]:
+    msg = await admin_ok(http, live, "GET", f"/_sim/messages/{sim_id}")
+    return [(e["status"], e["note"]) for e in msg["timeline"]]
+
+
+async def callbacks(http, live, sim_id: str) -> list[dict]:
+    return (await admin_ok(http, live, "GET", "/_sim/callbacks", params={"message": sim_id}))["callbacks"]
+
+
+async def test_a_duplicated_report_is_pushed_twice(live_sim, http, receiver):
+    await setup(http, live_sim, receiver)
+    sim_id = await send(http, live_sim, "13911110001")
+    await advance(http, live_sim, 2)
+    assert len(receiver.path("/r")) == 1
+    await advance(http, live_sim, 5)
+    assert len(receiver.path("/r")) == 2
+    assert receiver.path("/r")[0].body == receiver.path("/r")[1].body
+    assert [c["ok"] for c in await callbacks(http, live_sim, sim_id)] == [True, True]
+    notes = await timeline(http, live_sim, sim_id)
+    assert ("chaos", f"report {sim_id}/1 will be delivered again in 5 s") in notes
+    assert any(s == "report" and n.startswith("chaos (duplicate): queued for push") for s, n in notes)
+
+
+async def test_a_dropped_report_never_arrives(live_sim, http, receiver):
+    await setup(http, live_sim, receiver)
+    sim_id = await send(http, live_sim, "13911110002")
+    await advance(http, live_sim, 600)
+    assert receiver.path("/r") == [] and await callbacks(http, live_sim, sim_id) == []
+    msg = await admin_ok(http, live_sim, "GET", f"/_sim/messages/{sim_id}")
+    assert msg["status"] == "delivered"  # the carrier delivered it; only the report is lost
+    assert ("chaos", f"report {sim_id}/1 dropped: it is never delivered") in await timeline(
+        http, live_sim, sim_id
+    )
+
+
+async def test_a_late_report_is_pushed_after_its_delay(live_sim, http, receiver):
+    await setup(http, live_sim, receiver)
+    sim_id = await send(http, live_sim, "13911110003")
+    await advance(http, live_sim, 20)
+    assert receiver.path("/r") == []
+    await advance(http, live_sim, 15)
+    assert len(receiver.path("/r")) == 1
+    assert ("chaos", f"report {sim_id}/1 held back 30 s") in await timeline(http, live_sim, sim_id)
+
+
+async def test_the_first_push_attempt_fails_then_the_retry_arrives(live_sim, http, receiver):
+    await setup(http, live_sim, receiver)
+    sim_id = await send(http, live_sim, "13911110004")
+    await advance(http, live_sim, 2)
+    assert receiver.path("/r") == []
+    [first] = await callbacks(http, live_sim, sim_id)
+    assert first["ok"] is False and first["error"].startswith(
+        "chaos: the carrier's first push attempt failed"
+    )
+    assert first["next_retry_at"] is not None
+    await advance(http, live_sim, 60)
+    assert len(receiver.path("/r")) == 1
+    assert [(c["attempt"], c["ok"]) for c in await callbacks(http, live_sim, sim_id)] == [
+        (2, True),
+        (1, False),
+    ]
+
+
+async def test_pull_a_late_report_shows_up_only_in_a_later_poll(live_sim, http):
+    await setup(http, live_sim)
+
+    async def poll() -> list[dict]:
+        async with http.post(live_sim.url + "/api/v2/sms/query", data=auth()) as r:
+            return (await r.json()).get("data", [])
+
+    await send(http, live_sim, "13911110003")
+    await advance(http, live_sim, 10)
+    assert await poll() == []
+    await advance(http, live_sim, 25)
+    assert [r["mobile"] for r in await poll()] == ["13911110003"]
