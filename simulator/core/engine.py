@@ -253,7 +253,14 @@ class Engine:
         self._status(msg, OUTCOME_STATUS[outcome], sys.intern(f"{outcome} ({msg.code})"), now)
         parts = range(1, msg.segments + 1) if vendor.segment_reports else (1,)
         chaos = plan.get("chaos") or {}
+        lost = None
+        if "lose_segment" in chaos and len(parts) > 1:
+            lost = 1 + min(len(parts) - 1, int(chaos["lose_segment"] * len(parts)))
         for part in parts:
+            if part == lost:
+                note = f"the report of segment {part} of {len(parts)} is lost: never made"
+                self.store.add_event(msg, now, "chaos", note)
+                continue
             report = Report(msg, outcome, msg.code, now, segment=part)
             self.store.add_report(report)
             if chaos:

@@ -148,6 +148,7 @@ class Chaos(_Strict):
     duplicate_after: float = Field(default=5.0, ge=0)  # ... this many simulated seconds after the first
     late: Late | None = None  # the report is delivered (pushed, or queued for polling) only after a delay
     fail_first: Probability = 0.0  # push: the first attempt of the push carrying it fails (a retry follows)
+    lose_segment: Probability = 0.0  # per-segment vendors (huawei): one segment's report of a long message
 
 
 class Rule(_Strict):
@@ -370,6 +371,8 @@ class ScenarioRunner:
             out["late"] = _sample(self.rng, c.late.delay)
         if self._chance(c.fail_first):
             out["fail_first"] = True
+        if self._chance(c.lose_segment):
+            out["lose_segment"] = self.rng.random()  # which segment: a fraction of the message's segments
         return out or None
 
     def review(self, kind: str, vendor: str, name: str, content: str) -> ReviewDecision:

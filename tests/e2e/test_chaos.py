@@ -1,7 +1,9 @@
-"""Scenario `chaos` on reports over real HTTP: dropped, duplicated, late, and a failing first push."""
+"""Scenario `chaos` on reports over real HTTP: dropped, duplicated, late, a failing first push, and a
+long message's lost segment report."""
 
 from tests.e2e.test_faults import put_scenario
 from tests.helpers import admin_ok, advance
+from tests.vendors.huawei.send_helpers import LONG_ACCOUNT, batch, settle, verify_form, wsse
 from tests.vendors.kx.helpers import auth
 
 SCENARIO = """
@@ -118,3 +120,36 @@ async def test_pull_a_late_report_shows_up_only_in_a_later_poll(live_sim, http):
     assert await poll() == []
     await advance(http, live_sim, 25)
     assert [r["mobile"] for r in await poll()] == ["13911110003"]
+
+
+LOSE_SEGMENT = "seed: 3\nrules:\n  - match: {vendor: huawei}\n    chaos: {lose_segment: 1}\n"
+
+
+async def test_huawei_a_long_message_loses_one_segments_report(make_client, receiver):
+    client = await make_client(accounts=[LONG_ACCOUNT], scenario_text=LOSE_SEGMENT)
+    form = {
+        "from": "csms00000001",
+        "to": "13912345678",
+        "templateId": "tpllong",
+        "templateParas": '["张三"]',
+        "statusCallback": receiver.url + "/r",
+    }
+    _status, body = await batch(client, form, wsse("hwlongapp", "hwlongsecret"))
+    assert body["result"][0]["total"] == 2
+    await settle(client)
+    [push] = receiver.path("/r")  # one of the two segments' reports never comes
+    assert "total=2" in push.text()
+    [msg] = client.sim.store.query_messages()
+    assert msg.status == "delivered" and len(msg.reports) == 1
+    lost = 3 - msg.reports[0].segment
+    assert ("chaos", f"the report of segment {lost} of 2 is lost: never made") in [
+        (e.status, e.note) for e in msg.timeline
+    ]
+
+
+async def test_huawei_a_one_segment_message_keeps_its_report(make_client, receiver):
+    client = await make_client(scenario_text=LOSE_SEGMENT)
+    _status, body = await batch(client, verify_form(to="13912345678", statusCallback=receiver.url + "/r"))
+    assert body["code"] == "000000"
+    await settle(client)
+    assert len(receiver.path("/r")) == 1
