@@ -100,6 +100,21 @@ def test_reviews():
         ("rules:\n  - outcome: delivered\n    outcomes: {delivered: 1}\n", "either outcome or outcomes"),
         ("name: x\nbogus: 1\n", "<scenario>:2: bogus: Extra inputs are not permitted"),
         ("rules:\n  - outcomes: {delivered: 0}\n", "not all zero"),
+        (
+            "latency:\n  - {delay: -0.1}\n",
+            "latency.0.delay.constrained-float: Input should be greater than or equal to 0",
+        ),
+        ("latency:\n  - {delay: 61}\n", "less than or equal to 60"),
+        ("latency:\n  - {delay: {min: 0.2, max: 0.1}}\n", "max must not be below min"),
+        (
+            "latency:\n  - {delay: {lognormal: {median: 0, sigma: 1}}}\n",
+            "median: Input should be greater than 0",
+        ),
+        ("latency:\n  - {path: api/sms/send, delay: 0.1}\n", "a path starts with '/'"),
+        ("latency:\n  - {vendor: kx}\n", "latency.0.delay: Field required"),
+        ("latency:\n  - {delay: 0.1, method: GET}\n", "method: Extra inputs are not permitted"),
+        ("rules:\n  - chaos: {drop: 2}\n", "rules.0.chaos.drop: Input should be less than or equal to 1"),
+        ("rules:\n  - chaos: {reorder: 0.1}\n", "reorder: Extra inputs are not permitted"),
     ],
 )
 def test_bad_scenarios_say_where_and_what(text, expected):
@@ -141,24 +156,6 @@ def test_message_delay_can_be_lognormal():
     assert 5 < r.decide("kx", "1", "139", "x").delay < 20
 
 
-@pytest.mark.parametrize(
-    ("entry", "error"),
-    [
-        ("{delay: -0.1}", "greater than or equal to 0"),
-        ("{delay: 61}", "less than or equal to 60"),
-        ("{delay: {min: 0.2, max: 0.1}}", "max must not be below min"),
-        ("{delay: {lognormal: {median: 0, sigma: 1}}}", "greater than 0"),
-        ("{path: api/sms/send, delay: 0.1}", "a path starts with '/'"),
-        ("{vendor: kx}", "delay"),
-        ("{vendor: kx, delay: 0.1, method: GET}", "method"),
-    ],
-)
-def test_latency_errors_are_clear(entry, error):
-    with pytest.raises(FileError) as exc:
-        parse_scenario(f"latency:\n  - {entry}\n")
-    assert error in str(exc.value)
-
-
 def test_chaos_is_drawn_per_message_with_the_seed():
     text = """
 seed: 5
@@ -174,12 +171,3 @@ rules:
     assert 0.2 < share["drop"] < 0.4 and 0.4 < share["duplicate"] < 0.6 and 0.1 < share["fail_first"] < 0.3
     assert all(1 <= d["late"] <= 9 for d in draws if d and "late" in d)
     assert ScenarioRunner(parse_scenario("rules: [{chaos: {}}]")).decide("kx", "1", "139", "x").chaos is None
-
-
-def test_chaos_errors_are_clear():
-    with pytest.raises(FileError) as exc:
-        parse_scenario("rules:\n  - chaos: {drop: 2}\n")
-    assert "less than or equal to 1" in str(exc.value)
-    with pytest.raises(FileError) as exc:
-        parse_scenario("rules:\n  - chaos: {reorder: 0.1}\n")
-    assert "reorder" in str(exc.value)

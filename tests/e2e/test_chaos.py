@@ -3,7 +3,7 @@ long message's lost segment report."""
 
 from tests.e2e.test_faults import put_scenario
 from tests.helpers import admin_ok, advance
-from tests.vendors.huawei.send_helpers import LONG_ACCOUNT, batch, settle, verify_form, wsse
+from tests.vendors.huawei.send_helpers import LONG_ACCOUNT, batch, long_form, settle, verify_form, wsse
 from tests.vendors.kx.helpers import auth
 
 SCENARIO = """
@@ -127,14 +127,9 @@ LOSE_SEGMENT = "seed: 3\nrules:\n  - match: {vendor: huawei}\n    chaos: {lose_s
 
 async def test_huawei_a_long_message_loses_one_segments_report(make_client, receiver):
     client = await make_client(accounts=[LONG_ACCOUNT], scenario_text=LOSE_SEGMENT)
-    form = {
-        "from": "csms00000001",
-        "to": "13912345678",
-        "templateId": "tpllong",
-        "templateParas": '["张三"]',
-        "statusCallback": receiver.url + "/r",
-    }
-    _status, body = await batch(client, form, wsse("hwlongapp", "hwlongsecret"))
+    _status, body = await batch(
+        client, long_form(statusCallback=receiver.url + "/r"), wsse("hwlongapp", "hwlongsecret")
+    )
     assert body["result"][0]["total"] == 2
     await settle(client)
     [push] = receiver.path("/r")  # one of the two segments' reports never comes

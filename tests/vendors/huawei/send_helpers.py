@@ -39,6 +39,12 @@ LONG_ACCOUNT = {
 }
 
 
+def long_form(**over: str) -> dict[str, str]:
+    """A batchSendSms form for LONG_ACCOUNT's 2-segment template."""
+    form = {"from": "csms00000001", "to": "13912345678", "templateId": "tpllong", "templateParas": '["张三"]'}
+    return {**form, **over}
+
+
 # an app that only its allow-listed network may use (E000620)
 IP_LOCKED_ACCOUNT = {
     "vendor": "huawei",

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from .send_helpers import APP_KEY, LONG_ACCOUNT, batch, settle, verify_form, wsse
+from .send_helpers import APP_KEY, LONG_ACCOUNT, batch, long_form, settle, verify_form, wsse
 
 UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
@@ -85,14 +85,9 @@ async def test_no_report_number_sends_nothing(sim_client, receiver):
 
 async def test_long_message_gets_one_report_per_segment(make_client, receiver):
     client = await make_client(accounts=[LONG_ACCOUNT])
-    form = {
-        "from": "csms00000001",
-        "to": "13912345678",
-        "templateId": "tpllong",
-        "templateParas": '["张三"]',
-        "statusCallback": receiver.url + "/r",
-    }
-    _status, body = await batch(client, form, wsse("hwlongapp", "hwlongsecret"))
+    _status, body = await batch(
+        client, long_form(statusCallback=receiver.url + "/r"), wsse("hwlongapp", "hwlongsecret")
+    )
     assert body["result"][0]["total"] == 2
     await settle(client)
     fields = [form_of(p) for p in receiver.path("/r")]
