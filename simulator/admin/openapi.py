@@ -396,6 +396,29 @@ def spec() -> dict[str, Any]:
                     errors=(404,),
                 )
             },
+            "/_sim/export": {
+                "get": _op(
+                    "Everything the run kept as one JSON document (a download): clock, scenario, accounts, "
+                    "messages with their timelines, replies, callback attempts, requests, unsubscribes",
+                    _json(
+                        _obj(
+                            {
+                                "format": S,
+                                "version": S,
+                                "clock": CLOCK,
+                                "scenario": ANY_OBJ,
+                                "accounts": {"type": "array", "items": ACCOUNT},
+                                "messages": {"type": "array", "items": MESSAGE},
+                                "mo": {"type": "array", "items": MO},
+                                "callbacks": {"type": "array", "items": CALLBACK},
+                                "requests": {"type": "array", "items": ANY_OBJ},
+                                "unsubscribes": {"type": "array", "items": UNSUBSCRIBE},
+                            }
+                        )
+                    ),
+                    errors=(),
+                )
+            },
             "/_sim/clock": {"get": _op("Read the clock", _json(CLOCK), errors=())},
             "/_sim/clock/advance": {
                 "post": _op(

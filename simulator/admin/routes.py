@@ -454,6 +454,27 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             del coll[key]
         return answer({"removed": len(keys)})
 
+    # -- run export -----------------------------------------------------------------------------------
+    @admin
+    async def export_run(request: web.Request) -> web.Response:
+        """Everything the run kept, as one JSON document (docs/admin-api.md, "Run export")."""
+        store = sim.store
+        doc = {
+            "format": "sms-simulator-run/1",
+            "version": VERSION,
+            "clock": clock_state(),
+            "scenario": sim.scenario.model_dump(mode="json"),
+            "accounts": [a.public() for a in sim.accounts.list()],
+            "messages": [m.public() for m in store.query_messages()],
+            "mo": [m.public() for m in store.query_mo()],
+            "callbacks": [a.public() for a in store.attempts()],
+            "requests": [request_public(r) for r in store.requests()],
+            "unsubscribes": listed_unsubscribes(store.collection(UNSUBSCRIBES)),
+        }
+        resp = answer(doc)
+        resp.headers["Content-Disposition"] = 'attachment; filename="sms-simulator-run.json"'
+        return resp
+
     # -- clock ----------------------------------------------------------------------------------------
     @admin
     async def get_clock(request: web.Request) -> web.Response:
@@ -562,6 +583,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     r.add_post("/_sim/callbacks/{id}/retry", retry_callback)
     r.add_get("/_sim/requests", list_requests)
     r.add_get("/_sim/unsubscribes", list_unsubscribes)
+    r.add_get("/_sim/export", export_run)
     r.add_delete("/_sim/unsubscribes/{vendor}/{id}", clear_unsubscribes)
     r.add_delete("/_sim/unsubscribes/{vendor}/{id}/{mobile}", clear_unsubscribes)
     r.add_get("/_sim/clock", get_clock)

@@ -1,0 +1,50 @@
+"""Run export over real HTTP: GET /_sim/export is everything the run kept, as one JSON document."""
+
+from tests.helpers import admin_ok, advance
+from tests.vendors.kx.helpers import auth
+
+
+async def test_export_has_requests_messages_timelines_callbacks_replies_and_unsubscribes(
+    live_sim, http, receiver
+):
+    await admin_ok(
+        http,
+        live_sim,
+        "PATCH",
+        "/_sim/accounts/kx/100001",
+        json={"mode": "push", "report_url": receiver.url + "/r"},
+    )
+    async with http.post(
+        live_sim.url + "/api/sms/send", data={**auth(), "mobile": "13800000006", "msgcontent": "hi"}
+    ) as r:
+        assert (await r.json())["code"] == "0"
+    await advance(http, live_sim, 10)  # delivered, pushed, then the phone replies TD (an unsubscribe)
+
+    async with http.get(live_sim.url + "/_sim/export") as r:
+        assert r.status == 200
+        assert r.headers["Content-Disposition"] == 'attachment; filename="sms-simulator-run.json"'
+        doc = await r.json()
+    assert doc["format"] == "sms-simulator-run/1"
+    assert doc["scenario"]["name"] == live_sim.sim.scenario.name
+    assert doc["clock"]["now"] == live_sim.sim.clock.now()
+    assert {a["vendor"] for a in doc["accounts"]} == {"kx", "huawei", "smsgw", "mobset", "emay"}
+    [msg] = doc["messages"]
+    assert msg["status"] == "delivered"
+    kinds = [e["status"] for e in msg["timeline"]]
+    assert {"accepted", "sent", "delivered", "report", "callback", "reply", "unsubscribe"} <= set(kinds)
+    assert [(c["ok"], c["message_ids"]) for c in doc["callbacks"]] == [(True, [msg["sim_id"]])]
+    assert [m["content"] for m in doc["mo"]] == ["TD"]
+    assert [u["mobile"] for u in doc["unsubscribes"]] == ["13800000006"]
+    sends = [q for q in doc["requests"] if q["path"] == "/api/sms/send"]
+    assert len(sends) == 1 and sends[0]["status"] == 200
+
+
+async def test_export_of_an_empty_run(live_sim, http):
+    doc = await admin_ok(http, live_sim, "GET", "/_sim/export")
+    assert (doc["messages"], doc["mo"], doc["callbacks"], doc["requests"], doc["unsubscribes"]) == (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
