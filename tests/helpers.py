@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.vendors.kx.helpers import auth
+
 
 async def admin(http, live, method: str, path: str, **kw: Any) -> tuple[int, Any]:
     """Call the admin API; (HTTP status, JSON body)."""
@@ -21,6 +23,19 @@ async def admin_ok(http, live, method: str, path: str, **kw: Any) -> Any:
 async def advance(http, live, seconds: float) -> dict[str, Any]:
     """Advance the simulated clock over HTTP; returns once the callbacks it caused were answered."""
     return await admin_ok(http, live, "POST", "/_sim/clock/advance", json={"seconds": seconds})
+
+
+async def kx_push_to(http, live, url: str) -> None:
+    """Switch the demo kx account to push mode with its reports going to ``url``."""
+    await admin_ok(http, live, "PATCH", "/_sim/accounts/kx/100001", json={"mode": "push", "report_url": url})
+
+
+async def kx_send_live(http, live, mobile: str, text: str = "x") -> None:
+    """Send one message from the demo kx account over HTTP; insist that it is accepted."""
+    async with http.post(
+        live.url + "/api/sms/send", data={**auth(), "mobile": mobile, "msgcontent": text}
+    ) as r:
+        assert (await r.json())["code"] == "0"
 
 
 # A scenario for code tests: 13900000001 is rate-limited, 13800000007 a system error.

@@ -2,7 +2,7 @@
 long message's lost segment report."""
 
 from tests.e2e.test_faults import put_scenario
-from tests.helpers import admin_ok, advance
+from tests.helpers import admin_ok, advance, kx_push_to, kx_send_live
 from tests.vendors.huawei.send_helpers import LONG_ACCOUNT, batch, long_form, settle, verify_form, wsse
 from tests.vendors.kx.helpers import auth
 
@@ -27,20 +27,11 @@ rules:
 async def setup(http, live, receiver=None) -> None:
     await put_scenario(http, live.url, SCENARIO)
     if receiver is not None:
-        await admin_ok(
-            http,
-            live,
-            "PATCH",
-            "/_sim/accounts/kx/100001",
-            json={"mode": "push", "report_url": receiver.url + "/r"},
-        )
+        await kx_push_to(http, live, receiver.url + "/r")
 
 
 async def send(http, live, mobile: str) -> str:
-    async with http.post(
-        live.url + "/api/sms/send", data={**auth(), "mobile": mobile, "msgcontent": "x"}
-    ) as r:
-        assert (await r.json())["code"] == "0"
+    await kx_send_live(http, live, mobile)
     found = await admin_ok(http, live, "GET", "/_sim/messages", params={"mobile": mobile, "limit": 1})
     return found["messages"][0]["sim_id"]
 

@@ -1,23 +1,13 @@
 """Run export over real HTTP: GET /_sim/export is everything the run kept, as one JSON document."""
 
-from tests.helpers import admin_ok, advance
-from tests.vendors.kx.helpers import auth
+from tests.helpers import admin_ok, advance, kx_push_to, kx_send_live
 
 
 async def test_export_has_requests_messages_timelines_callbacks_replies_and_unsubscribes(
     live_sim, http, receiver
 ):
-    await admin_ok(
-        http,
-        live_sim,
-        "PATCH",
-        "/_sim/accounts/kx/100001",
-        json={"mode": "push", "report_url": receiver.url + "/r"},
-    )
-    async with http.post(
-        live_sim.url + "/api/sms/send", data={**auth(), "mobile": "13800000006", "msgcontent": "hi"}
-    ) as r:
-        assert (await r.json())["code"] == "0"
+    await kx_push_to(http, live_sim, receiver.url + "/r")
+    await kx_send_live(http, live_sim, "13800000006", "hi")
     await advance(http, live_sim, 10)  # delivered, pushed, then the phone replies TD (an unsubscribe)
 
     async with http.get(live_sim.url + "/_sim/export") as r:

@@ -6,17 +6,13 @@ import pytest
 from simulator.app import SIM_KEY
 from simulator.core.engine import Submission
 from tests.e2e.test_state import kx_send
-from tests.helpers import admin, admin_ok, advance
-from tests.vendors.kx.helpers import auth
+from tests.helpers import admin, admin_ok, advance, kx_send_live
 
 MOBILE = "13911112222"
 
 
 async def send(http, live, mobile: str = MOBILE) -> None:
-    async with http.post(
-        live.url + "/api/sms/send", data={**auth(), "mobile": mobile, "msgcontent": "x"}
-    ) as r:
-        assert (await r.json())["code"] == "0"
+    await kx_send_live(http, live, mobile)
 
 
 async def newest(http, live, mobile: str = MOBILE) -> dict:
