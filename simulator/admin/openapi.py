@@ -416,7 +416,14 @@ def spec() -> dict[str, Any]:
                             }
                         )
                     ),
-                    errors=(),
+                    params=[
+                        _q(
+                            "format",
+                            {"type": "string", "enum": ["json", "html"]},
+                            "html: one self-contained page (the JSON embedded, no network needed)",
+                        )
+                    ],
+                    errors=(400,),
                 )
             },
             "/_sim/clock": {"get": _op("Read the clock", _json(CLOCK), errors=())},

@@ -24,7 +24,7 @@ from ..core.unsubscribes import COLLECTION as UNSUBSCRIBES
 from ..core.unsubscribes import listed as listed_unsubscribes
 from ..core.unsubscribes import record_key as unsubscribe_key
 from ..core.yamlfile import FileError
-from . import openapi
+from . import export_html, openapi
 from .guard import AUTHED
 
 ACCOUNT_FIELDS = {
@@ -471,8 +471,14 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             "requests": [request_public(r) for r in store.requests()],
             "unsubscribes": listed_unsubscribes(store.collection(UNSUBSCRIBES)),
         }
-        resp = answer(doc)
-        resp.headers["Content-Disposition"] = 'attachment; filename="sms-simulator-run.json"'
+        fmt = request.query.get("format", "json")
+        if fmt == "html":
+            resp = web.Response(text=export_html.render(doc), content_type="text/html", charset="utf-8")
+        elif fmt == "json":
+            resp = answer(doc)
+        else:
+            raise AdminError(400, "format must be json or html")
+        resp.headers["Content-Disposition"] = f'attachment; filename="sms-simulator-run.{fmt}"'
         return resp
 
     # -- clock ----------------------------------------------------------------------------------------
