@@ -166,7 +166,7 @@ def browser():
 def page(browser):
     """A fresh page on a laptop-sized screen; JavaScript errors and failed loads (but a 400) fail the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(5000)
+    context.set_default_timeout(10_000)  # generous: a loaded CI machine delays the live feed
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
