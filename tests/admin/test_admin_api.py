@@ -206,6 +206,31 @@ async def test_reset(sim_client):
     assert sim_client.sim.clock.pending == 0
 
 
+async def test_reset_rewinds_the_clock_unless_keep_clock(make_client):
+    client = await make_client(clock={"frozen": True, "start": "2026-01-01T00:00:00Z"})
+    start = client.sim.clock.now()
+    await client.post("/_sim/clock/advance", json={"seconds": 3600})
+    await client.post("/_sim/clock/unfreeze", json={})
+    resp = await client.post("/_sim/reset", json={"keep_clock": True})
+    assert resp.status == 200 and not client.sim.clock.frozen
+    assert client.sim.clock.now() >= start + 3600
+    resp = await client.post("/_sim/reset")
+    body = await resp.json()
+    assert body["clock"]["now"] == start and body["clock"]["frozen"]  # the configured start, frozen
+    assert client.sim.clock.now() == start
+    resp = await client.post("/_sim/reset", json={"keep_clock": "yes"})
+    assert resp.status == 400 and "keep_clock" in (await resp.json())["error"]
+
+
+async def test_reset_without_a_configured_start_goes_back_to_the_wall_clock(make_client):
+    client = await make_client(frozen=False)
+    await client.post("/_sim/clock/advance", json={"seconds": 86400})
+    await client.post("/_sim/clock/freeze", json={})
+    await client.post("/_sim/reset")
+    clock = client.sim.clock
+    assert not clock.frozen and abs(clock.now() - clock.wall()) < 5
+
+
 async def test_replace_scenario_at_run_time(sim_client):
     yaml_text = "name: all-fail\ndefaults: {outcome: undeliverable, delay: 0}\n"
     resp = await sim_client.put("/_sim/scenario", data=yaml_text, headers=YAML)
