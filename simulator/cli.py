@@ -25,6 +25,16 @@ from .core.yamlfile import FileError, load_yaml_file
 
 SCENARIO_KEYS = {"rules", "defaults", "reviews", "description"}
 ADMIN_TOKEN_ENV = "SMS_SIMULATOR_ADMIN_TOKEN"
+# serve options also read from the environment (a CI service container has no command line to edit);
+# the command line wins over the environment, the environment over the config file
+SERVE_ENV = {
+    "host": "SMS_SIMULATOR_HOST",
+    "port": "SMS_SIMULATOR_PORT",
+    "config": "SMS_SIMULATOR_CONFIG",
+    "scenario": "SMS_SIMULATOR_SCENARIO",
+    "seed": "SMS_SIMULATOR_SEED",
+    "db": "SMS_SIMULATOR_DB",
+}
 
 
 def loopback(host: str) -> bool:
@@ -36,9 +46,29 @@ def loopback(host: str) -> bool:
         return False
 
 
+def _from_environment(args: argparse.Namespace) -> str | None:
+    """Fill the serve options not given on the command line from ``SERVE_ENV``; a problem, else None."""
+    for name, var in SERVE_ENV.items():
+        value = os.environ.get(var, "").strip()
+        if getattr(args, name) is not None or not value:
+            continue
+        if name in ("port", "seed"):
+            try:
+                setattr(args, name, int(value))
+            except ValueError:
+                return f"{var}={value!r}: not a whole number"
+        else:
+            setattr(args, name, value)
+    return None
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .app import build_sim, create_app
 
+    problem = _from_environment(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         config = load_config(args.config)
         if args.scenario:
@@ -264,15 +294,25 @@ def _traffic(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import __version__
+
     p = argparse.ArgumentParser(prog="sms-simulator", description=__doc__)
+    p.add_argument("--version", action="version", version=f"sms-simulator {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="run the simulator")
-    s.add_argument("--config", help="config file (default: the built-in demo config)")
-    s.add_argument("--scenario", help="scenario file (default: the built-in default scenario)")
-    s.add_argument("--seed", type=int, help="seed for every random choice")
-    s.add_argument("--host", help="listen address (default 127.0.0.1)")
-    s.add_argument("--port", type=int, help="listen port (default 8090; 0 picks a free port)")
+    s.add_argument(
+        "--config", help="config file (default: $SMS_SIMULATOR_CONFIG, else the built-in demo config)"
+    )
+    s.add_argument(
+        "--scenario",
+        help="scenario file (default: $SMS_SIMULATOR_SCENARIO, else the config's or the built-in one)",
+    )
+    s.add_argument("--seed", type=int, help="seed for every random choice (default: $SMS_SIMULATOR_SEED)")
+    s.add_argument("--host", help="listen address (default: $SMS_SIMULATOR_HOST, else 127.0.0.1)")
+    s.add_argument(
+        "--port", type=int, help="listen port (default: $SMS_SIMULATOR_PORT, else 8090; 0 picks a free port)"
+    )
     s.add_argument(
         "--https-port",
         type=int,
@@ -286,7 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the admin API (/_sim/*) needs this token as a Bearer header or login cookie "
         f"(default: ${ADMIN_TOKEN_ENV}; none: open to whoever reaches the port)",
     )
-    s.add_argument("--db", help="keep all state in this SQLite file across restarts (default: memory)")
+    s.add_argument(
+        "--db",
+        help="keep all state in this SQLite file across restarts (default: $SMS_SIMULATOR_DB, else memory)",
+    )
     s.add_argument(
         "--max-messages",
         type=int,

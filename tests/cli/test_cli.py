@@ -186,3 +186,58 @@ def test_serve_https_and_extra_ports_with_a_self_signed_certificate():
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+def test_version():
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator", "--version"], capture_output=True, text=True, timeout=20
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "sms-simulator 0.1.0"
+
+
+def test_serve_options_from_the_environment(tmp_path):
+    import os
+
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("record_requests: 7\n")
+    env = {
+        **os.environ,
+        "SMS_SIMULATOR_HOST": "127.0.0.1",
+        "SMS_SIMULATOR_PORT": "0",
+        "SMS_SIMULATOR_CONFIG": str(cfg),
+        "SMS_SIMULATOR_SCENARIO": str(ROOT / "scenarios/slow.yaml"),
+        "SMS_SIMULATOR_SEED": "7",
+        "SMS_SIMULATOR_DB": str(tmp_path / "sim.db"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--seed", "3"],  # the command line wins
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline()
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)", line).group(1))
+        assert "ids from --seed 3" in line and f"in {tmp_path / 'sim.db'}" in line, line
+        assert get(port, "/_sim/health")["scenario"] == "slow"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    assert (tmp_path / "sim.db").exists()
+    bad = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**env, "SMS_SIMULATOR_PORT": "http"},
+    )
+    assert bad.returncode == 2 and bad.stderr.strip() == "SMS_SIMULATOR_PORT='http': not a whole number"
+    missing = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**env, "SMS_SIMULATOR_CONFIG": str(tmp_path / "none.yaml")},
+    )
+    assert missing.returncode == 2 and "none.yaml" in missing.stderr
