@@ -12,7 +12,7 @@ from aiohttp import web
 from . import ui
 from .admin import guard
 from .admin import routes as admin_routes
-from .config import AccountConfig, Config, load_config
+from .config import AccountConfig, Config, load_config, resolve_scenario
 from .core.clock import Clock
 from .core.engine import HttpFault
 from .core.errors import DropConnection, SimError
@@ -33,7 +33,7 @@ CONFIG_KEY = web.AppKey("config", Config)
 def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
     """The simulator's state for a config (used by create_app and by in-process tests)."""
     if scenario is None:
-        scenario = load_scenario(config.scenario) if config.scenario else builtin_scenario()
+        scenario = load_scenario(resolve_scenario(config.scenario)) if config.scenario else builtin_scenario()
     start = config.clock.start.timestamp() if isinstance(config.clock.start, datetime) else None
     clock = Clock(
         start=start, frozen=config.clock.frozen, auth_uses_simulated=config.clock.auth == "simulated"

@@ -18,10 +18,10 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from .config import Config, load_config
+from .config import Config, load_config, resolve_scenario
 from .core.scenarios import load_scenario
 from .core.sqlite import DatabaseError
-from .core.yamlfile import FileError, load_yaml_file
+from .core.yamlfile import FileError
 
 SCENARIO_KEYS = {"rules", "defaults", "reviews", "description"}
 ADMIN_TOKEN_ENV = "SMS_SIMULATOR_ADMIN_TOKEN"
@@ -94,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
                 print("--max-messages must be at least 1", file=sys.stderr)
                 return 2
             config.store.max_messages = args.max_messages
-        scenario = load_scenario(config.scenario) if config.scenario else None
+        scenario = load_scenario(resolve_scenario(config.scenario)) if config.scenario else None
     except FileError as e:
         for p in e.problems:
             print(p, file=sys.stderr)
@@ -189,9 +189,9 @@ def _check(args: argparse.Namespace) -> int:
                 sc = load_scenario(path)
                 print(f"{path}: OK (scenario {sc.name!r}, {len(sc.rules)} rules, {len(sc.reviews)} reviews)")
             else:
-                cfg = load_yaml_file(path, Config)
+                cfg = load_config(path)
                 if cfg.scenario:
-                    load_scenario(cfg.scenario)
+                    load_scenario(resolve_scenario(cfg.scenario))
                 print(f"{path}: OK (config, {len(cfg.all_accounts())} accounts)")
         except FileError as e:
             status = 1
@@ -306,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     s.add_argument(
         "--scenario",
-        help="scenario file (default: $SMS_SIMULATOR_SCENARIO, else the config's or the built-in one)",
+        help="scenario file, or a packaged scenario's name: default, flaky, slow, load-test "
+        "(default: $SMS_SIMULATOR_SCENARIO, else the config's, else default)",
     )
     s.add_argument("--seed", type=int, help="seed for every random choice (default: $SMS_SIMULATOR_SEED)")
     s.add_argument("--host", help="listen address (default: $SMS_SIMULATOR_HOST, else 127.0.0.1)")

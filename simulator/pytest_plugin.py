@@ -41,14 +41,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def load_named_or_text(scenario: str):
-    """A packaged scenario by name (``flaky``), else the text parsed as YAML."""
-    from .core.scenarios import BUILTIN_DIR, builtin_scenario, parse_scenario
+    """A packaged scenario's name (``flaky``) or a file's path, else the text parsed as YAML."""
+    from .config import resolve_scenario
+    from .core.scenarios import load_scenario, parse_scenario
 
     if "\n" not in scenario and ":" not in scenario:
-        names = sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
-        if scenario not in names:
-            raise ValueError(f"unknown scenario {scenario!r}: the packaged ones are {', '.join(names)}")
-        return builtin_scenario(scenario)
+        return load_scenario(resolve_scenario(scenario))
     return parse_scenario(scenario)
 
 

@@ -241,3 +241,65 @@ def test_serve_options_from_the_environment(tmp_path):
         env={**env, "SMS_SIMULATOR_CONFIG": str(tmp_path / "none.yaml")},
     )
     assert missing.returncode == 2 and "none.yaml" in missing.stderr
+
+
+def serve_in(folder, *args: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=folder,
+    )
+    line = proc.stdout.readline()
+    m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+    if not m:
+        proc.kill()
+        raise AssertionError(f"no listening line: {line!r} {proc.stderr.read()}")
+    return proc, int(m.group(1))
+
+
+def test_scenario_by_name_and_beside_the_config(tmp_path):
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "mine.yaml").write_text("name: mine\ndefaults: {outcome: delivered, delay: 0}\n")
+    (conf / "sim.yaml").write_text("scenario: mine.yaml\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for args, name in ((["--scenario", "flaky"], "flaky"), (["--config", str(conf / "sim.yaml")], "mine")):
+        proc, port = serve_in(elsewhere, *args)
+        try:
+            assert get(port, "/_sim/health")["scenario"] == name
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=10) == 0
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve", "--scenario", "flakey"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        cwd=elsewhere,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        "flakey: no such scenario file, nor a packaged scenario (default, flaky, load-test, slow)"
+    )
+    check = subprocess.run(
+        [sys.executable, "-m", "simulator", "check", str(conf / "sim.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        cwd=elsewhere,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+def test_resolve_scenario(tmp_path, monkeypatch):
+    from simulator.config import FileError, resolve_scenario
+
+    assert resolve_scenario("slow").name == "slow.yaml" and resolve_scenario("load-test.yaml").is_file()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flaky").write_text("name: local\n")  # a file of that name wins over the packaged one
+    assert resolve_scenario("flaky").read_text() == "name: local\n"
+    with pytest.raises(FileError):
+        resolve_scenario("sub/flaky")
