@@ -204,7 +204,7 @@ def _sign(args: argparse.Namespace) -> int:
     """Print what a client sends to authenticate, ready to paste into curl."""
     from urllib.parse import urlencode
 
-    from .signing import auth
+    from .signing import auth, example_send
 
     try:
         config = load_config(args.config)
@@ -223,8 +223,26 @@ def _sign(args: argparse.Namespace) -> int:
     aid = args.id or account.id
     secret = args.secret or account.secret
     options = account.options if account is not None else {}
+    bad = next((p for p in args.param if "=" not in p), None)
+    if bad is not None:
+        print(f"sign: --param takes KEY=VALUE, got {bad!r}", file=sys.stderr)
+        return 2
     params = dict(p.split("=", 1) for p in args.param)
-    query, headers = auth(args.vendor, aid, secret, options, params, args.ts)
+    if args.curl:
+        if args.param or args.ts:
+            print("sign: --curl signs a whole send itself; leave out --param and --ts", file=sys.stderr)
+            return 2
+        example = example_send(args.vendor, aid, secret, options, args.url, args.mobile)
+        if example["curl"] is None:
+            print(f"sign: {example['note']}", file=sys.stderr)
+            return 2
+        print(example["curl"])
+        return 0
+    try:
+        query, headers = auth(args.vendor, aid, secret, options, params, args.ts)
+    except Exception as e:  # a value the vendor's signing cannot take: one line, not a traceback
+        print(f"sign: cannot sign for {args.vendor}: {e}", file=sys.stderr)
+        return 2
     if headers:  # huawei: X-WSSE
         for k, v in headers.items():
             print(f"-H '{k}: {v}'")
@@ -357,6 +375,14 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--secret", help="account secret (default: from the config)")
     g.add_argument("--ts", help="timestamp to sign, in the vendor's format (default: now)")
     g.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="more signed parameters")
+    g.add_argument(
+        "--curl",
+        action="store_true",
+        help="print a complete curl command that sends one message from the account now (run it within "
+        "a few minutes: it is signed with the wall clock)",
+    )
+    g.add_argument("--url", default="http://127.0.0.1:8090", help="the simulator's base URL, for --curl")
+    g.add_argument("--mobile", default="13800000000", help="the recipient, for --curl (default 13800000000)")
     g.set_defaults(fn=_sign)
 
     t = sub.add_parser(

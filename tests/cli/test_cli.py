@@ -303,3 +303,59 @@ def test_resolve_scenario(tmp_path, monkeypatch):
     assert resolve_scenario("flaky").read_text() == "name: local\n"
     with pytest.raises(FileError):
         resolve_scenario("sub/flaky")
+
+
+def test_sign_curl_commands_send_for_every_vendor(tmp_path):
+    proc, port = serve_in(tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for vendor, mobile in [
+            ("kx", "13800000000"),
+            ("huawei", "13800000001"),
+            ("smsgw", "13800000002"),
+            ("mobset", "13800000003"),
+            ("emay", "13800000004"),
+        ]:
+            signed = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "simulator",
+                    "sign",
+                    vendor,
+                    "--curl",
+                    "--url",
+                    url,
+                    "--mobile",
+                    mobile,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
+            assert signed.returncode == 0 and signed.stdout.startswith("curl "), signed.stderr
+            sent = subprocess.run(["bash", "-c", signed.stdout], capture_output=True, text=True, timeout=20)
+            assert sent.returncode == 0, sent.stderr
+            messages = get(port, f"/_sim/messages?vendor={vendor}")["messages"]
+            assert [m["mobile"] for m in messages] == [mobile], (vendor, sent.stdout)
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        (["kx", "--param", "foo"], "sign: --param takes KEY=VALUE, got 'foo'"),
+        (["kx", "--curl", "--ts", "1"], "sign: --curl signs a whole send itself; leave out --param and --ts"),
+        (
+            ["huawei", "--id", "x", "--secret", "y", "--curl"],
+            "sign: this account has no approved template with a channel to send with",
+        ),
+    ],
+)
+def test_sign_bad_arguments_are_one_line(args, error):
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator", "sign", *args], capture_output=True, text=True, timeout=20
+    )
+    assert out.returncode == 2 and out.stderr.strip() == error
