@@ -1,6 +1,7 @@
 """The admin API under /_sim/: shapes, filters, state changes, and 4xx JSON for every bad call."""
 
 import json
+import time
 
 import pytest
 
@@ -292,3 +293,45 @@ def test_openapi_document_is_valid():
     from simulator.admin.openapi import spec
 
     validate(spec())
+
+
+async def test_kx_sign_refusal_is_diagnosed(sim_client):
+    import hashlib
+
+    ts = str(int(time.time() * 1000))
+    form = {
+        "userid": "100001",
+        "ts": ts,
+        "sign": "0" * 32,
+        "mobile": "13800000000",
+        "msgcontent": "【测试】1",
+    }
+    body = await (await sim_client.post("/api/sms/send", data=form)).json()
+    assert body["code"] == "6"
+    expected = hashlib.md5(f"100001{ts}kxdemoapikey0001".encode()).hexdigest()
+    [entry] = (await (await sim_client.get("/_sim/requests?vendor=kx")).json())["requests"]
+    assert entry["diagnosis"] == (
+        f'sign refused: the simulator computed md5(userid + ts + apikey) = md5("100001{ts}<apikey>") = '
+        f"{expected}, the request sent {'0' * 32}; they differ: check the apikey and that the sign is made "
+        "of exactly these three values"
+    )
+    assert "kxdemoapikey0001" not in entry["diagnosis"]
+    form["sign"] = expected.upper()
+    assert (await (await sim_client.post("/api/sms/send", data=form)).json())["code"] == "6"
+    newest = (await (await sim_client.get("/_sim/requests?vendor=kx")).json())["requests"][0]
+    assert newest["diagnosis"].endswith("it is the right digest in uppercase: send it in lowercase hex")
+    form["sign"] = expected
+    assert (await (await sim_client.post("/api/sms/send", data=form)).json())["code"] == "0"
+    newest = (await (await sim_client.get("/_sim/requests?vendor=kx")).json())["requests"][0]
+    assert newest["diagnosis"] is None
+
+
+async def test_unknown_paths_are_journaled_with_the_nearest_endpoint(sim_client):
+    assert (await sim_client.post("/api/sms/sned", data={"userid": "1"})).status == 404
+    assert (await sim_client.get("/completely/elsewhere")).status == 404
+    entries = (await (await sim_client.get("/_sim/requests?order=asc")).json())["requests"]
+    assert [(e["vendor"], e["path"], e["status"], e["diagnosis"]) for e in entries] == [
+        ("", "/api/sms/sned", 404, "no vendor endpoint at /api/sms/sned; did you mean /api/sms/send?"),
+        ("", "/completely/elsewhere", 404, "no vendor endpoint at /completely/elsewhere"),
+    ]
+    assert entries[0]["request_body"] == "userid=1"
