@@ -14,14 +14,19 @@ from simulator.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_server(*args: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
+def simulator_process(*args: str, **kw) -> subprocess.Popen:
+    """``python -m simulator <args>`` with its output piped as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulator", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=ROOT,
+        **kw,
     )
+
+
+def run_server(*args: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, int]:
+    proc = simulator_process("serve", "--port", "0", *args, cwd=cwd)
     line = proc.stdout.readline()
     m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
     if not m:
@@ -162,13 +167,7 @@ def test_sign_unknown_account_needs_credentials(capsys):
 def test_serve_https_and_extra_ports_with_a_self_signed_certificate():
     import ssl
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--extra-port", "0", "--https-port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    proc = simulator_process("serve", "--port", "0", "--extra-port", "0", "--https-port", "0", cwd=ROOT)
     try:
         first = proc.stdout.readline()
         extra = proc.stdout.readline()
@@ -209,13 +208,7 @@ def test_serve_options_from_the_environment(tmp_path):
         "SMS_SIMULATOR_SEED": "7",
         "SMS_SIMULATOR_DB": str(tmp_path / "sim.db"),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--seed", "3"],  # the command line wins
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = simulator_process("serve", "--seed", "3", env=env)  # the command line wins
     try:
         line = proc.stdout.readline()
         port = int(re.search(r"http://127\.0\.0\.1:(\d+)", line).group(1))
@@ -243,22 +236,6 @@ def test_serve_options_from_the_environment(tmp_path):
     assert missing.returncode == 2 and "none.yaml" in missing.stderr
 
 
-def serve_in(folder, *args: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=folder,
-    )
-    line = proc.stdout.readline()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-    if not m:
-        proc.kill()
-        raise AssertionError(f"no listening line: {line!r} {proc.stderr.read()}")
-    return proc, int(m.group(1))
-
-
 def test_scenario_by_name_and_beside_the_config(tmp_path):
     conf = tmp_path / "conf"
     conf.mkdir()
@@ -267,7 +244,7 @@ def test_scenario_by_name_and_beside_the_config(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     for args, name in ((["--scenario", "flaky"], "flaky"), (["--config", str(conf / "sim.yaml")], "mine")):
-        proc, port = serve_in(elsewhere, *args)
+        proc, port = run_server(*args, cwd=elsewhere)
         try:
             assert get(port, "/_sim/health")["scenario"] == name
         finally:
@@ -306,7 +283,7 @@ def test_resolve_scenario(tmp_path, monkeypatch):
 
 
 def test_sign_curl_commands_send_for_every_vendor(tmp_path):
-    proc, port = serve_in(tmp_path)
+    proc, port = run_server(cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"
     try:
         for vendor, mobile in [
