@@ -14,8 +14,12 @@ RUN pip install . \
 
 # The admin API (/_sim/*) is open unless a token is set: docker run -e SMS_SIMULATOR_ADMIN_TOKEN=… (the
 # server warns at start when it listens on 0.0.0.0 without one).  /_sim/health answers without it.
+# Serve options come from the environment (docs/ci.md), so overriding the command (`sms-simulator serve
+# --seed 7`, a service container's `command:`) still listens on 0.0.0.0:8090.
+ENV SMS_SIMULATOR_HOST=0.0.0.0 \
+    SMS_SIMULATOR_PORT=8090
 USER sim
 EXPOSE 8090
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8090/_sim/health', timeout=2)"]
-CMD ["sms-simulator", "serve", "--host", "0.0.0.0", "--port", "8090"]
+CMD ["sms-simulator", "serve"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 import time
 from datetime import datetime
@@ -12,7 +13,7 @@ from aiohttp import web
 from . import ui
 from .admin import guard
 from .admin import routes as admin_routes
-from .config import AccountConfig, Config, load_config
+from .config import AccountConfig, Config, load_config, resolve_scenario
 from .core.clock import Clock
 from .core.engine import HttpFault
 from .core.errors import DropConnection, SimError
@@ -33,7 +34,7 @@ CONFIG_KEY = web.AppKey("config", Config)
 def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
     """The simulator's state for a config (used by create_app and by in-process tests)."""
     if scenario is None:
-        scenario = load_scenario(config.scenario) if config.scenario else builtin_scenario()
+        scenario = load_scenario(resolve_scenario(config.scenario)) if config.scenario else builtin_scenario()
     start = config.clock.start.timestamp() if isinstance(config.clock.start, datetime) else None
     clock = Clock(
         start=start, frozen=config.clock.frozen, auth_uses_simulated=config.clock.auth == "simulated"
@@ -88,6 +89,31 @@ async def read_body(request: web.Request) -> bytes:
         raise web.HTTPRequestTimeout(text="the request body was too slow") from None
 
 
+def nearest_endpoint(app: web.Application, path: str) -> str | None:
+    """The vendor endpoint whose path is closest to ``path`` (a typo, a missing prefix), if any is close."""
+    paths = {
+        info.get("path") or info.get("formatter", "")
+        for resource in app.router.resources()
+        for info in [resource.get_info()]
+    }
+    candidates = sorted(p for p in paths if p and not p.startswith("/_sim") and p != "/")
+    close = difflib.get_close_matches(path, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def journal_unknown_path(request: web.Request, entry: RequestLog, sim: Sim) -> None:
+    """A request to no vendor's path is kept in the journal (vendor ``""``) with the nearest endpoint."""
+    near = nearest_endpoint(request.app, request.path)
+    hint = f"; did you mean {near}?" if near else ""
+    entry.status = 404
+    entry.diagnosis = f"no vendor endpoint at {request.path}{hint}"
+    limit = sim.store.body_limit
+    if len(entry.request_body) > limit:
+        entry.request_size = len(entry.request_body)
+        entry.request_body = entry.request_body[:limit]
+    sim.store.add_request(entry)
+
+
 @web.middleware
 async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
@@ -138,6 +164,10 @@ async def vendor_middleware(request: web.Request, handler):
             request.transport.close()
         resp = web.Response(status=499)
         dropped = True
+    except web.HTTPNotFound:
+        if entry is not None and request.get(VENDOR_KEY) is None:
+            journal_unknown_path(request, entry, sim)
+        raise
     except web.HTTPException:
         raise
     except Exception:

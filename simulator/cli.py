@@ -18,13 +18,23 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from .config import Config, load_config
+from .config import Config, load_config, resolve_scenario
 from .core.scenarios import load_scenario
 from .core.sqlite import DatabaseError
-from .core.yamlfile import FileError, load_yaml_file
+from .core.yamlfile import FileError
 
 SCENARIO_KEYS = {"rules", "defaults", "reviews", "description"}
 ADMIN_TOKEN_ENV = "SMS_SIMULATOR_ADMIN_TOKEN"
+# serve options also read from the environment (a CI service container has no command line to edit);
+# the command line wins over the environment, the environment over the config file
+SERVE_ENV = {
+    "host": "SMS_SIMULATOR_HOST",
+    "port": "SMS_SIMULATOR_PORT",
+    "config": "SMS_SIMULATOR_CONFIG",
+    "scenario": "SMS_SIMULATOR_SCENARIO",
+    "seed": "SMS_SIMULATOR_SEED",
+    "db": "SMS_SIMULATOR_DB",
+}
 
 
 def loopback(host: str) -> bool:
@@ -36,9 +46,29 @@ def loopback(host: str) -> bool:
         return False
 
 
+def _from_environment(args: argparse.Namespace) -> str | None:
+    """Fill the serve options not given on the command line from ``SERVE_ENV``; a problem, else None."""
+    for name, var in SERVE_ENV.items():
+        value = os.environ.get(var, "").strip()
+        if getattr(args, name) is not None or not value:
+            continue
+        if name in ("port", "seed"):
+            try:
+                setattr(args, name, int(value))
+            except ValueError:
+                return f"{var}={value!r}: not a whole number"
+        else:
+            setattr(args, name, value)
+    return None
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .app import build_sim, create_app
 
+    problem = _from_environment(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         config = load_config(args.config)
         if args.scenario:
@@ -64,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
                 print("--max-messages must be at least 1", file=sys.stderr)
                 return 2
             config.store.max_messages = args.max_messages
-        scenario = load_scenario(config.scenario) if config.scenario else None
+        scenario = load_scenario(resolve_scenario(config.scenario)) if config.scenario else None
     except FileError as e:
         for p in e.problems:
             print(p, file=sys.stderr)
@@ -159,9 +189,9 @@ def _check(args: argparse.Namespace) -> int:
                 sc = load_scenario(path)
                 print(f"{path}: OK (scenario {sc.name!r}, {len(sc.rules)} rules, {len(sc.reviews)} reviews)")
             else:
-                cfg = load_yaml_file(path, Config)
+                cfg = load_config(path)
                 if cfg.scenario:
-                    load_scenario(cfg.scenario)
+                    load_scenario(resolve_scenario(cfg.scenario))
                 print(f"{path}: OK (config, {len(cfg.all_accounts())} accounts)")
         except FileError as e:
             status = 1
@@ -174,7 +204,7 @@ def _sign(args: argparse.Namespace) -> int:
     """Print what a client sends to authenticate, ready to paste into curl."""
     from urllib.parse import urlencode
 
-    from .signing import auth
+    from .signing import auth, example_send
 
     try:
         config = load_config(args.config)
@@ -193,8 +223,26 @@ def _sign(args: argparse.Namespace) -> int:
     aid = args.id or account.id
     secret = args.secret or account.secret
     options = account.options if account is not None else {}
+    bad = next((p for p in args.param if "=" not in p), None)
+    if bad is not None:
+        print(f"sign: --param takes KEY=VALUE, got {bad!r}", file=sys.stderr)
+        return 2
     params = dict(p.split("=", 1) for p in args.param)
-    query, headers = auth(args.vendor, aid, secret, options, params, args.ts)
+    if args.curl:
+        if args.param or args.ts:
+            print("sign: --curl signs a whole send itself; leave out --param and --ts", file=sys.stderr)
+            return 2
+        example = example_send(args.vendor, aid, secret, options, args.url, args.mobile)
+        if example["curl"] is None:
+            print(f"sign: {example['note']}", file=sys.stderr)
+            return 2
+        print(example["curl"])
+        return 0
+    try:
+        query, headers = auth(args.vendor, aid, secret, options, params, args.ts)
+    except Exception as e:  # a value the vendor's signing cannot take: one line, not a traceback
+        print(f"sign: cannot sign for {args.vendor}: {e}", file=sys.stderr)
+        return 2
     if headers:  # huawei: X-WSSE
         for k, v in headers.items():
             print(f"-H '{k}: {v}'")
@@ -264,15 +312,26 @@ def _traffic(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import __version__
+
     p = argparse.ArgumentParser(prog="sms-simulator", description=__doc__)
+    p.add_argument("--version", action="version", version=f"sms-simulator {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="run the simulator")
-    s.add_argument("--config", help="config file (default: the built-in demo config)")
-    s.add_argument("--scenario", help="scenario file (default: the built-in default scenario)")
-    s.add_argument("--seed", type=int, help="seed for every random choice")
-    s.add_argument("--host", help="listen address (default 127.0.0.1)")
-    s.add_argument("--port", type=int, help="listen port (default 8090; 0 picks a free port)")
+    s.add_argument(
+        "--config", help="config file (default: $SMS_SIMULATOR_CONFIG, else the built-in demo config)"
+    )
+    s.add_argument(
+        "--scenario",
+        help="scenario file, or a packaged scenario's name: default, flaky, slow, load-test "
+        "(default: $SMS_SIMULATOR_SCENARIO, else the config's, else default)",
+    )
+    s.add_argument("--seed", type=int, help="seed for every random choice (default: $SMS_SIMULATOR_SEED)")
+    s.add_argument("--host", help="listen address (default: $SMS_SIMULATOR_HOST, else 127.0.0.1)")
+    s.add_argument(
+        "--port", type=int, help="listen port (default: $SMS_SIMULATOR_PORT, else 8090; 0 picks a free port)"
+    )
     s.add_argument(
         "--https-port",
         type=int,
@@ -286,7 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the admin API (/_sim/*) needs this token as a Bearer header or login cookie "
         f"(default: ${ADMIN_TOKEN_ENV}; none: open to whoever reaches the port)",
     )
-    s.add_argument("--db", help="keep all state in this SQLite file across restarts (default: memory)")
+    s.add_argument(
+        "--db",
+        help="keep all state in this SQLite file across restarts (default: $SMS_SIMULATOR_DB, else memory)",
+    )
     s.add_argument(
         "--max-messages",
         type=int,
@@ -313,6 +375,14 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--secret", help="account secret (default: from the config)")
     g.add_argument("--ts", help="timestamp to sign, in the vendor's format (default: now)")
     g.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="more signed parameters")
+    g.add_argument(
+        "--curl",
+        action="store_true",
+        help="print a complete curl command that sends one message from the account now (run it within "
+        "a few minutes: it is signed with the wall clock)",
+    )
+    g.add_argument("--url", default="http://127.0.0.1:8090", help="the simulator's base URL, for --curl")
+    g.add_argument("--mobile", default="13800000000", help="the recipient, for --curl (default 13800000000)")
     g.set_defaults(fn=_sign)
 
     t = sub.add_parser(

@@ -225,11 +225,50 @@ def load_config(path: str | Path | None = None) -> Config:
         cfg.demo_accounts = True
         cfg.accounts = []
         return cfg
-    return load_yaml_file(path, Config)
+    cfg = load_yaml_file(path, Config)
+    if cfg.scenario:  # a relative path is the config file's neighbour, wherever the command runs
+        beside = Path(path).parent / Path(cfg.scenario).expanduser()
+        if beside.is_file():
+            cfg.scenario = str(beside)
+    return cfg
+
+
+def packaged_scenarios() -> list[str]:
+    from .core.scenarios import BUILTIN_DIR
+
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+
+
+def resolve_scenario(value: str | Path) -> Path:
+    """The file of ``--scenario`` or a config's ``scenario:``: a path if there is such a file, else a
+    packaged scenario's name (``flaky``, also ``flaky.yaml``); FileError listing the names otherwise."""
+    from .core.scenarios import BUILTIN_DIR
+
+    path = Path(value).expanduser()
+    if path.is_file():
+        return path
+    name = str(value)
+    if "/" not in name and "\\" not in name:
+        for suffix in (".yaml", ".yml"):
+            name = name.removesuffix(suffix)
+        packaged = BUILTIN_DIR / f"{name}.yaml"
+        if packaged.is_file():
+            return packaged
+    names = ", ".join(packaged_scenarios())
+    raise FileError(str(value), [f"{value}: no such scenario file, nor a packaged scenario ({names})"])
 
 
 def config_from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
     return validate_data(data, Config, source)
 
 
-__all__ = ["AccountConfig", "Config", "FileError", "config_from_dict", "default_config", "load_config"]
+__all__ = [
+    "AccountConfig",
+    "Config",
+    "FileError",
+    "config_from_dict",
+    "default_config",
+    "load_config",
+    "packaged_scenarios",
+    "resolve_scenario",
+]

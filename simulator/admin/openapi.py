@@ -451,7 +451,13 @@ def spec() -> dict[str, Any]:
                     errors=(400, 413),
                 ),
             },
-            "/_sim/reset": {"post": _op("Forget everything; back to the config", _json(ANY_OBJ), errors=())},
+            "/_sim/reset": {
+                "post": _op(
+                    "Forget everything; back to the config (the clock too, unless keep_clock)",
+                    _json(ANY_OBJ),
+                    body=_body(_obj({"keep_clock": {"type": "boolean"}}), required=False),
+                )
+            },
             "/_sim/traffic": {
                 "get": _op("The traffic generator: running?, options, counters", _json(TRAFFIC), errors=()),
                 "post": _op(

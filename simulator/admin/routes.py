@@ -536,8 +536,12 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
 
     @admin
     async def reset(request: web.Request) -> web.Response:
+        body = await json_body(request, required=False)
+        keep_clock = body.get("keep_clock", False)
+        if not isinstance(keep_clock, bool):
+            raise AdminError(400, "keep_clock must be true or false")
         await sim.dispatcher.drain(timeout=2)
-        sim.reset()
+        sim.reset(keep_clock=keep_clock)
         return answer({"status": "reset", "clock": clock_state()})
 
     # -- live events (server-sent events) ---------------------------------------------------------------

@@ -64,9 +64,10 @@ class Clock:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self._wall = wall
-        now = wall()
-        self._offset = 0.0 if start is None else start - now
-        self._frozen_at: float | None = (now + self._offset) if frozen else None
+        self._start, self._start_frozen = start, frozen  # what rewind() goes back to
+        self._offset = 0.0
+        self._frozen_at: float | None = None
+        self._set_start()
         self.auth_uses_simulated = auth_uses_simulated
         self._heap: list[tuple[float, int, Timer]] = []  # (due, seq, timer): compared in C
         self._seq = itertools.count(1)
@@ -107,6 +108,18 @@ class Clock:
     # -- controlling ---------------------------------------------------------------------------------
     def freeze(self, at: float | None = None) -> None:
         self._frozen_at = self.now() if at is None else at
+        self._rearm()
+        self._changed()
+
+    def _set_start(self) -> None:
+        now = self._wall()
+        self._offset = 0.0 if self._start is None else self._start - now
+        self._frozen_at = (now + self._offset) if self._start_frozen else None
+
+    def rewind(self) -> None:
+        """Back to the clock the config set up (used by reset): at ``start`` if one was given, else at the
+        wall clock now; frozen or running as configured."""
+        self._set_start()
         self._rearm()
         self._changed()
 

@@ -202,6 +202,7 @@ class RequestLog:
         )
 
     warnings: list[str] = field(default_factory=list)  # notes for the user (e.g. a UTC timestamp accepted)
+    diagnosis: str | None = None  # why it was refused, in plain words (kx sign, unknown path)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -221,4 +222,5 @@ class RequestLog:
             "request_size": self.request_size,
             "response_size": self.response_size,
             "warnings": list(self.warnings),
+            "diagnosis": self.diagnosis,
         }

@@ -97,9 +97,12 @@ class Sim:
         self.engine.runner = self._runner(scenario)
         self.store.save_scenario(scenario)
 
-    def reset(self) -> None:
-        """Forget every message, report, reply and attempt; accounts and scenario back to the config."""
+    def reset(self, keep_clock: bool = False) -> None:
+        """Forget every message, report, reply and attempt; accounts and scenario back to the config; the
+        clock back to its configured start unless ``keep_clock``."""
         self.clock.clear()
+        if not keep_clock:
+            self.clock.rewind()
         self.dispatcher.reset()
         self.store.clear()
         self.scenario = self.initial_scenario

@@ -647,6 +647,7 @@ def _request_row(r: RequestLog) -> tuple[Any, ...]:
         "response_size": r.response_size,
         "response_headers": dict(r.response_headers),
         "warnings": r.warnings,
+        "diagnosis": r.diagnosis,
         "seq": r.seq,
     }
     body = r.request_body.encode() if isinstance(r.request_body, str) else bytes(r.request_body)

@@ -313,6 +313,13 @@ def warn(request: web.Request, text: str) -> None:
     log.warning("%s %s %s: %s", getattr(vendor, "key", "-"), request.method, request.path, text)
 
 
+def diagnose(request: web.Request, text: str) -> None:
+    """Say on the request's journal entry why it was refused (``GET /_sim/requests``: ``diagnosis``)."""
+    entry = request.get(REQUEST_LOG)
+    if entry is not None:
+        entry.diagnosis = text
+
+
 def no_note(text: str) -> None:
     """The default ``note`` of auth functions called without a request (unit tests)."""
 

@@ -1,6 +1,7 @@
 """The admin API under /_sim/: shapes, filters, state changes, and 4xx JSON for every bad call."""
 
 import json
+import time
 
 import pytest
 
@@ -206,6 +207,31 @@ async def test_reset(sim_client):
     assert sim_client.sim.clock.pending == 0
 
 
+async def test_reset_rewinds_the_clock_unless_keep_clock(make_client):
+    client = await make_client(clock={"frozen": True, "start": "2026-01-01T00:00:00Z"})
+    start = client.sim.clock.now()
+    await client.post("/_sim/clock/advance", json={"seconds": 3600})
+    await client.post("/_sim/clock/unfreeze", json={})
+    resp = await client.post("/_sim/reset", json={"keep_clock": True})
+    assert resp.status == 200 and not client.sim.clock.frozen
+    assert client.sim.clock.now() >= start + 3600
+    resp = await client.post("/_sim/reset")
+    body = await resp.json()
+    assert body["clock"]["now"] == start and body["clock"]["frozen"]  # the configured start, frozen
+    assert client.sim.clock.now() == start
+    resp = await client.post("/_sim/reset", json={"keep_clock": "yes"})
+    assert resp.status == 400 and "keep_clock" in (await resp.json())["error"]
+
+
+async def test_reset_without_a_configured_start_goes_back_to_the_wall_clock(make_client):
+    client = await make_client(frozen=False)
+    await client.post("/_sim/clock/advance", json={"seconds": 86400})
+    await client.post("/_sim/clock/freeze", json={})
+    await client.post("/_sim/reset")
+    clock = client.sim.clock
+    assert not clock.frozen and abs(clock.now() - clock.wall()) < 5
+
+
 async def test_replace_scenario_at_run_time(sim_client):
     yaml_text = "name: all-fail\ndefaults: {outcome: undeliverable, delay: 0}\n"
     resp = await sim_client.put("/_sim/scenario", data=yaml_text, headers=YAML)
@@ -267,3 +293,45 @@ def test_openapi_document_is_valid():
     from simulator.admin.openapi import spec
 
     validate(spec())
+
+
+async def test_kx_sign_refusal_is_diagnosed(sim_client):
+    import hashlib
+
+    ts = str(int(time.time() * 1000))
+    form = {
+        "userid": "100001",
+        "ts": ts,
+        "sign": "0" * 32,
+        "mobile": "13800000000",
+        "msgcontent": "【测试】1",
+    }
+    body = await (await sim_client.post("/api/sms/send", data=form)).json()
+    assert body["code"] == "6"
+    expected = hashlib.md5(f"100001{ts}kxdemoapikey0001".encode()).hexdigest()
+    [entry] = (await (await sim_client.get("/_sim/requests?vendor=kx")).json())["requests"]
+    assert entry["diagnosis"] == (
+        f'sign refused: the simulator computed md5(userid + ts + apikey) = md5("100001{ts}<apikey>") = '
+        f"{expected}, the request sent {'0' * 32}; they differ: check the apikey and that the sign is made "
+        "of exactly these three values"
+    )
+    assert "kxdemoapikey0001" not in entry["diagnosis"]
+    form["sign"] = expected.upper()
+    assert (await (await sim_client.post("/api/sms/send", data=form)).json())["code"] == "6"
+    newest = (await (await sim_client.get("/_sim/requests?vendor=kx")).json())["requests"][0]
+    assert newest["diagnosis"].endswith("it is the right digest in uppercase: send it in lowercase hex")
+    form["sign"] = expected
+    assert (await (await sim_client.post("/api/sms/send", data=form)).json())["code"] == "0"
+    newest = (await (await sim_client.get("/_sim/requests?vendor=kx")).json())["requests"][0]
+    assert newest["diagnosis"] is None
+
+
+async def test_unknown_paths_are_journaled_with_the_nearest_endpoint(sim_client):
+    assert (await sim_client.post("/api/sms/sned", data={"userid": "1"})).status == 404
+    assert (await sim_client.get("/completely/elsewhere")).status == 404
+    entries = (await (await sim_client.get("/_sim/requests?order=asc")).json())["requests"]
+    assert [(e["vendor"], e["path"], e["status"], e["diagnosis"]) for e in entries] == [
+        ("", "/api/sms/sned", 404, "no vendor endpoint at /api/sms/sned; did you mean /api/sms/send?"),
+        ("", "/completely/elsewhere", 404, "no vendor endpoint at /completely/elsewhere"),
+    ]
+    assert entries[0]["request_body"] == "userid=1"

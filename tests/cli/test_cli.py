@@ -14,14 +14,19 @@ from simulator.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_server(*args: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
+def simulator_process(*args: str, **kw) -> subprocess.Popen:
+    """``python -m simulator <args>`` with its output piped as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulator", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=ROOT,
+        **kw,
     )
+
+
+def run_server(*args: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, int]:
+    proc = simulator_process("serve", "--port", "0", *args, cwd=cwd)
     line = proc.stdout.readline()
     m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
     if not m:
@@ -162,13 +167,7 @@ def test_sign_unknown_account_needs_credentials(capsys):
 def test_serve_https_and_extra_ports_with_a_self_signed_certificate():
     import ssl
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--extra-port", "0", "--https-port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    proc = simulator_process("serve", "--port", "0", "--extra-port", "0", "--https-port", "0", cwd=ROOT)
     try:
         first = proc.stdout.readline()
         extra = proc.stdout.readline()
@@ -186,3 +185,154 @@ def test_serve_https_and_extra_ports_with_a_self_signed_certificate():
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+def test_version():
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator", "--version"], capture_output=True, text=True, timeout=20
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "sms-simulator 0.1.0"
+
+
+def test_serve_options_from_the_environment(tmp_path):
+    import os
+
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("record_requests: 7\n")
+    env = {
+        **os.environ,
+        "SMS_SIMULATOR_HOST": "127.0.0.1",
+        "SMS_SIMULATOR_PORT": "0",
+        "SMS_SIMULATOR_CONFIG": str(cfg),
+        "SMS_SIMULATOR_SCENARIO": str(ROOT / "scenarios/slow.yaml"),
+        "SMS_SIMULATOR_SEED": "7",
+        "SMS_SIMULATOR_DB": str(tmp_path / "sim.db"),
+    }
+    proc = simulator_process("serve", "--seed", "3", env=env)  # the command line wins
+    try:
+        line = proc.stdout.readline()
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)", line).group(1))
+        assert "ids from --seed 3" in line and f"in {tmp_path / 'sim.db'}" in line, line
+        assert get(port, "/_sim/health")["scenario"] == "slow"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    assert (tmp_path / "sim.db").exists()
+    bad = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**env, "SMS_SIMULATOR_PORT": "http"},
+    )
+    assert bad.returncode == 2 and bad.stderr.strip() == "SMS_SIMULATOR_PORT='http': not a whole number"
+    missing = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**env, "SMS_SIMULATOR_CONFIG": str(tmp_path / "none.yaml")},
+    )
+    assert missing.returncode == 2 and "none.yaml" in missing.stderr
+
+
+def test_scenario_by_name_and_beside_the_config(tmp_path):
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "mine.yaml").write_text("name: mine\ndefaults: {outcome: delivered, delay: 0}\n")
+    (conf / "sim.yaml").write_text("scenario: mine.yaml\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for args, name in ((["--scenario", "flaky"], "flaky"), (["--config", str(conf / "sim.yaml")], "mine")):
+        proc, port = run_server(*args, cwd=elsewhere)
+        try:
+            assert get(port, "/_sim/health")["scenario"] == name
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=10) == 0
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve", "--scenario", "flakey"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        cwd=elsewhere,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        "flakey: no such scenario file, nor a packaged scenario (default, flaky, load-test, slow)"
+    )
+    check = subprocess.run(
+        [sys.executable, "-m", "simulator", "check", str(conf / "sim.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        cwd=elsewhere,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+def test_resolve_scenario(tmp_path, monkeypatch):
+    from simulator.config import FileError, resolve_scenario
+
+    assert resolve_scenario("slow").name == "slow.yaml" and resolve_scenario("load-test.yaml").is_file()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flaky").write_text("name: local\n")  # a file of that name wins over the packaged one
+    assert resolve_scenario("flaky").read_text() == "name: local\n"
+    with pytest.raises(FileError):
+        resolve_scenario("sub/flaky")
+
+
+def test_sign_curl_commands_send_for_every_vendor(tmp_path):
+    proc, port = run_server(cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for vendor, mobile in [
+            ("kx", "13800000000"),
+            ("huawei", "13800000001"),
+            ("smsgw", "13800000002"),
+            ("mobset", "13800000003"),
+            ("emay", "13800000004"),
+        ]:
+            signed = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "simulator",
+                    "sign",
+                    vendor,
+                    "--curl",
+                    "--url",
+                    url,
+                    "--mobile",
+                    mobile,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
+            assert signed.returncode == 0 and signed.stdout.startswith("curl "), signed.stderr
+            sent = subprocess.run(["bash", "-c", signed.stdout], capture_output=True, text=True, timeout=20)
+            assert sent.returncode == 0, sent.stderr
+            messages = get(port, f"/_sim/messages?vendor={vendor}")["messages"]
+            assert [m["mobile"] for m in messages] == [mobile], (vendor, sent.stdout)
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        (["kx", "--param", "foo"], "sign: --param takes KEY=VALUE, got 'foo'"),
+        (["kx", "--curl", "--ts", "1"], "sign: --curl signs a whole send itself; leave out --param and --ts"),
+        (
+            ["huawei", "--id", "x", "--secret", "y", "--curl"],
+            "sign: this account has no approved template with a channel to send with",
+        ),
+    ],
+)
+def test_sign_bad_arguments_are_one_line(args, error):
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator", "sign", *args], capture_output=True, text=True, timeout=20
+    )
+    assert out.returncode == 2 and out.stderr.strip() == error

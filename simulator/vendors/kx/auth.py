@@ -35,6 +35,19 @@ def check_ts(
         raise KxError("14")
 
 
+def sign_diagnosis(userid: str, ts: str, sign: str, expected: str) -> str:
+    """Why a sign was refused, with the apikey shown as ``<apikey>``."""
+    why = (
+        "it is the right digest in uppercase: send it in lowercase hex"
+        if sign.lower() == expected
+        else "they differ: check the apikey and that the sign is made of exactly these three values"
+    )
+    return (
+        f'sign refused: the simulator computed md5(userid + ts + apikey) = md5("{userid}{ts}<apikey>") = '
+        f"{expected}, the request sent {sign}; {why}"
+    )
+
+
 def authenticate(
     params: dict[str, str],
     account: Account | None,
@@ -42,6 +55,7 @@ def authenticate(
     remote: str | None,
     http_enabled: bool,
     note: Callable[[str], None] = no_note,
+    diagnose: Callable[[str], None] = no_note,
 ) -> Account:
     """Check a request's credentials in the platform's order: presence, user, permission, IP, ts, sign."""
     userid, ts, sign = (params.get(k, "").strip() for k in ("userid", "ts", "sign"))
@@ -54,6 +68,8 @@ def authenticate(
     if not account.ip_allowed(remote):
         raise KxError("7")
     check_ts(ts, now_ms, note=note)
-    if not same(sign, make_sign(userid, ts, account.secret)):
+    expected = make_sign(userid, ts, account.secret)
+    if not same(sign, expected):
+        diagnose(sign_diagnosis(userid, ts, sign, expected))
         raise KxError("6")
     return account

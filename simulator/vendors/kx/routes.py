@@ -10,7 +10,7 @@ from aiohttp import web
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.scenarios import Decision
-from ..base import client_ip, form_params, json_answer, warn
+from ..base import client_ip, diagnose, form_params, json_answer, warn
 from . import wire
 from .auth import authenticate
 from .codes import KxError, error_for
@@ -24,7 +24,15 @@ def setup(v: KxVendor) -> list[web.RouteDef]:
         account = v.account(params.get("userid", "").strip())
         http_enabled = account.options.http_enabled if account is not None else True
         now_ms = v.sim.clock.auth_now() * 1000
-        return authenticate(params, account, now_ms, client_ip(request), http_enabled, partial(warn, request))
+        return authenticate(
+            params,
+            account,
+            now_ms,
+            client_ip(request),
+            http_enabled,
+            partial(warn, request),
+            partial(diagnose, request),
+        )
 
     async def send(request: web.Request) -> web.Response:
         params = await form_params(request)
