@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import statistics
 import subprocess
@@ -23,17 +22,14 @@ from pathlib import Path
 
 import aiohttp
 
+from simulator import signing
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kx_send import ROOT, free_port, wait_up
 
 
 def signed() -> dict[str, str]:
-    ts = str(int(time.time() * 1000))
-    return {
-        "userid": "100001",
-        "ts": ts,
-        "sign": hashlib.md5(f"100001{ts}kxdemoapikey0001".encode()).hexdigest(),
-    }
+    return signing.auth("kx", "100001", "kxdemoapikey0001", {})[0]  # the demo account, signed now
 
 
 async def fill(session: aiohttp.ClientSession, url: str, n: int) -> None:

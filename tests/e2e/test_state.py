@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import time
-
 import pytest
 
+from simulator import signing
 from simulator.app import SIM_KEY
 
 from ..vendors.huawei.send_helpers import batch, verify_form
@@ -17,12 +15,7 @@ START = "2026-06-01T08:00:00Z"
 
 
 def kx_auth() -> dict[str, str]:
-    ts = str(int(time.time() * 1000))
-    return {
-        "userid": "100001",
-        "ts": ts,
-        "sign": hashlib.md5(f"100001{ts}kxdemoapikey0001".encode()).hexdigest(),
-    }
+    return signing.auth("kx", "100001", "kxdemoapikey0001", {})[0]  # the demo account, signed now
 
 
 async def kx_send(client, mobile: str, text: str = "【测试】您的验证码是1234") -> dict:
