@@ -38,7 +38,9 @@ ARGS = [
 ]
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=10_000)  # as the pages' own default: a loaded machine delays the live feed
 except ImportError:  # pragma: no cover - the test extras install it
     sync_playwright = None
 

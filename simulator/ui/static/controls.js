@@ -14,6 +14,9 @@
     document.getElementById("unfreeze").disabled = !c.frozen;
   }
   document.addEventListener("sim-clock", (ev) => paintClock(ev.detail));
+  // sim.js fetched the clock as the page loaded, maybe before this listener existed: ask again
+  if (SIM.clock.state) paintClock(SIM.clock.state);
+  SIM.refreshClock();
 
   async function clockCall(path, body) {
     try {
