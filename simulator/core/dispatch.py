@@ -21,7 +21,7 @@ from .clock import Clock, Timer
 from .events import EventBus
 from .models import CallbackAttempt, MoRecord, Report, body_text
 from .plugin import OutboundRequest, Push, VendorCore
-from .store import MemoryStore
+from .store import MemoryStore, item_ref
 
 log = logging.getLogger("simulator.dispatch")
 PER_DESTINATION = 20  # connections to one receiver (scheme, host, port) at a time
@@ -33,11 +33,6 @@ Item = Report | MoRecord
 OUTBOX = "_sim.outbox"  # (vendor, account, url, stream) → refs of items waiting for the batch timer
 BATCHES = "_sim.push_batches"  # batch id → {"key": channel key, "items": refs, "attempt": n}
 FAIL_FIRST = "_sim.chaos_fail_first"  # refs whose first push attempt fails (scenario chaos) → True
-
-
-def item_ref(item: Item) -> str:
-    """How a batch or queue refers to an item: ``r:<sim_id>/<segment>`` or ``mo:<sim_id>``."""
-    return f"r:{item.id}" if isinstance(item, Report) else f"mo:{item.sim_id}"
 
 
 def _message_ids(items: list[Item]) -> list[str]:
@@ -168,8 +163,7 @@ class Dispatcher:
     def _items(self, refs: list[str]) -> list[Item]:
         out: list[Item] = []
         for ref in refs:
-            kind, _, rid = ref.partition(":")
-            item = self.store.get_report(rid) if kind == "r" else self.store.get_mo(rid)
+            item = self.store.resolve(ref)
             if item is not None:
                 out.append(item)
         return out

@@ -307,10 +307,9 @@ class Engine:
             )
 
     def _report_again(self, sim_id: str, segment: int, why: str, fail_first: bool) -> None:
-        msg = self.store.get_message(sim_id)
-        report = next((r for r in msg.reports if r.segment == segment), None) if msg is not None else None
-        if msg is not None and report is not None:
-            self.route_report(msg, report, f"chaos ({why}): ", fail_first=fail_first)
+        report = self.store.get_report(f"{sim_id}/{segment}")
+        if report is not None:
+            self.route_report(report.message, report, f"chaos ({why}): ", fail_first=fail_first)
 
     def _route(
         self,

@@ -33,7 +33,7 @@ import orjson
 from .accounts import Account
 from .clock import Clock, Timer
 from .models import CallbackAttempt, Message, MoRecord, Report, RequestLog, TimelineEntry
-from .store import MemoryStore, PullItem
+from .store import MemoryStore, PullItem, item_ref
 
 APPLICATION_ID = 0x534D5331  # "SMS1": marks a file as a simulator database
 SCHEMA_VERSION = 1
@@ -319,12 +319,8 @@ class SqliteStore(MemoryStore):
 
     def _pulled_in(self, key: tuple[str, str, str], entry: tuple[PullItem, float | None, int]) -> None:
         item, expires, eid = entry
-        if isinstance(item, Report):
-            ref = f"r:{item.id}"
-        elif isinstance(item, MoRecord):
-            ref = f"mo:{item.sim_id}"
-        else:  # plain data, kept whole
-            ref = "v:" + dumps(encode(item))
+        # a report or reply by reference; plain data (emay clicks) kept whole
+        ref = item_ref(item) if isinstance(item, Report | MoRecord) else "v:" + dumps(encode(item))
         self._d_pull.append((eid, *key, ref, expires))
         self._kick()
 
@@ -548,11 +544,7 @@ class SqliteStore(MemoryStore):
             mo = MoRecord(**_loads(data))
             self._mo[mo.sim_id] = mo
         for eid, vendor, account, stream, ref, expires in db.execute("SELECT * FROM pull ORDER BY eid"):
-            kind, _, rid = ref.partition(":")
-            if kind == "v":
-                item = decode(_loads(rid))
-            else:
-                item = self.get_report(rid) if kind == "r" else self.get_mo(rid)
+            item = decode(_loads(ref[2:])) if ref.startswith("v:") else self.resolve(ref)
             if item is not None:
                 self._pull[(vendor, account, stream)].append((item, expires, eid))
         for (data,) in db.execute("SELECT data FROM attempts ORDER BY seq"):

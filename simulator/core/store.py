@@ -59,6 +59,7 @@ class Store(Protocol):
     def last_sender(self, vendor: str, mobile: str) -> str | None: ...
     def add_report(self, report: Report) -> None: ...
     def reports(self, vendor: str, account: str) -> list[Report]: ...
+    def resolve(self, ref: str) -> Report | MoRecord | None: ...
     def add_mo(self, mo: MoRecord) -> None: ...
     def get_mo(self, sim_id: str) -> MoRecord | None: ...
     def query_mo(self, **filters: Any) -> list[MoRecord]: ...
@@ -110,6 +111,12 @@ def page(
 
 def _seq(x: Any) -> int:
     return x.seq
+
+
+def item_ref(item: Report | MoRecord) -> str:
+    """How batches, queues and files refer to a report or a reply: ``r:<sim_id>/<segment>`` or
+    ``mo:<sim_id>`` (:meth:`MemoryStore.resolve` turns it back)."""
+    return f"r:{item.id}" if isinstance(item, Report) else f"mo:{item.sim_id}"
 
 
 def _ix_add(index: dict[str, Any], key: str, msg: Message) -> None:
@@ -207,9 +214,6 @@ class MemoryStore:
         seed, start at a random point below it, so a vendor id handed to a customer is not handed out
         again by the next run."""
         return self._count("#" + name, spread)
-
-    def counters(self) -> dict[str, int]:
-        return dict(self._counters)
 
     # messages ------------------------------------------------------------------------------------------
     def add_message(self, msg: Message) -> None:
@@ -389,6 +393,13 @@ class MemoryStore:
             return None
         return next((r for r in msg.reports if str(r.segment) == segment), None)
 
+    def resolve(self, ref: str) -> Report | MoRecord | None:
+        """The report or reply an :func:`item_ref` names, if it is still stored."""
+        kind, _, rid = ref.partition(":")
+        if kind == "r":
+            return self.get_report(rid)
+        return self.get_mo(rid) if kind == "mo" else None
+
     def add_mo(self, mo: MoRecord) -> None:
         mo.seq = next(self._seq)
         self._mo[mo.sim_id] = mo
@@ -471,11 +482,6 @@ class MemoryStore:
     def pull_size(self, vendor: str, account: str, stream: str, now: float) -> int:
         q = self._pull.get((vendor, account, stream), ())
         return sum(1 for item, exp, _ in q if (exp is None or exp > now) and self._live(item))
-
-    def pull_entries(self) -> Iterable[tuple[tuple[str, str, str], tuple[PullItem, float | None, int]]]:
-        for key, q in self._pull.items():
-            for entry in q:
-                yield key, entry
 
     def _live(self, item: PullItem) -> bool:
         """Still stored (not evicted)."""
