@@ -190,6 +190,7 @@ class RequestLog:
     request_size: int | None = None  # the body's length as received, when the kept body was truncated
     response_size: int | None = None  # likewise for the answer
     seq: int = 0  # the store's order of arrival (paging cursors)
+    kept_bytes: int = 0  # size() when the store took it (the request log's byte bound)
 
     def size(self) -> int:
         """Roughly the bytes this entry holds (bodies and headers), for the request log's byte bound."""

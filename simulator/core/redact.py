@@ -6,6 +6,7 @@ when a signature is refused, and they do not give the secret away.  Masked value
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from urllib.parse import quote, quote_plus
@@ -19,36 +20,57 @@ def is_digest(value: str) -> bool:
     return HEX32.fullmatch(value) is not None
 
 
+@functools.lru_cache(maxsize=64)
+def _form_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    pattern = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?:(?<=^)|(?<=[&;]))({pattern})=([^&;]*)") if pattern else None
+
+
+@functools.lru_cache(maxsize=64)
+def _json_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    pattern = "|".join(re.escape(n) for n in names)
+    return re.compile(rf'("(?:{pattern})"\s*:\s*)"(?:[^"\\]|\\.)*"') if pattern else None
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """Each maskable secret as sent and URL-encoded (short or all-digit ones could be part of a phone
+    number or other text: left alone)."""
+    forms: dict[str, None] = {}
+    for secret in secrets:
+        if len(secret) < 10 or secret.isdigit():
+            continue
+        for form in (secret, quote(secret, safe=""), quote_plus(secret, safe="")):
+            forms[form] = None
+    return tuple(forms)
+
+
 def mask_form(text: str, names: Iterable[str], keep: Callable[[str], bool] = lambda v: False) -> str:
     """``a=1&password=x`` → ``a=1&password=***`` for each name (exact, case-sensitive)."""
-    if not text:
+    names = tuple(names)
+    if not text or not any(f"{n}=" in text for n in names):  # most requests: nothing to look at
         return text
-    pattern = "|".join(re.escape(n) for n in names)
-    if not pattern:
+    pattern = _form_pattern(names)
+    if pattern is None:
         return text
 
     def sub(m: re.Match[str]) -> str:
         return m.group(0) if keep(m.group(2)) else f"{m.group(1)}={MASK}"
 
-    return re.sub(rf"(?:(?<=^)|(?<=[&;]))({pattern})=([^&;]*)", sub, text)
+    return pattern.sub(sub, text)
 
 
 def mask_json(text: str, names: Iterable[str]) -> str:
     """``"password": "x"`` → ``"password": "***"`` wherever the key appears (any depth)."""
-    pattern = "|".join(re.escape(n) for n in names)
-    if not text or not pattern:
-        return text
-    return re.sub(rf'("(?:{pattern})"\s*:\s*)"(?:[^"\\]|\\.)*"', rf'\1"{MASK}"', text)
+    pattern = _json_pattern(tuple(names)) if text else None
+    return pattern.sub(rf'\1"{MASK}"', text) if pattern is not None else text
 
 
 def mask_secrets(text: str, secrets: Iterable[str]) -> str:
     """Every occurrence of a known secret (as sent, or URL-encoded) becomes ``***``."""
-    for secret in secrets:
-        if len(secret) < 10 or secret.isdigit():  # could be part of a phone number or other text
-            continue
-        for form in {secret, quote(secret, safe=""), quote_plus(secret, safe="")}:
-            if form in text:
-                text = text.replace(form, MASK)
+    for form in _secret_forms(tuple(secrets)):
+        if form in text:
+            text = text.replace(form, MASK)
     return text
 
 

@@ -555,7 +555,8 @@ class SqliteStore(MemoryStore):
         ):
             r = RequestLog(**_loads(data), request_body=req_body or b"", response_body=resp_body or b"")
             self._requests[r.id] = r
-            self._request_bytes += r.size()
+            r.kept_bytes = r.size()
+            self._request_bytes += r.kept_bytes
         for coll in self._collections.values():  # the file, not the config, says what exists
             dict.clear(coll)
         for name, key, value in db.execute("SELECT name, key, value FROM collections"):

@@ -563,7 +563,8 @@ class MemoryStore:
                 setattr(log, name.replace("body", "size"), len(body))
                 setattr(log, name, body[: self.body_limit])
         self._requests[log.id] = log
-        self._request_bytes += log.size()
+        log.kept_bytes = log.size()
+        self._request_bytes += log.kept_bytes
         while self._requests and (
             len(self._requests) > self.max_requests or self._request_bytes > self.max_request_bytes
         ):
@@ -572,7 +573,7 @@ class MemoryStore:
     def _drop_request(self, request_id: str) -> None:
         log = self._requests.pop(request_id, None)
         if log is not None:
-            self._request_bytes -= log.size()
+            self._request_bytes -= log.kept_bytes
 
     def get_request(self, request_id: str) -> RequestLog | None:
         return self._requests.get(request_id)
