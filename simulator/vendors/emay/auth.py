@@ -207,9 +207,9 @@ def replay_check(
     expires_ms: float,
     now_ms: float,
     sweep: bool = False,
-) -> None:
+) -> str:
     """Remember each accepted request (account, path, plaintext) until its validity ends; refuse it
-    again before then.  ``sweep``: drop the expired entries first."""
+    again before then.  ``sweep``: drop the expired entries first.  Returns the key it was kept under."""
     key = hashlib.sha256(account_id.encode() + b"\0" + path.encode() + b"\0" + plaintext).hexdigest()
     if sweep:
         # dict.__getitem__: reading an expiry is not a change (a durable store's dict counts reads)
@@ -219,6 +219,7 @@ def replay_check(
     if exp is not None and exp > now_ms:
         raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
     seen[key] = expires_ms
+    return key
 
 
 # -- simple interface ---------------------------------------------------------------------------------------
