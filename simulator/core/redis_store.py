@@ -62,6 +62,7 @@ EPOCH_MS = 1_700_000_000_000  # record seqs count milliseconds from here (2023-1
 BLOCK = 1000  # numbers a process takes of a vendor sequence at a time
 SCHEMA_VERSION = 1
 STREAM_MAX = 200_000  # changes kept in the stream (a process further behind than this must restart)
+FOLLOW_IDLE = 0.05  # seconds: the follower thread reads the stream only when no request did lately
 
 # -- Lua: everything that must be exact across processes ---------------------------------------------------
 CHARGE = """
@@ -201,6 +202,10 @@ class RedisStore(DurableStore):
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsorted = False
+        self._caught_at = 0.0  # monotonic time of the last catch_up
+        self._calls: list[tuple[Any, list[Any], list[Any], asyncio.Future[Any]]] = []  # this turn's scripts
+        self._want_sync = False  # a request of this turn waits for a catch-up
+        self._batch_done: asyncio.Future[None] | None = None
         self._applying = False  # applying another process's changes (they are not written again)
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
@@ -254,8 +259,8 @@ class RedisStore(DurableStore):
             return
         negative_ok = account.allow_negative if allow_negative is None else allow_negative
         key = self._acct_key(account)
-        ok, balance, version = self._charge(
-            keys=[self.k_bal, self.k_balv], args=[key, units, int(bool(negative_ok)), account.balance]
+        ok, balance, version = await self._batched(
+            self._charge, [self.k_bal, self.k_balv], [key, units, int(bool(negative_ok)), account.balance]
         )
         self._took_balance(account, key, int(balance), int(version))
         if not ok:
@@ -281,7 +286,69 @@ class RedisStore(DurableStore):
 
     async def claim_once(self, name: str, key: str, expires_at: float, now: float) -> bool:
         ttl = max(1000, int((expires_at - now) * 1000) + 60_000)
-        return bool(self._once(keys=[self._once_key(name, key)], args=[repr(expires_at), repr(now), ttl]))
+        return bool(
+            await self._batched(self._once, [self._once_key(name, key)], [repr(expires_at), repr(now), ttl])
+        )
+
+    # -- one round trip per event-loop turn for all the requests of that turn ----------------------------
+    async def sync(self) -> None:
+        """Catch up with the other processes before handling a request (the requests of one loop turn
+        share one read of the stream)."""
+        self._want_sync = True
+        await self._batch_future()
+
+    def _batched(self, script: Any, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
+        """Run a Lua script in this turn's pipeline; the future gets its answer."""
+        fut = asyncio.get_running_loop().create_future()
+        self._calls.append((script, keys, args, fut))
+        self._batch_future()
+        return fut
+
+    def _batch_future(self) -> asyncio.Future[None]:
+        if self._batch_done is None:
+            loop = asyncio.get_running_loop()
+            self._batch_done = loop.create_future()
+            loop.call_soon(self._run_batch)
+        return self._batch_done
+
+    def _run_batch(self) -> None:
+        done, self._batch_done = self._batch_done, None
+        calls, self._calls = self._calls, []
+        want_sync, self._want_sync = self._want_sync, False
+        try:
+            if want_sync and not calls:
+                self.catch_up()
+            else:
+                pipe = self._r.pipeline(transaction=False)
+                if want_sync:
+                    self._caught_at = time.monotonic()
+                    pipe.xread({self.k_log: self._last_id}, count=2000)
+                for script, keys, args, _ in calls:
+                    script(keys=keys, args=args, client=pipe)
+                results = pipe.execute(raise_on_error=False)
+                if want_sync:
+                    got = results.pop(0)
+                    if got:
+                        with self._apply_lock:
+                            self._apply(got[0][1])
+                            self._last_id = got[0][1][-1][0].decode()
+                        if len(got[0][1]) == 2000:
+                            self.catch_up()
+                for (_, _, _, fut), result in zip(calls, results, strict=True):
+                    if isinstance(result, Exception):
+                        fut.set_exception(result)
+                    else:
+                        fut.set_result(result)
+        except Exception as e:
+            for *_, fut in calls:
+                if not fut.done():
+                    fut.set_exception(e)
+            if done is not None:
+                done.set_exception(e)
+                done.exception()  # a turn with scripts only: nobody awaits it (the callers have theirs)
+            return
+        if done is not None:
+            done.set_result(None)
 
     async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
         self.flush()  # this process's own puts are in Redis before it takes
@@ -455,6 +522,8 @@ class RedisStore(DurableStore):
         self.remote = sim
         sim.clock.share(self.claim, UniqueSeq(self.worker))
         sim.dispatcher.tag = str(self.worker)
+        if sim.seed is not None:  # seeded: still never the vendor ids another process hands out
+            sim.rng = random.Random(f"{sim.seed}/process {self.worker}")
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -474,6 +543,9 @@ class RedisStore(DurableStore):
         me = str(self.worker).encode()
         try:
             while not self._stop.is_set():
+                if time.monotonic() - self._caught_at < FOLLOW_IDLE:  # requests are catching up anyway
+                    self._stop.wait(FOLLOW_IDLE)
+                    continue
                 start = self._last_id
                 try:
                     got = r.xread({self.k_log: start}, count=100, block=100)
@@ -507,6 +579,7 @@ class RedisStore(DurableStore):
 
     def catch_up(self) -> None:
         """Apply what the other processes wrote since the last call (read-your-writes across them)."""
+        self._caught_at = time.monotonic()
         with self._apply_lock:
             while True:
                 got = self._r.xread({self.k_log: self._last_id}, count=2000)
