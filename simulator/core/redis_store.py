@@ -130,6 +130,18 @@ return 1
 """
 
 
+class Script:
+    """A Lua script sent with EVAL (Redis caches it compiled): unlike redis-py's registered scripts, a
+    pipeline holding one needs no SCRIPT EXISTS round trip first, and a restarted Redis needs no reload."""
+
+    def __init__(self, client: redis.Redis, text: str) -> None:
+        self.client = client
+        self.text = text
+
+    def __call__(self, keys: list[Any], args: list[Any], client: Any = None) -> Any:
+        return (client or self.client).eval(self.text, len(keys), *keys, *args)
+
+
 class UniqueSeq:
     """Record seqs unique across processes: (milliseconds since EPOCH_MS, process tag, 0..63), each
     process's own increasing, all of them roughly in time order (paging cursors)."""
@@ -185,13 +197,9 @@ class RedisStore(DurableStore):
             self.k_due, self.k_acct, self.k_bal, self.k_balv, self.k_coll, self.k_meta,
         ]  # fmt: skip
         r = self._r
-        self._charge = r.register_script(CHARGE)
-        self._balance = r.register_script(BALANCE)
-        self._take = r.register_script(TAKE)
-        self._once = r.register_script(ONCE)
-        self._claim = r.register_script(CLAIM)
-        self._block = r.register_script(BLOCK_SCRIPT)
-        self._wipe_script = r.register_script(WIPE)
+        self._charge, self._balance, self._take = Script(r, CHARGE), Script(r, BALANCE), Script(r, TAKE)
+        self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
+        self._wipe_script = Script(r, WIPE)
         self.worker = int(r.incr(p + "workers"))  # this process's number among all that ever shared it
         self._blocks: dict[str, list[int]] = {}
         self._bal_known: dict[str, tuple[int, int]] = {}  # account → (balance, version) Redis told us
@@ -234,7 +242,7 @@ class RedisStore(DurableStore):
             return
         pipe = self._r.pipeline(transaction=True)
         counters = [self.k_ctr] if self.seeded else []  # unseeded: numbers never repeat across resets
-        self._wipe_script(keys=[self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], client=pipe)
+        self._wipe_script([self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], [], client=pipe)
         pipe.xadd(self.k_log, {"o": self.worker, "wipe": 1}, maxlen=STREAM_MAX, approximate=True)
         pipe.execute()
 
