@@ -67,7 +67,14 @@ FOLLOW_IDLE = 0.05  # seconds: the follower thread reads the stream only when no
 # -- Lua: everything that must be exact across processes ---------------------------------------------------
 CHARGE = """
 local b = redis.call('HGET', KEYS[1], ARGV[1])
-if not b then b = ARGV[4]; redis.call('HSET', KEYS[1], ARGV[1], b) end
+if ARGV[5] == '1' then
+  b = ARGV[4]
+  redis.call('HSET', KEYS[1], ARGV[1], b)
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+elseif not b then
+  b = ARGV[4]
+  redis.call('HSET', KEYS[1], ARGV[1], b)
+end
 b = tonumber(b)
 local v = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if ARGV[3] == '0' and b < tonumber(ARGV[2]) then return {0, b, v} end
@@ -191,7 +198,7 @@ class RedisStore(DurableStore):
         self.k_timers, self.k_due = p + "timers", p + "due"
         self.k_acct, self.k_bal, self.k_balv = p + "acct", p + "bal", p + "balv"
         self.k_coll, self.k_meta, self.k_ctr = p + "coll", p + "meta", p + "ctr"
-        self.k_pullkeys, self.k_log = p + "pullkeys", p + "log"
+        self.k_pullkeys, self.k_log, self.k_epoch = p + "pullkeys", p + "log", p + "epoch"
         self._data_keys = [
             self.k_msg, self.k_mo, self.k_att, self.k_req, self.k_reqb, self.k_respb, self.k_timers,
             self.k_due, self.k_acct, self.k_bal, self.k_balv, self.k_coll, self.k_meta,
@@ -200,7 +207,8 @@ class RedisStore(DurableStore):
         self._charge, self._balance, self._take = Script(r, CHARGE), Script(r, BALANCE), Script(r, TAKE)
         self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
         self._wipe_script = Script(r, WIPE)
-        self.worker = int(r.incr(p + "workers"))  # this process's number among all that ever shared it
+        self.worker = int(r.incr(p + "workers"))
+        self._epoch = int(r.get(self.k_epoch) or 0)  # this process's number among all that ever shared it
         self._blocks: dict[str, list[int]] = {}
         self._bal_known: dict[str, tuple[int, int]] = {}  # account → (balance, version) Redis told us
         self._last_id = "0-0"  # the last stream entry applied here
@@ -226,8 +234,9 @@ class RedisStore(DurableStore):
     def _pull_key(self, vendor: str, account: str, stream: str) -> str:
         return f"{self.prefix}:pull:{vendor}\0{account}\0{stream}"
 
-    def _once_key(self, name: str, key: str) -> str:
-        return f"{self.prefix}:once:{name}:{key}"
+    def _once_key(self, name: str, key: str) -> bytes:
+        # a reset starts a new epoch; a key may hold header bytes that are not UTF-8 (lone surrogates)
+        return f"{self.prefix}:once:{self._epoch}:{name}:{key}".encode("utf-8", "surrogatepass")
 
     def clear(self) -> None:
         super().clear()
@@ -243,8 +252,9 @@ class RedisStore(DurableStore):
         pipe = self._r.pipeline(transaction=True)
         counters = [self.k_ctr] if self.seeded else []  # unseeded: numbers never repeat across resets
         self._wipe_script([self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], [], client=pipe)
+        pipe.incr(self.k_epoch)  # replay claims of before the reset are forgotten (they expire on their own)
         pipe.xadd(self.k_log, {"o": self.worker, "wipe": 1}, maxlen=STREAM_MAX, approximate=True)
-        pipe.execute()
+        self._epoch = int(pipe.execute()[-2])
 
     def _reset_dirty(self) -> None:
         super()._reset_dirty()
@@ -267,9 +277,11 @@ class RedisStore(DurableStore):
             return
         negative_ok = account.allow_negative if allow_negative is None else allow_negative
         key = self._acct_key(account)
-        ok, balance, version = await self._batched(
-            self._charge, [self.k_bal, self.k_balv], [key, units, int(bool(negative_ok)), account.balance]
-        )
+        known = self._bal_known.get(key)
+        # set in this process since Redis last said (the admin API; a test's own hand): a set, then the charge
+        was_set = int(known is not None and known[0] != account.balance)
+        args = [key, units, int(bool(negative_ok)), account.balance, was_set]
+        ok, balance, version = await self._batched(self._charge, [self.k_bal, self.k_balv], args)
         self._took_balance(account, key, int(balance), int(version))
         if not ok:
             raise SimError("insufficient_balance", balance=account.balance, needed=units)
@@ -658,6 +670,7 @@ class RedisStore(DurableStore):
         bus = sim.bus if sim is not None else None
         if "wipe" in want and sim is not None:
             sim.reset(keep_clock=True)
+            self._epoch = int(self._r.get(self.k_epoch) or 0)
         for _, row in values.get("m", ()):
             if row is not None:
                 self._apply_message(_message_from_json(row), bus)
@@ -716,6 +729,8 @@ class RedisStore(DurableStore):
                 account = sim.remote_account(_loads(row))
                 if bal.get(key) is not None:
                     self._took_balance(account, key, int(bal[key]), int(balv.get(key) or 0))
+                elif key in self._bal_known:  # the row's balance may be older than the one known
+                    account.balance = self._bal_known[key][0]
         meta = dict(values.get("meta", ()))
         if meta.get("scenario") is not None:
             sim.remote_scenario(_loads(meta["scenario"]))
