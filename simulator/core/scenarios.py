@@ -125,6 +125,10 @@ DELAY_FORMS = "seconds (a number ≥ 0), {min, max}, {mean, stddev} or {lognorma
 
 
 def _delay_form(v: Any, validity: bool) -> str | None:
+    """The form a delay value has: a tag, or None for no known form (also called when dumping, with
+    the validated value)."""
+    if isinstance(v, BaseModel):
+        return _FORM_TAGS.get(type(v))
     if isinstance(v, dict):
         if "lognormal" in v:
             return "~lognormal"
@@ -141,6 +145,9 @@ def _delay_form(v: Any, validity: bool) -> str | None:
         except ValueError:
             return None
     return "~seconds" if isinstance(v, int | float | str) else None
+
+
+_FORM_TAGS: dict[type, str] = {DelayRange: "~range", DelayNormal: "~normal", DelayLognormal: "~lognormal"}
 
 
 def _delay(seconds: Any, validity: bool = False) -> Any:

@@ -269,3 +269,24 @@ def test_vendor_keys_come_from_the_registry():
 
     assert list(VENDORS) == VENDOR_KEYS
     assert parse_scenario("rules:\n  - match: {vendor: [kx, huawei, smsgw, mobset, emay]}\n")
+
+
+def test_a_scenario_dumps_each_delay_form_without_warnings():
+    import warnings
+
+    text = (
+        "defaults: {delay: validity}\nrules:\n  - delay: {min: 1, max: 2}\n  - delay: {mean: 1, stddev: 0}\n"
+        "  - delay: {lognormal: {median: 5, sigma: 1}}\n  - delay: 3\n"
+    )
+    sc = parse_scenario(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dumped = sc.model_dump(mode="json")
+    assert dumped["defaults"]["delay"] == "validity"
+    assert [r["delay"] for r in dumped["rules"]] == [
+        {"min": 1, "max": 2},
+        {"mean": 1, "stddev": 0},
+        {"lognormal": {"median": 5, "sigma": 1}},
+        3,
+    ]
+    assert parse_scenario(sc.model_dump_json()) == sc  # what GET /_sim/scenario shows can be PUT back
