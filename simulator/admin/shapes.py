@@ -231,6 +231,7 @@ class Health(Answer):
     clock: Clock | None = None
     messages: int | None = None
     callbacks_queued: int | None = None
+    process: int | None = None  # the process id that answered (with --workers, one of several)
 
 
 class Account(Answer):
