@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from ..config import parse_window
 from ..core.models import OUTCOMES, Status
 from ..core.scenarios import Scenario
+from ..traffic.runner import OptionsIn
 
 Outcome = Literal[OUTCOMES]  # type: ignore[valid-type]
 TEN_YEARS = 10 * 365 * 86400
@@ -177,23 +178,7 @@ class Empty(Body):
     """No fields (any JSON object is accepted and ignored)."""
 
 
-class TrafficOptions(Body):
-    """The options of ``sms-simulator traffic`` (checked by ``simulator.traffic.parse_options``, shared
-    with the command line)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    url: str | None = Field(None, description="default: this server")
-    vendor: str | list[str] | None = Field(None, description="all, kx,huawei,… or a list")
-    rate: float | None = Field(None, description="requests per second (default 10)")
-    duration: float | None = Field(None, description="seconds (default 10 unless count is given)")
-    count: int | None = Field(None, description="requests")
-    seed: int | None = None
-    reply_share: float | None = Field(None, ge=0, le=1)
-    magic_share: float | None = Field(None, ge=0, le=1)
-    concurrency: int | None = None
-    accounts: dict[str, str] | None = Field(None, description="vendor → account id")
-    wait: float | None = Field(None, description="seconds to retry a server refusing connections")
+TrafficOptions = OptionsIn  # POST /_sim/traffic: the generator's own options model
 
 
 # -- answers -------------------------------------------------------------------------------------------

@@ -264,4 +264,6 @@ async def test_an_unknown_patch_field_lists_the_models_fields(sim_client):
 def test_traffic_options_are_the_generators():
     from simulator.traffic.runner import OPTION_KEYS
 
-    assert set(shapes.TrafficOptions.model_fields) == set(OPTION_KEYS)
+    schema = spec()["paths"]["/_sim/traffic"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/OptionsIn"}
+    assert tuple(spec()["components"]["schemas"]["OptionsIn"]["properties"]) == OPTION_KEYS
