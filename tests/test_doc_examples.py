@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -131,6 +132,14 @@ def _wait_for_health(port: int, env: dict[str, str], proc: subprocess.Popen) -> 
 
 def documented_answers(text: str) -> list[str]:
     return [m.group(1) for line in text.splitlines() if (m := ANSWER.match(line.strip()))]
+
+
+TOOLS = ("bash", "curl", "jq", "md5sum")  # what the examples use besides sms-simulator
+
+
+def test_the_tools_the_examples_use_are_installed():
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    assert not missing, f"the docs' examples need {', '.join(missing)} (.ci/run installs them)"
 
 
 @pytest.mark.parametrize("doc", RUN_DOCS, ids=lambda d: str(d.relative_to(ROOT)))
