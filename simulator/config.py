@@ -52,6 +52,11 @@ def parse_window(text: str) -> tuple[time, time]:
 
 
 class AccountConfig(_Strict):
+    """An account in a config file, and its shape in the admin API's answers (docs/admin-api.md)."""
+
+    # every field is in an answer: the OpenAPI document (generated from this model) says so
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
     vendor: str  # kx | huawei | smsgw | mobset | emay
     id: str  # userid / app_key / account / CorpID / appId
     secret: str  # apikey / app_secret / password / Password / secretKey

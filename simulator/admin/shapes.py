@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ..config import parse_window
+from ..config import AccountConfig, parse_window
 from ..core.models import OUTCOMES, Status
 from ..core.scenarios import Scenario
 from ..traffic.runner import OptionsIn
@@ -219,22 +219,7 @@ class Health(Answer):
     process: int | None = None  # the process id that answered (with --workers, one of several)
 
 
-class Account(Answer):
-    vendor: str
-    id: str
-    secret: str
-    name: str
-    balance: int
-    allow_negative: bool
-    mode: Literal["push", "pull"]
-    report_url: str | None
-    mo_url: str | None
-    ip_allowlist: list[str]
-    enabled: bool
-    send_window: str | None
-    sensitive_words: list[str]
-    unsubscribe_keywords: list[str]
-    options: dict[str, Any] = Field(default_factory=dict)  # the vendor's own account options
+Account = AccountConfig  # an account is shown as a config file writes it (its model's serialization)
 
 
 class Accounts(Answer):
