@@ -195,3 +195,31 @@ def test_shell_examples_run_as_documented(doc, tmp_path):
                 rest = rest[at + len(answer) :]
     finally:
         _kill(groups)
+
+
+def yaml_blocks() -> list[tuple[str, str]]:
+    out = []
+    for doc in DOCS:
+        lines = doc.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if line.strip() == "```yaml":
+                end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == "```")
+                out.append((f"{doc.relative_to(ROOT)}:{i + 1}", "\n".join(lines[i + 1 : end]) + "\n"))
+    return out
+
+
+@pytest.mark.parametrize(("where", "text"), yaml_blocks(), ids=lambda v: v if ".md:" in v else "")
+def test_yaml_examples_are_valid(where, text):
+    """Every ```yaml block parses (a CI workflow that does not is refused by the CI); a scenario passes
+    the scenario checks and a config the config checks, as ``sms-simulator check`` would say."""
+    import yaml
+
+    from simulator.config import Config
+    from simulator.core.scenarios import parse_scenario
+    from simulator.core.yamlfile import parse_yaml
+
+    data = yaml.safe_load(text)
+    if isinstance(data, dict) and {"rules", "defaults", "reviews", "latency"} & set(data):
+        parse_scenario(text, where)
+    elif isinstance(data, dict) and {"accounts", "vendors", "port", "clock", "store"} & set(data):
+        parse_yaml(text, Config, where)

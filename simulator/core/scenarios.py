@@ -129,6 +129,8 @@ def _delay_form(v: Any, validity: bool) -> str | None:
     the validated value)."""
     if isinstance(v, BaseModel):
         return _FORM_TAGS.get(type(v))
+    if isinstance(v, bool):  # YAML's yes/true is not a number of seconds
+        return None
     if isinstance(v, dict):
         if "lognormal" in v:
             return "~lognormal"

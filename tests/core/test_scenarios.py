@@ -233,6 +233,7 @@ rules:
         ("rules:\n  - delay: {lognormal: {median: 5}}\n", "rules.0.delay.lognormal.sigma: Field required"),
         ("rules:\n  - delay: {often: 5}\n", "rules.0.delay: a delay is 'validity', seconds"),
         ("rules:\n  - delay: [1, 2]\n", "rules.0.delay: a delay is 'validity', seconds"),
+        ("rules:\n  - delay: true\n", "rules.0.delay: a delay is 'validity', seconds"),
         ("rules:\n  - code: 5\n", "rules.0.code: Input should be a valid string"),
     ],
 )
