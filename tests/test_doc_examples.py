@@ -56,8 +56,8 @@ class Block:
         return "\n".join(line[2:] for line in self.text.splitlines() if line.startswith("$ "))
 
 
-def blocks(doc: Path) -> list[Block]:
-    """The fenced blocks of a document whose language is a shell, with any not-run marker."""
+def fenced(doc: Path) -> list[Block]:
+    """Every fenced block of a document, with the reason of a not-run marker before it."""
     lines = doc.read_text(encoding="utf-8").splitlines()
     out, i = [], 0
     while i < len(lines):
@@ -68,33 +68,24 @@ def blocks(doc: Path) -> list[Block]:
         end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == "```")
         before = next((lines[j].strip() for j in range(i - 1, -1, -1) if lines[j].strip()), "")
         marker = NOT_RUN.match(before)
-        if m.group(1) in SHELL:
-            text = "\n".join(lines[i + 1 : end]) + "\n"
-            out.append(Block(doc, i + 1, m.group(1), text, marker.group(1) if marker else None))
-        elif marker:
-            raise AssertionError(f"{doc.relative_to(ROOT)}:{i + 1}: a not-run marker on a non-shell block")
+        text = "\n".join(lines[i + 1 : end]) + "\n"
+        out.append(Block(doc, i + 1, m.group(1), text, marker.group(1) if marker else None))
         i = end + 1
     return out
 
 
-ALL = [b for doc in DOCS for b in blocks(doc)]
+EVERY = [b for doc in DOCS for b in fenced(doc)]
+ALL = [b for b in EVERY if b.lang in SHELL]  # the shell blocks
 RUN_DOCS = sorted({b.doc for b in ALL if b.skip is None})
 
 
-def test_every_shell_looking_block_is_tagged_as_shell():
-    """A block without a language that holds commands would escape this test: tag it ```sh."""
-    for doc in DOCS:
-        lines = doc.read_text(encoding="utf-8").splitlines()
-        inside = False
-        for n, line in enumerate(lines, 1):
-            m = FENCE.match(line)
-            if m and not inside:
-                inside, lang = True, m.group(1)
-                first = lines[n] if n < len(lines) else ""
-                if not lang and re.match(r"\s*(\$ |curl |sms-simulator |python |pip )", first):
-                    raise AssertionError(f"{doc.relative_to(ROOT)}:{n}: a shell block without ```sh")
-            elif line.strip() == "```":
-                inside = False
+def test_markers_and_languages():
+    """A not-run marker belongs before a shell block; a block of commands without a language would
+    escape this test: tag it ```sh."""
+    for b in EVERY:
+        assert b.lang in SHELL or b.skip is None, f"{b.where}: a not-run marker on a non-shell block"
+        looks_like_commands = re.match(r"\s*(\$ |curl |sms-simulator |python |pip )", b.text)
+        assert b.lang or not looks_like_commands, f"{b.where}: a shell block without ```sh"
 
 
 def test_there_are_examples_to_run():
@@ -197,19 +188,8 @@ def test_shell_examples_run_as_documented(doc, tmp_path):
         _kill(groups)
 
 
-def yaml_blocks() -> list[tuple[str, str]]:
-    out = []
-    for doc in DOCS:
-        lines = doc.read_text(encoding="utf-8").splitlines()
-        for i, line in enumerate(lines):
-            if line.strip() == "```yaml":
-                end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == "```")
-                out.append((f"{doc.relative_to(ROOT)}:{i + 1}", "\n".join(lines[i + 1 : end]) + "\n"))
-    return out
-
-
-@pytest.mark.parametrize(("where", "text"), yaml_blocks(), ids=lambda v: v if ".md:" in v else "")
-def test_yaml_examples_are_valid(where, text):
+@pytest.mark.parametrize("block", [b for b in EVERY if b.lang == "yaml"], ids=lambda b: b.where)
+def test_yaml_examples_are_valid(block):
     """Every ```yaml block parses (a CI workflow that does not is refused by the CI); a scenario passes
     the scenario checks and a config the config checks, as ``sms-simulator check`` would say."""
     import yaml
@@ -218,8 +198,8 @@ def test_yaml_examples_are_valid(where, text):
     from simulator.core.scenarios import parse_scenario
     from simulator.core.yamlfile import parse_yaml
 
-    data = yaml.safe_load(text)
+    data = yaml.safe_load(block.text)
     if isinstance(data, dict) and {"rules", "defaults", "reviews", "latency"} & set(data):
-        parse_scenario(text, where)
+        parse_scenario(block.text, block.where)
     elif isinstance(data, dict) and {"accounts", "vendors", "port", "clock", "store"} & set(data):
-        parse_yaml(text, Config, where)
+        parse_yaml(block.text, Config, block.where)
