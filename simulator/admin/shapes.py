@@ -4,9 +4,10 @@
   must be — the field's ``description``, which is also what the OpenAPI document says about it.
 * Answers are still built as plain dicts by the records (``Message.summary()``, ``Account.public()``…)
   and serialized with orjson: validating and dumping a page of 1,000 messages through its model takes
-  ~8 ms where orjson takes 0.4 ms (a whole page is 5-13 ms in bench/pages.py).  The answer models describe those dicts for the OpenAPI document (``openapi.py``
-  generates it from them, GET /_sim/openapi.json), and tests validate real answers against it, so a
-  field added to a record without its model fails a test.
+  ~8 ms where orjson takes 0.4 ms (a whole page is 5-13 ms in bench/pages.py).  The answer models
+  describe those dicts for the OpenAPI document (``openapi.py`` generates it from them, GET
+  /_sim/openapi.json), and tests validate real answers against it, so a field added to a record
+  without its model fails a test.
 """
 
 from __future__ import annotations
