@@ -8,9 +8,9 @@ roadmap's goal: >= 0.6), latency, and the simulator's resident memory per stored
 
 ``--modes memory,db,redis`` runs the simulator in memory, with ``--db`` (a fresh SQLite file) and with
 ``--redis`` (a fresh Debian redis-server, AOF fsynced every second, on the load generator's core), and
-prints each one's ratio to the bare handler (the goals: db >= 0.7 x memory, redis >= 0.7 x memory).  ``--max-messages N`` bounds the store; the resident
-memory is sampled every ``--sample`` seconds during the load, so a long run (``--seconds 600``) shows
-whether it stays flat.
+prints each one's ratio to the bare handler (the goals: db >= 0.7 x memory, redis >= 0.7 x memory).
+``--max-messages N`` bounds the store; the resident memory is sampled every ``--sample`` seconds during
+the load, so a long run (``--seconds 600``) shows whether it stays flat.
 
 Every request is a real signed GET /api/sms/send (md5(userid+ts+apikey), ts valid for 5 minutes) to
 a normal number, so each one is authenticated, validated, charged, stored and scheduled.
