@@ -85,7 +85,8 @@ def setup(v: SmsgwVendor) -> list[web.RouteDef]:
             f"plus up to {opts.max_extension_digits} digits",
             17: f"the content has no 【signature】 at its start or end that account {account.id} may use "
             f"(options.signatures: {', '.join(opts.signatures) or 'any'})",
-            15: f"the balance ({account.balance} 厘) does not cover it at {opts.price_per_segment} 厘 a segment",
+            15: f"the balance ({account.balance} 厘) does not cover it at {opts.price_per_segment} 厘 "
+            "a segment",
         }
         refusals = [f"{m}: result {r}, {why[r]}" for (m, _), r in zip(items, results, strict=True) if r]
         if refusals:
