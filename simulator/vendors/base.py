@@ -360,6 +360,8 @@ def bad_field(name: str, value: Any, rule: str) -> str:
 
 
 def unknown_account(name: str, value: str) -> str:
+    if not value:
+        return f"{name} is missing or empty"
     return f"{name} {value!r} is no account of this vendor's (the configured ones: GET /_sim/accounts)"
 
 

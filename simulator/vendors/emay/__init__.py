@@ -15,7 +15,7 @@ from ...core.plugin import OutboundRequest, Push
 from ..base import DeliverySettings, TimestampSettings, TimestampZone, Vendor, fmt_time, json_answer
 from . import crypto, push, routes, templates
 from .auth import REPLAY, RateLimiter, charset_of, gzip_on, replay_check
-from .codes import REPORT_CODES, code_for
+from .codes import API_CODES, REPORT_CODES, EmayError, code_for
 
 
 class EmayAccountOptions(BaseModel):
@@ -77,6 +77,10 @@ class EmayVendor(Vendor):
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)
+
+    def error_label(self, err: SimError) -> str:
+        code = code_for(err)
+        return f"{code} ({err.message if isinstance(err, EmayError) else API_CODES.get(code, code)})"
 
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         code = code_for(err)

@@ -112,7 +112,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
         async def handler(request: web.Request) -> web.Response:
             s = sim()
             app_id = request.headers.get("appId", "").strip()
-            account = check_account(v.account(app_id), client_ip(request), v.limiter, s.clock.wall())
+            account = check_account(v.account(app_id), client_ip(request), v.limiter, s.clock.wall(), app_id)
             charset = charset_of(request.headers.get("encode"))
             gz = gzip_on(request.headers.get("gzip"))
             plain, body = open_body(
@@ -275,9 +275,8 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
     async def simple_auth(request: web.Request) -> tuple[dict[str, str], Any]:
         s = sim()
         params = await form_params(request, "utf-8")
-        account = check_account(
-            v.account(params.get("appId", "").strip()), client_ip(request), v.limiter, s.clock.wall()
-        )
+        app_id = params.get("appId", "").strip()
+        account = check_account(v.account(app_id), client_ip(request), v.limiter, s.clock.wall(), app_id)
         check_sign(params, account, s.clock.auth_now(), v.settings, partial(warn, request))
         return params, account
 
