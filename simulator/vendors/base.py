@@ -155,6 +155,8 @@ class Vendor:
         entry.request_body = redact.mask_bytes(
             entry.request_body, lambda t: redact.mask_json(form(t), self.secret_json)
         )
+        if entry.diagnosis:  # made with placeholders; masked again in case a value quoted a secret
+            entry.diagnosis = redact.mask_secrets(entry.diagnosis, secrets)
         headers = entry.request_headers
         if any(redact.mask_secrets(v, secrets) != v for v in headers.values()):
             entry.request_headers = CIMultiDict(
