@@ -153,10 +153,12 @@ def open_body(raw: bytes, secret: str, gzipped: bool, charset: str, limit: int) 
     try:
         body = json.loads(text)
     except ValueError:
-        hint = "; it starts as gzip data: send the header gzip: on" if data[:2] == b"\x1f\x8b" else ""
-        raise EmayError("ERROR_PARAMS", "the decrypted body is not JSON").because(
-            f"the body decrypted, but it is not JSON: {text[:60]!r}{hint}"
-        ) from None
+        why = (
+            "the body decrypted, but it is gzip data (it starts with 1f 8b): send the header gzip: on"
+            if data[:2] == b"\x1f\x8b"
+            else f"the body decrypted, but it is not JSON: {text[:60]!r}"
+        )
+        raise EmayError("ERROR_PARAMS", "the decrypted body is not JSON").because(why) from None
     except RecursionError:
         raise EmayError("ERROR_PARAMS", "the decrypted body nests too deeply") from None
     if not isinstance(body, dict):
@@ -293,7 +295,7 @@ def check_sign(
                 "md5(appId + secretKey + timestamp)",
                 f'md5("{account.id}<secretKey>{timestamp}")',
                 expected,
-                repr(params.get("sign", "")),
+                params.get("sign", ""),
                 "they differ: check the secretKey and that the timestamp is hashed exactly as sent",
             )
         )

@@ -14,7 +14,7 @@ import re
 
 from ...core import redact
 from ...core.accounts import Account
-from ..base import digest_refusal, disabled_account, md5_hex, same, unknown_account
+from ..base import digest_refusal, disabled_account, dumps, md5_hex, same, unknown_account
 from .codes import SmsgwError
 
 LINE_BREAKS = re.compile(r"[\r\n]")
@@ -53,7 +53,7 @@ def password_diagnosis(action: str, params: dict[str, str], secret: str) -> str:
         given = redact.MASK
         why = "a plain password was sent and it is not the account's (the MD5 above is also accepted)"
     return digest_refusal(
-        "password", FORMULAS.get(action, "md5(password)"), f"md5({material!r})", expected, given, why
+        "password", FORMULAS.get(action, "md5(password)"), f"md5({dumps(material)})", expected, given, why
     )
 
 
