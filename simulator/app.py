@@ -116,6 +116,8 @@ def journal_refused_path(request: web.Request, entry: RequestLog, sim: Sim, stat
     for vendor in [owner] if owner is not None else sim.vendors.values():
         vendor.redact(entry)
     sim.store.add_request(entry)
+    if sim.bus.active:
+        sim.bus.publish("refused", id=entry.id, vendor=entry.vendor, path=entry.path, diagnosis=why)
 
 
 def unknown_path(request: web.Request) -> str:
@@ -247,6 +249,10 @@ async def vendor_middleware(request: web.Request, handler):
             entry.request_body = entry.request_body[:limit]
         vendor.redact(entry)
         sim.store.add_request(entry)
+        if entry.diagnosis is not None and sim.bus.active:  # the sandbox's Requests page repaints
+            sim.bus.publish(
+                "refused", id=entry.id, vendor=entry.vendor, path=entry.path, diagnosis=entry.diagnosis
+            )
     if not await committed(sim):  # answer only once what the request changed is durable
         resp = (
             vendor.render_error(request, SimError("system_error"))

@@ -403,7 +403,8 @@ async def test_unacknowledged_callbacks_say_what_the_vendor_expects(live, receiv
     attempt = await push_one_reply(live, vendor, account, receiver.url + "/mo")
     assert not attempt["ok"]
     assert attempt["diagnosis"] == (
-        f"not acknowledged: the receiver answered HTTP 200 with the body 'received'; {vendor} expects {expects}"
+        "not acknowledged: the receiver answered HTTP 200 with the body 'received'; "
+        f"{vendor} expects {expects}"
     )
     right = {"kx": "SUCCESS", "smsgw": "OK", "emay": "success"}[vendor]
     receiver.reply = (503, right)
