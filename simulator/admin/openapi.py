@@ -133,6 +133,7 @@ CALLBACK = _obj(
         "latency_ms": {"type": ["number", "null"]},
         "error": NS,
         "ok": B,
+        "diagnosis": NS,
         "gave_up": B,
         "next_retry_at": {"type": ["number", "null"]},
         "items": I,

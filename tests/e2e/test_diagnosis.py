@@ -426,3 +426,52 @@ async def test_huawei_takes_any_answer_so_only_no_answer_is_unacknowledged(live,
     )
     assert attempt["diagnosis"].startswith("not acknowledged: there was no answer (")
     assert attempt["diagnosis"].endswith("huawei expects any answer at all (the platform does not read it)")
+
+
+async def test_field_refusals_name_the_field_its_value_and_the_rule(live):
+    send = "/api/sms/send"
+    await live.diagnosed("POST", send, "extnum '12ab' refused: up to 6 digits", data=kx_form(extnum="12ab"))
+    await live.diagnosed(
+        "POST", send, "time '2026-03-01' refused: a Beijing time", data=kx_form(time="2026-03-01")
+    )
+    await live.diagnosed(
+        "POST", send, "msgcontent is 1001 characters; at most 1000", data=kx_form(msgcontent="x" * 1001)
+    )
+    hw = "/sms/batchSendSms/v1"
+    await live.diagnosed(
+        "POST",
+        hw,
+        "a number in to '138abc' refused: digits",
+        data={**HW_FORM, "to": "138abc"},
+        headers=wsse(nonce="f1"),
+    )
+    await live.diagnosed(
+        "POST",
+        hw,
+        "+8613912345678: E200028, templateParas has 2 values; template tplverify0001 has 1",
+        data={**HW_FORM, "templateParas": '["1","2"]'},
+        headers=wsse(nonce="f2"),
+    )
+    gw = {"account": "922011", "password": "123456"}
+    await live.diagnosed(
+        "GET", "/sms", "action 'sned' refused: one of send, p2p", params={**gw, "action": "sned"}
+    )
+    await live.diagnosed(
+        "POST",
+        "/sms",
+        "13800000000: result 10, extno '999' is not account 922011's access number '10690123'",
+        data={**gw, "action": "send", "mobile": "13800000000", "content": "【测试】x", "extno": "999"},
+    )
+    stamp = beijing(T, "%m%d%H%M%S")
+    mob = {
+        "CorpID": "300003",
+        "LoginName": "demo",
+        "TimeStamp": stamp,
+        "SecretKey": md5(f"300003demo123{stamp}"),
+    }
+    await live.diagnosed(
+        "GET",
+        "/SDK3/Sms",
+        "AddNum 'x1' refused: digits only",
+        params={**mob, "Methods": "SmsSend", "PhoneNumbers": "13800000000", "Content": "hi", "AddNum": "x1"},
+    )
