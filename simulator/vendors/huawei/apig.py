@@ -95,7 +95,12 @@ def signature(
     signed: list[str],
     sdk_date: str,
 ) -> str:
-    to_sign = string_to_sign(canonical_request(method, path, query, headers, body, signed), sdk_date)
+    return _hmac(
+        secret, string_to_sign(canonical_request(method, path, query, headers, body, signed), sdk_date)
+    )
+
+
+def _hmac(secret: str, to_sign: str) -> str:
     return hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
 
 
@@ -119,29 +124,6 @@ def parse_sdk_date(value: str) -> float | None:
     return parse_time(value, DATE_FORMAT, UTC) if isinstance(value, str) else None
 
 
-def refusal(
-    secret: str,
-    auth: Authorization,
-    method: str,
-    path: str,
-    query: Iterable[tuple[str, str]],
-    headers: Mapping[str, str],
-    body: bytes,
-    sdk_date: str,
-) -> str:
-    """Why a signature was refused: the canonical request and string to sign the simulator built, and
-    the signature it computed (the secret shown as ``<secret>``)."""
-    canonical = canonical_request(method, path, query, headers, body, auth.signed_headers)
-    to_sign = string_to_sign(canonical, sdk_date)
-    expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-    return (
-        f"Signature refused: the simulator computed hex(HMAC-SHA256(<secret>, StringToSign)) = {expected}, "
-        f"the request sent {auth.signature}; CanonicalRequest = {canonical!r}; StringToSign = {to_sign!r}; "
-        "compare them with what the client signed (method, path with its trailing '/', sorted query, "
-        "the SignedHeaders' values, the body's SHA-256)"
-    )
-
-
 def verify(
     secret: str,
     auth: Authorization,
@@ -151,9 +133,20 @@ def verify(
     headers: Mapping[str, str],
     body: bytes,
     sdk_date: str,
-) -> bool:
-    expected = signature(secret, method, path, query, headers, body, auth.signed_headers, sdk_date)
-    return hmac.compare_digest(expected, auth.signature)
+) -> str | None:
+    """None when the signature is right; else why it was refused: the canonical request and string to
+    sign the simulator built and the signature it computed (the secret shown as ``<secret>``)."""
+    canonical = canonical_request(method, path, query, headers, body, auth.signed_headers)
+    to_sign = string_to_sign(canonical, sdk_date)
+    expected = _hmac(secret, to_sign)
+    if hmac.compare_digest(expected, auth.signature):
+        return None
+    return (
+        f"Signature refused: the simulator computed hex(HMAC-SHA256(<secret>, StringToSign)) = {expected}, "
+        f"the request sent {auth.signature}; CanonicalRequest = {canonical!r}; StringToSign = {to_sign!r}; "
+        "compare them with what the client signed (method, path with its trailing '/', sorted query, "
+        "the SignedHeaders' values, the body's SHA-256)"
+    )
 
 
 def sign_headers(

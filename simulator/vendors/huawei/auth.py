@@ -284,10 +284,9 @@ def verify_aksk(
         note(check.explanation)
     if not check.ok:
         raise HuaweiError("E000044").because(check.explanation)
-    if not apig.verify(secret, auth, method, path, query, headers, body, sdk_date):
-        raise HuaweiError("E000045").because(
-            apig.refusal(secret, auth, method, path, query, headers, body, sdk_date)
-        )
+    refusal = apig.verify(secret, auth, method, path, query, headers, body, sdk_date)
+    if refusal is not None:
+        raise HuaweiError("E000045").because(refusal)
     return auth.access
 
 
