@@ -230,6 +230,14 @@ def check_validity(body: dict[str, Any], now_ms: float, note: Callable[[str], No
 REPLAY = "emay.replay"  # store collection: request hash → expiry (epoch ms)
 
 
+def replayed(valid: str) -> EmayError:
+    """ERROR_REQUEST_NO_VALID for a request body accepted before and still valid, with its diagnosis."""
+    return EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted").because(
+        f"the same encrypted request was already accepted at this path and is still valid ({valid}): "
+        "a new request needs a new requestTime"
+    )
+
+
 def replay_check(
     seen: dict[str, float],
     account_id: str,
@@ -238,9 +246,9 @@ def replay_check(
     expires_ms: float,
     now_ms: float,
     sweep: bool = False,
-) -> None:
+) -> str:
     """Remember each accepted request (account, path, plaintext) until its validity ends; refuse it
-    again before then.  ``sweep``: drop the expired entries first."""
+    again before then.  ``sweep``: drop the expired entries first.  Returns the key it was kept under."""
     key = hashlib.sha256(account_id.encode() + b"\0" + path.encode() + b"\0" + plaintext).hexdigest()
     if sweep:
         # dict.__getitem__: reading an expiry is not a change (a durable store's dict counts reads)
@@ -248,11 +256,9 @@ def replay_check(
             del seen[k]
     exp = seen.get(key)
     if exp is not None and exp > now_ms:
-        raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted").because(
-            "the same encrypted request was already accepted at this path and is still valid "
-            f"(for {fmt_seconds((exp - now_ms) / 1000, False)} more): a new request needs a new requestTime"
-        )
+        raise replayed(f"for {fmt_seconds((exp - now_ms) / 1000, False)} more")
     seen[key] = expires_ms
+    return key
 
 
 # -- simple interface ---------------------------------------------------------------------------------------

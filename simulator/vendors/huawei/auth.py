@@ -225,13 +225,18 @@ def authenticate_wsse(
         key = (account.id, nonce)
         expires = nonces.get(key)
         if expires is not None and expires > now:
-            raise HuaweiError("E000101", "Authentication failed. (nonce already used)").because(
-                f"Nonce {nonce!r} was already used by app_key {account.id} within the last "
-                f"{policy.wsse_window:g} s (replay_check): send a new random Nonce with every request"
-            )
+            raise nonce_replayed(account.id, nonce, policy.wsse_window)
         nonces.pop(key, None)  # re-insert at the end so the dict stays in expiry order
         nonces[key] = now + policy.wsse_window
     return account
+
+
+def nonce_replayed(app_key: str, nonce: str, window: float) -> HuaweiError:
+    """E000101 for a nonce used again within the window, with its diagnosis."""
+    return HuaweiError("E000101", "Authentication failed. (nonce already used)").because(
+        f"Nonce {nonce!r} was already used by app_key {app_key} within the last {window:g} s (replay_check): "
+        "send a new random Nonce with every request"
+    )
 
 
 def _forget_expired(nonces: dict[tuple[str, str], float], now: float) -> None:

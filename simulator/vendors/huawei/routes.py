@@ -48,31 +48,42 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
         body = await request.read()
         s = v.settings
         policy = auth.Policy(s.wsse_window, s.aksk_window, s.replay_check)
-        return auth.authenticate(
+        now = v.sim.clock.auth_now()
+        account = auth.authenticate(
             request.headers,
             request.method,
             request.path,
             list(request.query.items()),
             body,
             v.account,
-            v.sim.clock.auth_now(),
+            now,
             client_ip(request),
             policy,
             v.sim.store.collection(auth.NONCES),
             partial(warn, request),
         )
+        if policy.replay_check and not auth.is_aksk(request.headers["Authorization"]):
+            # this process's nonces refused a repeat already; a shared store also refuses one that
+            # another process took at the same moment
+            nonce = auth.parse_wsse(request.headers["Authorization"], request.headers.get("X-WSSE"))[2]
+            key = f"{account.id}\0{nonce}"
+            if not await v.sim.store.claim_once(auth.NONCES, key, now + s.wsse_window, now):
+                raise auth.nonce_replayed(account.id, nonce, s.wsse_window)
+        return account
 
     async def batch_send(request: web.Request) -> web.Response:
         account = await authenticate(request)
         if request.content_type != FORM:
-            raise HuaweiError("E000040")
+            raise HuaweiError("E000040").because(bad_field("Content-Type", request.content_type, FORM))
         req = wire.parse_batch(await form_params(request))
         return await send(account, req, request)
 
     async def batch_send_diff(request: web.Request) -> web.Response:
         account = await authenticate(request)
         if request.content_type != JSON:
-            raise HuaweiError("E000040", "The value of ContentType must be application/json.")
+            raise HuaweiError("E000040", "The value of ContentType must be application/json.").because(
+                bad_field("Content-Type", request.content_type, JSON)
+            )
         req = wire.parse_diff(await request.read())
         return await send(account, req, request)
 
@@ -121,7 +132,7 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
         check_limits(v, account, len(subs), now)
         decisions = decide(v, account, subs, now)
         await sim.engine.apply_faults(decisions)
-        sim.engine.accept(account, subs, decisions, request.get(REQUEST_ID))
+        await sim.engine.accept(account, subs, decisions, request.get(REQUEST_ID))
         count_sent(v, account, len(subs), now)
         return json_answer(wire.answer(SUCCESS, API_CODES[SUCCESS][1], results))
 
