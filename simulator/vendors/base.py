@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import reprlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
@@ -353,18 +354,27 @@ def refused(request: web.Request, err: SimError) -> SimError:
     return err
 
 
+_SHORT = reprlib.Repr()  # keyword arguments need Python 3.12
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 3, 6, 6, 60, 60
+
+
 def bad_field(name: str, value: Any, rule: str) -> str:
     """A refused field: its name, its value (cut to 80 characters) and the rule it breaks."""
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "…"
-    return f"{name} {shown} refused: {rule}"
+    return f"{name} {short(value)} refused: {rule}"
+
+
+def short(value: Any) -> str:
+    """A value for a diagnosis: a string's first 80 characters, any other value of any size or depth
+    bounded."""
+    if isinstance(value, str):
+        return repr(value[:80]) + ("…" if len(value) > 80 else "")
+    return _SHORT.repr(value)
 
 
 def unknown_account(name: str, value: str) -> str:
     if not value:
         return f"{name} is missing or empty"
-    return f"{name} {value!r} is no account of this vendor's (the configured ones: GET /_sim/accounts)"
+    return f"{name} {short(value)} is no account of this vendor's (the configured ones: GET /_sim/accounts)"
 
 
 def disabled_account(account: Account) -> str:

@@ -35,6 +35,7 @@ from ..base import (
     no_note,
     parse_wall,
     same,
+    short,
     unknown_account,
     zone_hint,
 )
@@ -212,7 +213,7 @@ def check_validity(body: dict[str, Any], now_ms: float, note: Callable[[str], No
     if rt is None or period is None:
         shown = {k: body.get(k) for k in ("requestTime", "requestValidPeriod")}
         raise EmayError("ERROR_PARAMS", "requestTime and requestValidPeriod are required integers").because(
-            f"requestTime and requestValidPeriod must be integers (epoch ms, seconds); got {shown}"
+            f"requestTime and requestValidPeriod must be integers (epoch ms, seconds); got {short(shown)}"
         )
     expires = rt + period * 1000
     if not expires > now_ms:
@@ -273,7 +274,7 @@ def check_timestamp(
     ts = params.get("timestamp", "").strip()
     stamp = parse_wall(ts, "%Y%m%d%H%M%S") if len(ts) == 14 and ts.isascii() and ts.isdigit() else None
     if stamp is None:
-        why = f"timestamp {ts!r} refused: not a date as yyyyMMddHHmmss"
+        why = f"timestamp {short(ts)} refused: not a date as yyyyMMddHHmmss"
         note(why)
         raise EmayError("ERROR_TIMESTAMP").because(why)
     check = check_wall_clock(stamp, policy.timestamp_zones, policy.timestamp_window, now, shown=ts)

@@ -19,6 +19,7 @@ from ..base import (
     md5_hex,
     no_note,
     same,
+    short,
     unknown_account,
 )
 from .codes import KxError
@@ -34,7 +35,7 @@ def check_ts(
     ts: str, now_ms: float, window_ms: float = TS_WINDOW_MS, note: Callable[[str], None] = no_note
 ) -> None:
     if not ts.isascii() or not ts.isdigit() or len(ts) > 15:
-        why = f"ts {ts!r} refused: not epoch milliseconds"
+        why = f"ts {short(ts)} refused: not epoch milliseconds"
         note(why)
         raise KxError("14").because(why)
     skew_ms = int(ts) - now_ms  # in whole milliseconds first, so the window's edge is exact

@@ -10,7 +10,7 @@ from aiohttp import web
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.scenarios import Decision
-from ..base import client_ip, diagnose, form_params, json_answer, refused, warn
+from ..base import client_ip, diagnose, form_params, json_answer, refused, short, warn
 from . import wire
 from .auth import authenticate
 from .codes import KxError, error_for
@@ -87,7 +87,7 @@ def setup(v: KxVendor) -> list[web.RouteDef]:
                 account.check_content(content)
             except SimError as err:
                 code, msg = error_for(err)
-                item_refusals.append(f"item {mobile!r}: {v.explain(err)}")
+                item_refusals.append(f"item {short(mobile)}: {v.explain(err)}")
                 results.append({"mobile": mobile, "code": code, "msg": msg})
                 continue
             subs.append(v.submission(mobile, content, taskid, common))

@@ -27,6 +27,7 @@ from ..base import (
     no_note,
     parse_wall,
     same,
+    short,
     unknown_account,
 )
 from .codes import MobsetError, missing
@@ -110,7 +111,7 @@ def authenticate(
     opts = account.options
     if opts.login_name and creds.login_name != opts.login_name:
         raise MobsetError(-103).because(
-            f"LoginName {creds.login_name!r} is not account {account.id}'s ({opts.login_name!r})"
+            f"LoginName {short(creds.login_name)} is not account {account.id}'s ({opts.login_name!r})"
         )
     if not opts.sdk_enabled:
         raise MobsetError(-104).because(f"account {account.id} has options.sdk_enabled: false")
@@ -118,7 +119,7 @@ def authenticate(
         raise MobsetError(-106).because(account.ip_refusal(remote))
     stamp = parse_stamp(creds.timestamp, now)
     if stamp is None:
-        why = f"TimeStamp {creds.timestamp!r} refused: not a date as yyyyMMddHHmmss or MMddHHmmss"
+        why = f"TimeStamp {short(creds.timestamp)} refused: not a date as yyyyMMddHHmmss or MMddHHmmss"
         note(why)
         raise missing("TimeStamp", why)
     expected = make_secret(creds.corp_id, account.secret, creds.timestamp)

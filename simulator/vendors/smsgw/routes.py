@@ -10,7 +10,7 @@ from ...core.accounts import Account
 from ...core.billing import count_segments
 from ...core.engine import Submission
 from ...core.scenarios import Decision
-from ..base import REQUEST_ID, bad_field, client_ip, diagnose, form_params, json_answer
+from ..base import REQUEST_ID, bad_field, client_ip, diagnose, form_params, json_answer, short
 from . import wire
 from .auth import authenticate
 from .codes import INVALID_NUMBER_STAT, SENSITIVE_STAT, SmsgwError
@@ -81,7 +81,7 @@ def setup(v: SmsgwVendor) -> list[web.RouteDef]:
             await engine.accept(account, subs, decisions, request.get(REQUEST_ID), allow_negative=post)
         listed = [wire.submit_item(mids[i], m, results[i]) for i, (m, _) in enumerate(items)]
         why = {
-            10: f"extno {extno!r} is not account {account.id}'s access number {opts.extno!r} "
+            10: f"extno {short(extno)} is not account {account.id}'s access number {opts.extno!r} "
             f"plus up to {opts.max_extension_digits} digits",
             17: f"the content has no 【signature】 at its start or end that account {account.id} may use "
             f"(options.signatures: {', '.join(opts.signatures) or 'any'})",
