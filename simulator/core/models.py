@@ -204,7 +204,7 @@ class RequestLog:
         )
 
     warnings: list[str] = field(default_factory=list)  # notes for the user (e.g. a UTC timestamp accepted)
-    diagnosis: str | None = None  # why it was refused, in plain words (kx sign, unknown path)
+    diagnosis: str | None = None  # why it was refused, in plain words (docs/admin-api.md#diagnoses)
 
     def public(self) -> dict[str, Any]:
         return {
