@@ -472,3 +472,15 @@ async def test_field_refusals_name_the_field_its_value_and_the_rule(live):
         "AddNum 'x1' refused: digits only",
         params={**mob, "Methods": "SmsSend", "PhoneNumbers": "13800000000", "Content": "hi", "AddNum": "x1"},
     )
+    ts = beijing(T)
+    emay = {
+        "appId": "EUCP-EMY-SMS1-DEMO1",
+        "timestamp": ts,
+        "sign": md5(f"EUCP-EMY-SMS1-DEMO10123456789ABCDEF{ts}"),
+    }
+    await live.diagnosed(
+        "POST",
+        "/simpleinter/sendSMS",
+        "mobile '1380000' refused: a mainland mobile number",
+        data={**emay, "mobiles": "1380000", "content": "hi"},
+    )
