@@ -260,7 +260,11 @@ def check_limits(v: HuaweiVendor, account: Account, n: int, now: float) -> None:
     day, month = _periods(now)
     for period, limit in ((day, opts.daily_limit), (month, opts.monthly_limit)):
         if limit is not None and counts.get((account.id, period), 0) + n > limit:
-            raise HuaweiError("E000623")
+            which = "daily_limit" if period == day else "monthly_limit"
+            raise HuaweiError("E000623").because(
+                f"{n} more messages would pass app {account.id}'s options.{which} {limit} "
+                f"({counts.get((account.id, period), 0)} sent so far)"
+            )
 
 
 def count_sent(v: HuaweiVendor, account: Account, n: int, now: float) -> None:

@@ -24,6 +24,13 @@ PATH = "/SDK3/Sms"
 Method = Callable[[Account, dict[str, str], web.Request], Awaitable[dict[str, Any]]]
 
 
+def no_signature(signature: str) -> MobsetError:
+    """-132: the account has no usable signature (its ``options.signature``)."""
+    return MobsetError(-132).because(
+        bad_field("options.signature", signature, "the account needs a valid 【signature】")
+    )
+
+
 def setup(v: MobsetVendor) -> list[web.RouteDef]:
     # -- SmsSend (§4.1) ----------------------------------------------------------------------------------
     def check_sender(account: Account) -> None:
@@ -47,9 +54,7 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
         if not content.strip():
             raise MobsetError(-110).because(bad_field("Content", content, "must not be blank"))
         if not wire.signature_ok(opts.signature):
-            raise MobsetError(-132).because(
-                bad_field("options.signature", opts.signature, "the account needs a valid signature")
-            )
+            raise no_signature(opts.signature)
         if not opts.signature_approved:
             raise MobsetError(-133).because(f"account {account.id} has options.signature_approved: false")
         if wire.has_signature(content, opts.signature):
@@ -142,7 +147,7 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
     async def get_sign(account: Account, params: dict[str, str], request: web.Request) -> dict[str, Any]:
         signature = account.options.signature
         if not wire.signature_ok(signature):
-            raise MobsetError(-132)
+            raise no_signature(signature)
         return wire.answer(0, "取签名成功", Sign=signature)
 
     # -- SmsCancel (§4.6) --------------------------------------------------------------------------------
