@@ -484,3 +484,15 @@ async def test_field_refusals_name_the_field_its_value_and_the_rule(live):
         "mobile '1380000' refused: a mainland mobile number",
         data={**emay, "mobiles": "1380000", "content": "hi"},
     )
+    creds = {k: v for k, v in kx_form().items() if k in ("userid", "ts", "sign")}
+    items = [
+        {"mobile": "13800000001", "msgcontent": "x" * 1001},
+        {"mobile": "13800000002", "msgcontent": "ok"},
+    ]
+    p2p = await live.diagnosed(
+        "POST",
+        "/api/sms/p2psend",
+        "item '13800000001': msgcontent is 1001 characters; at most 1000",
+        json={**creds, "list": items},
+    )
+    assert "13800000002" not in p2p  # accepted: only the refused item is named

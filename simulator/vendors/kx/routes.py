@@ -79,10 +79,10 @@ def setup(v: KxVendor) -> list[web.RouteDef]:
         for mobile, content in items:
             try:
                 if not mobile or not content:
-                    raise KxError("2").because("mobile and content are both required")
+                    raise KxError("2").because("mobile and msgcontent are both required")
                 if len(content) > wire.MAX_CONTENT:
                     raise KxError("11").because(
-                        f"content is {len(content)} characters; at most {wire.MAX_CONTENT}"
+                        f"msgcontent is {len(content)} characters; at most {wire.MAX_CONTENT}"
                     )
                 account.check_content(content)
             except SimError as err:
