@@ -166,7 +166,7 @@ async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
     sim = request.app[SIM_KEY]
     if sim.shared:  # read-your-writes across processes: what the others did is seen here first
-        sim.store.catch_up()
+        await sim.store.sync()
     if request.path.startswith("/_sim"):
         refusal = guard.check(request, request.app[CONFIG_KEY])
         if refusal is not None:

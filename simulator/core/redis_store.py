@@ -62,11 +62,19 @@ EPOCH_MS = 1_700_000_000_000  # record seqs count milliseconds from here (2023-1
 BLOCK = 1000  # numbers a process takes of a vendor sequence at a time
 SCHEMA_VERSION = 1
 STREAM_MAX = 200_000  # changes kept in the stream (a process further behind than this must restart)
+FOLLOW_IDLE = 0.05  # seconds: the follower thread reads the stream only when no request did lately
 
 # -- Lua: everything that must be exact across processes ---------------------------------------------------
 CHARGE = """
 local b = redis.call('HGET', KEYS[1], ARGV[1])
-if not b then b = ARGV[4]; redis.call('HSET', KEYS[1], ARGV[1], b) end
+if ARGV[5] == '1' then
+  b = ARGV[4]
+  redis.call('HSET', KEYS[1], ARGV[1], b)
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+elseif not b then
+  b = ARGV[4]
+  redis.call('HSET', KEYS[1], ARGV[1], b)
+end
 b = tonumber(b)
 local v = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if ARGV[3] == '0' and b < tonumber(ARGV[2]) then return {0, b, v} end
@@ -129,6 +137,18 @@ return 1
 """
 
 
+class Script:
+    """A Lua script sent with EVAL (Redis caches it compiled): unlike redis-py's registered scripts, a
+    pipeline holding one needs no SCRIPT EXISTS round trip first, and a restarted Redis needs no reload."""
+
+    def __init__(self, client: redis.Redis, text: str) -> None:
+        self.client = client
+        self.text = text
+
+    def __call__(self, keys: list[Any], args: list[Any], client: Any = None) -> Any:
+        return (client or self.client).eval(self.text, len(keys), *keys, *args)
+
+
 class UniqueSeq:
     """Record seqs unique across processes: (milliseconds since EPOCH_MS, process tag, 0..63), each
     process's own increasing, all of them roughly in time order (paging cursors)."""
@@ -178,20 +198,17 @@ class RedisStore(DurableStore):
         self.k_timers, self.k_due = p + "timers", p + "due"
         self.k_acct, self.k_bal, self.k_balv = p + "acct", p + "bal", p + "balv"
         self.k_coll, self.k_meta, self.k_ctr = p + "coll", p + "meta", p + "ctr"
-        self.k_pullkeys, self.k_log = p + "pullkeys", p + "log"
+        self.k_pullkeys, self.k_log, self.k_epoch = p + "pullkeys", p + "log", p + "epoch"
         self._data_keys = [
             self.k_msg, self.k_mo, self.k_att, self.k_req, self.k_reqb, self.k_respb, self.k_timers,
             self.k_due, self.k_acct, self.k_bal, self.k_balv, self.k_coll, self.k_meta,
         ]  # fmt: skip
         r = self._r
-        self._charge = r.register_script(CHARGE)
-        self._balance = r.register_script(BALANCE)
-        self._take = r.register_script(TAKE)
-        self._once = r.register_script(ONCE)
-        self._claim = r.register_script(CLAIM)
-        self._block = r.register_script(BLOCK_SCRIPT)
-        self._wipe_script = r.register_script(WIPE)
-        self.worker = int(r.incr(p + "workers"))  # this process's number among all that ever shared it
+        self._charge, self._balance, self._take = Script(r, CHARGE), Script(r, BALANCE), Script(r, TAKE)
+        self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
+        self._wipe_script = Script(r, WIPE)
+        self.worker = int(r.incr(p + "workers"))
+        self._epoch = int(r.get(self.k_epoch) or 0)  # this process's number among all that ever shared it
         self._blocks: dict[str, list[int]] = {}
         self._bal_known: dict[str, tuple[int, int]] = {}  # account → (balance, version) Redis told us
         self._last_id = "0-0"  # the last stream entry applied here
@@ -201,6 +218,10 @@ class RedisStore(DurableStore):
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsorted = False
+        self._caught_at = 0.0  # monotonic time of the last catch_up
+        self._calls: list[tuple[Any, list[Any], list[Any], asyncio.Future[Any]]] = []  # this turn's scripts
+        self._want_sync = False  # a request of this turn waits for a catch-up
+        self._batch_done: asyncio.Future[None] | None = None
         self._applying = False  # applying another process's changes (they are not written again)
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
@@ -213,8 +234,9 @@ class RedisStore(DurableStore):
     def _pull_key(self, vendor: str, account: str, stream: str) -> str:
         return f"{self.prefix}:pull:{vendor}\0{account}\0{stream}"
 
-    def _once_key(self, name: str, key: str) -> str:
-        return f"{self.prefix}:once:{name}:{key}"
+    def _once_key(self, name: str, key: str) -> bytes:
+        # a reset starts a new epoch; a key may hold header bytes that are not UTF-8 (lone surrogates)
+        return f"{self.prefix}:once:{self._epoch}:{name}:{key}".encode("utf-8", "surrogatepass")
 
     def clear(self) -> None:
         super().clear()
@@ -229,9 +251,10 @@ class RedisStore(DurableStore):
             return
         pipe = self._r.pipeline(transaction=True)
         counters = [self.k_ctr] if self.seeded else []  # unseeded: numbers never repeat across resets
-        self._wipe_script(keys=[self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], client=pipe)
+        self._wipe_script([self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], [], client=pipe)
+        pipe.incr(self.k_epoch)  # replay claims of before the reset are forgotten (they expire on their own)
         pipe.xadd(self.k_log, {"o": self.worker, "wipe": 1}, maxlen=STREAM_MAX, approximate=True)
-        pipe.execute()
+        self._epoch = int(pipe.execute()[-2])
 
     def _reset_dirty(self) -> None:
         super()._reset_dirty()
@@ -254,9 +277,11 @@ class RedisStore(DurableStore):
             return
         negative_ok = account.allow_negative if allow_negative is None else allow_negative
         key = self._acct_key(account)
-        ok, balance, version = self._charge(
-            keys=[self.k_bal, self.k_balv], args=[key, units, int(bool(negative_ok)), account.balance]
-        )
+        known = self._bal_known.get(key)
+        # set in this process since Redis last said (the admin API; a test's own hand): a set, then the charge
+        was_set = int(known is not None and known[0] != account.balance)
+        args = [key, units, int(bool(negative_ok)), account.balance, was_set]
+        ok, balance, version = await self._batched(self._charge, [self.k_bal, self.k_balv], args)
         self._took_balance(account, key, int(balance), int(version))
         if not ok:
             raise SimError("insufficient_balance", balance=account.balance, needed=units)
@@ -281,7 +306,69 @@ class RedisStore(DurableStore):
 
     async def claim_once(self, name: str, key: str, expires_at: float, now: float) -> bool:
         ttl = max(1000, int((expires_at - now) * 1000) + 60_000)
-        return bool(self._once(keys=[self._once_key(name, key)], args=[repr(expires_at), repr(now), ttl]))
+        return bool(
+            await self._batched(self._once, [self._once_key(name, key)], [repr(expires_at), repr(now), ttl])
+        )
+
+    # -- one round trip per event-loop turn for all the requests of that turn ----------------------------
+    async def sync(self) -> None:
+        """Catch up with the other processes before handling a request (the requests of one loop turn
+        share one read of the stream)."""
+        self._want_sync = True
+        await self._batch_future()
+
+    def _batched(self, script: Any, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
+        """Run a Lua script in this turn's pipeline; the future gets its answer."""
+        fut = asyncio.get_running_loop().create_future()
+        self._calls.append((script, keys, args, fut))
+        self._batch_future()
+        return fut
+
+    def _batch_future(self) -> asyncio.Future[None]:
+        if self._batch_done is None:
+            loop = asyncio.get_running_loop()
+            self._batch_done = loop.create_future()
+            loop.call_soon(self._run_batch)
+        return self._batch_done
+
+    def _run_batch(self) -> None:
+        done, self._batch_done = self._batch_done, None
+        calls, self._calls = self._calls, []
+        want_sync, self._want_sync = self._want_sync, False
+        try:
+            if want_sync and not calls:
+                self.catch_up()
+            else:
+                pipe = self._r.pipeline(transaction=False)
+                if want_sync:
+                    self._caught_at = time.monotonic()
+                    pipe.xread({self.k_log: self._last_id}, count=2000)
+                for script, keys, args, _ in calls:
+                    script(keys=keys, args=args, client=pipe)
+                results = pipe.execute(raise_on_error=False)
+                if want_sync:
+                    got = results.pop(0)
+                    if got:
+                        with self._apply_lock:
+                            self._apply(got[0][1])
+                            self._last_id = got[0][1][-1][0].decode()
+                        if len(got[0][1]) == 2000:
+                            self.catch_up()
+                for (_, _, _, fut), result in zip(calls, results, strict=True):
+                    if isinstance(result, Exception):
+                        fut.set_exception(result)
+                    else:
+                        fut.set_result(result)
+        except Exception as e:
+            for *_, fut in calls:
+                if not fut.done():
+                    fut.set_exception(e)
+            if done is not None:
+                done.set_exception(e)
+                done.exception()  # a turn with scripts only: nobody awaits it (the callers have theirs)
+            return
+        if done is not None:
+            done.set_result(None)
 
     async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
         self.flush()  # this process's own puts are in Redis before it takes
@@ -455,6 +542,8 @@ class RedisStore(DurableStore):
         self.remote = sim
         sim.clock.share(self.claim, UniqueSeq(self.worker))
         sim.dispatcher.tag = str(self.worker)
+        if sim.seed is not None:  # seeded: still never the vendor ids another process hands out
+            sim.rng = random.Random(f"{sim.seed}/process {self.worker}")
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -474,6 +563,9 @@ class RedisStore(DurableStore):
         me = str(self.worker).encode()
         try:
             while not self._stop.is_set():
+                if time.monotonic() - self._caught_at < FOLLOW_IDLE:  # requests are catching up anyway
+                    self._stop.wait(FOLLOW_IDLE)
+                    continue
                 start = self._last_id
                 try:
                     got = r.xread({self.k_log: start}, count=100, block=100)
@@ -507,6 +599,7 @@ class RedisStore(DurableStore):
 
     def catch_up(self) -> None:
         """Apply what the other processes wrote since the last call (read-your-writes across them)."""
+        self._caught_at = time.monotonic()
         with self._apply_lock:
             while True:
                 got = self._r.xread({self.k_log: self._last_id}, count=2000)
@@ -577,6 +670,7 @@ class RedisStore(DurableStore):
         bus = sim.bus if sim is not None else None
         if "wipe" in want and sim is not None:
             sim.reset(keep_clock=True)
+            self._epoch = int(self._r.get(self.k_epoch) or 0)
         for _, row in values.get("m", ()):
             if row is not None:
                 self._apply_message(_message_from_json(row), bus)
@@ -635,6 +729,8 @@ class RedisStore(DurableStore):
                 account = sim.remote_account(_loads(row))
                 if bal.get(key) is not None:
                     self._took_balance(account, key, int(bal[key]), int(balv.get(key) or 0))
+                elif key in self._bal_known:  # the row's balance may be older than the one known
+                    account.balance = self._bal_known[key][0]
         meta = dict(values.get("meta", ()))
         if meta.get("scenario") is not None:
             sim.remote_scenario(_loads(meta["scenario"]))
