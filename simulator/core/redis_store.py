@@ -484,6 +484,14 @@ class RedisStore(DurableStore):
             won.update(int(s) for s in answer.result())
         return won
 
+    async def claim_async(self, timers: list[Timer]) -> set[int]:
+        """:meth:`claim` in this turn's round trip (the clock's real-time path)."""
+        won = {t.seq for t in timers if t.seq in self._d_timers}
+        ask = [t.seq for t in timers if t.seq not in won]
+        if ask:
+            won.update(int(s) for s in await self._batched(self._claim, [self.k_due], ask))
+        return won
+
     # -- writing ---------------------------------------------------------------------------------------
     def _write_records(self, pipe: Any, note: dict[str, bytes]) -> None:
         def listed(name: str, values: list[Any]) -> None:
@@ -586,7 +594,7 @@ class RedisStore(DurableStore):
     def attach(self, sim: Any) -> None:
         """Called by the Sim once it has taken up the stored state: share its clock, follow the stream."""
         self.remote = sim
-        sim.clock.share(self.claim, UniqueSeq(self.worker))
+        sim.clock.share(self.claim, self.claim_async, UniqueSeq(self.worker))
         sim.dispatcher.tag = str(self.worker)
         if sim.seed is not None:  # seeded: still never the vendor ids another process hands out
             sim.rng = random.Random(f"{sim.seed}/process {self.worker}")
