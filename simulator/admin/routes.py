@@ -140,20 +140,51 @@ def paged(key: str, items: list[dict[str, Any]], nxt: int | None, total: int, **
     return answer({key: items, "next": str(nxt) if nxt is not None else None, "total": total, **extra})
 
 
+def clock_of(sim: Sim) -> dict[str, Any]:
+    """The clock as ``GET /_sim/clock`` shows it."""
+    now = sim.clock.now()
+    return {
+        "now": now,
+        "iso": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
+        "wall": sim.clock.wall(),
+        "offset": round(now - sim.clock.wall(), 6),
+        "frozen": sim.clock.frozen,
+        "auth_clock": "simulated" if sim.clock.auth_uses_simulated else "wall",
+        "pending_timers": sim.clock.pending,
+    }
+
+
+def request_of(sim: Sim, entry: Any) -> dict[str, Any]:
+    """A journaled request, with ``decoded_body`` and ``decoded_response`` when its vendor encodes
+    bodies (emay: decrypted)."""
+    vendor = sim.vendors.get(entry.vendor)
+    body, answer_ = vendor.decoded_bodies(entry) if vendor is not None else (None, None)  # type: ignore[attr-defined]
+    return {**entry.public(), "decoded_body": body, "decoded_response": answer_}
+
+
+def export_run(sim: Sim) -> dict[str, Any]:
+    """Everything the run kept, as one JSON-ready document (``GET /_sim/export`` and
+    ``sms-simulator export``; docs/admin-api.md, "Run export")."""
+    store = sim.store
+    return {
+        "format": "sms-simulator-run/1",
+        "version": VERSION,
+        "clock": clock_of(sim),
+        "scenario": sim.scenario.model_dump(mode="json"),
+        "accounts": [a.public() for a in sim.accounts.list()],
+        "messages": [m.public() for m in store.query_messages()],
+        "mo": [m.public() for m in store.query_mo()],
+        "callbacks": [a.public() for a in store.attempts()],
+        "requests": [request_of(sim, r) for r in store.requests()],
+        "unsubscribes": listed_unsubscribes(store.collection(UNSUBSCRIBES)),
+    }
+
+
 def setup(app: web.Application, sim: Sim, config: Config) -> None:
     started = time.time()
 
     def clock_state() -> dict[str, Any]:
-        now = sim.clock.now()
-        return {
-            "now": now,
-            "iso": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
-            "wall": sim.clock.wall(),
-            "offset": round(now - sim.clock.wall(), 6),
-            "frozen": sim.clock.frozen,
-            "auth_clock": "simulated" if sim.clock.auth_uses_simulated else "wall",
-            "pending_timers": sim.clock.pending,
-        }
+        return clock_of(sim)
 
     def find_account(request: web.Request):
         vendor, aid = request.match_info["vendor"], request.match_info["id"]
@@ -183,11 +214,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         return found[0]
 
     def request_public(entry) -> dict[str, Any]:
-        """A journaled request, with ``decoded_body`` and ``decoded_response`` when its vendor encodes
-        bodies (emay: decrypted)."""
-        vendor = sim.vendors.get(entry.vendor)
-        body, answer_ = vendor.decoded_bodies(entry) if vendor is not None else (None, None)  # type: ignore[attr-defined]
-        return {**entry.public(), "decoded_body": body, "decoded_response": answer_}
+        return request_of(sim, entry)
 
     # -- health and accounts ------------------------------------------------------------------------
     @admin
@@ -456,21 +483,9 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
 
     # -- run export -----------------------------------------------------------------------------------
     @admin
-    async def export_run(request: web.Request) -> web.Response:
+    async def export_handler(request: web.Request) -> web.Response:
         """Everything the run kept, as one JSON document (docs/admin-api.md, "Run export")."""
-        store = sim.store
-        doc = {
-            "format": "sms-simulator-run/1",
-            "version": VERSION,
-            "clock": clock_state(),
-            "scenario": sim.scenario.model_dump(mode="json"),
-            "accounts": [a.public() for a in sim.accounts.list()],
-            "messages": [m.public() for m in store.query_messages()],
-            "mo": [m.public() for m in store.query_mo()],
-            "callbacks": [a.public() for a in store.attempts()],
-            "requests": [request_public(r) for r in store.requests()],
-            "unsubscribes": listed_unsubscribes(store.collection(UNSUBSCRIBES)),
-        }
+        doc = export_run(sim)
         fmt = request.query.get("format", "json")
         if fmt == "html":
             resp = web.Response(text=export_html.render(doc), content_type="text/html", charset="utf-8")
@@ -593,7 +608,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     r.add_post("/_sim/callbacks/{id}/retry", retry_callback)
     r.add_get("/_sim/requests", list_requests)
     r.add_get("/_sim/unsubscribes", list_unsubscribes)
-    r.add_get("/_sim/export", export_run)
+    r.add_get("/_sim/export", export_handler)
     r.add_delete("/_sim/unsubscribes/{vendor}/{id}", clear_unsubscribes)
     r.add_delete("/_sim/unsubscribes/{vendor}/{id}/{mobile}", clear_unsubscribes)
     r.add_get("/_sim/clock", get_clock)
