@@ -135,6 +135,7 @@ CALLBACK = _obj(
         "ok": B,
         "gave_up": B,
         "next_retry_at": {"type": ["number", "null"]},
+        "held_back": N,
         "items": I,
         "message_ids": {"type": "array", "items": S},
     }
