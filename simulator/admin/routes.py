@@ -18,6 +18,7 @@ from .. import __version__ as VERSION
 from ..config import Config, parse_window
 from ..core.errors import SimError
 from ..core.models import OUTCOMES, STATUSES, Message
+from ..core.quotas import Quotas
 from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
 from ..core.unsubscribes import COLLECTION as UNSUBSCRIBES
@@ -38,6 +39,7 @@ ACCOUNT_FIELDS = {
     "send_window",
     "sensitive_words",
     "unsubscribe_keywords",
+    "quotas",
     "name",
 }
 
@@ -287,6 +289,19 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
                 if not isinstance(body[k], list):
                     raise AdminError(400, f"{k} must be a list of strings")
                 changes[k] = [str(w) for w in body[k]]
+        if "quotas" in body:
+            if body["quotas"] is not None and not isinstance(body["quotas"], dict):
+                raise AdminError(400, "quotas must be an object (limits; {}: the vendor's defaults) or null")
+            try:
+                changes["quotas"] = (
+                    Quotas.model_validate(body["quotas"]) if body["quotas"] is not None else None
+                )
+            except ValidationError as e:
+                raise AdminError(
+                    400,
+                    "invalid quotas",
+                    problems=[f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()],
+                ) from None
         if "send_window" in body:
             try:
                 changes["send_window"] = parse_window(body["send_window"]) if body["send_window"] else None

@@ -38,6 +38,9 @@ from .errors import DropConnection, SimError
 from .events import EventBus
 from .models import FINAL_STATUSES, OUTCOME_STATUS, Message, MoRecord, Report
 from .plugin import Keep, Pull, Push, VendorCore
+from .quotas import COLLECTION as QUOTAS
+from .quotas import check as quota_check
+from .quotas import note as quota_note
 from .scenarios import Decision, ScenarioRunner
 from .store import MemoryStore
 from .unsubscribes import COLLECTION as UNSUBSCRIBES
@@ -167,10 +170,19 @@ class Engine:
         now = self.clock.now()
         out = []
         unsubscribed = self.store.collection(UNSUBSCRIBES)
+        vendor = self.vendors[account.vendor]
+        limits = account.quotas.effective(vendor.quota_defaults) if account.quotas is not None else None
         for i, (sub, dec) in enumerate(zip(subs, decisions, strict=True)):
+            over = None
             if unsubscribed and record_key(account.vendor, account.id, sub.mobile) in unsubscribed:
-                code = self.vendors[account.vendor].unsubscribe_code
+                code = vendor.unsubscribe_code
                 dec = Decision(outcome="blacklisted", delay=0.0, code=code, rule="unsubscribed")
+            elif limits is not None:
+                coll = self.store.collection(QUOTAS)
+                over = quota_check(coll, limits, account.vendor, account.id, sub.mobile, sub.content, now)
+                if over is not None:
+                    code = vendor.quota_codes.get(over)
+                    dec = Decision(outcome="rejected", delay=0.0, code=code, rule=f"quota {over}")
             msg = Message(
                 sim_id=self.store.new_id("m"),
                 id=sub.id or (id_factory(sub, i) if id_factory else ""),
@@ -190,6 +202,8 @@ class Engine:
                 msg.id = msg.sim_id
             self.store.add_message(msg)
             self.store.set_status(msg, "accepted", now, sys.intern(f"rule {dec.rule}: {dec.outcome}"))
+            if over is not None:
+                self.store.add_event(msg, now, "quota", quota_note(over, limits))  # type: ignore[arg-type]
             if self.bus.active:
                 self.bus.publish("message", message=msg.summary())
             plan = self._plan(msg, dec)
