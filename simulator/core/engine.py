@@ -241,8 +241,16 @@ class Engine:
     def _send_due(self, sim_id: str, plan: dict[str, Any]) -> None:
         self._timers.pop(sim_id, None)
         msg = self.store.get_message(sim_id)
-        if msg is not None and msg.status == "scheduled":
-            self._send(msg, plan)
+        if msg is None or msg.status != "scheduled":
+            return
+        unsubscribed = self.store.collection(UNSUBSCRIBES)
+        if unsubscribed and record_key(msg.vendor, msg.account, msg.mobile) in unsubscribed:
+            # the number unsubscribed after the timed send was accepted: the carrier refuses it now
+            code = self.vendors[msg.vendor].unsubscribe_code
+            plan = self._plan(msg, Decision(outcome="blacklisted", delay=0.0, code=code, rule="unsubscribed"))
+            note = f"{msg.mobile} unsubscribed before the timed send fell due: reported at once"
+            self.store.add_event(msg, self.clock.now(), "unsubscribe", note)
+        self._send(msg, plan)
 
     def _send(
         self, msg: Message, plan: dict[str, Any], now: float | None = None, answering: bool = False

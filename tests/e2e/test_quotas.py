@@ -2,36 +2,16 @@
 same number's limits for 24 hours, the month and a short window, and the same content twice, reported
 with the vendor's own code; the counts are store data (they survive --db)."""
 
-import aiohttp
 import pytest
 
-from simulator.config import load_config
-from simulator.traffic import Item, parse_options, pick_credentials
-from simulator.traffic.clients import CLIENTS, huawei_templates
-from tests.helpers import admin, admin_ok, advance
+from tests.helpers import ACCOUNTS, admin, admin_ok, advance
+from tests.helpers import vendor_send as _vendor_send
 
 MOBILE = "13911113333"
-ACCOUNTS = {
-    "kx": "100001",
-    "huawei": "hwdemoappkey0001",
-    "smsgw": "922011",
-    "mobset": "300003",
-    "emay": "EUCP-EMY-SMS1-DEMO1",
-}
-CREDS = pick_credentials(load_config(None).all_accounts(), parse_options({}))
 
 
 async def send(live, vendor: str, text: str = "您的验证码是1234", mobile: str = MOBILE, seq: int = 0) -> None:
-    """One send through the vendor's own protocol; insist that the vendor accepted it."""
-    creds = CREDS[vendor]
-    item = Item(seq, vendor, "verify", [mobile], "测试", text)
-    if vendor == "huawei":
-        t = huawei_templates(creds.options)[0]
-        item.template, item.channel = t.id, t.channel
-        item.params = [text[:n] for n in t.max_lengths]
-    async with aiohttp.ClientSession() as session:
-        result = await CLIENTS[vendor](creds, live.url).send(session, item)
-    assert result.accepted == [mobile], result
+    await _vendor_send(live, vendor, mobile, text, seq)
 
 
 async def set_quotas(http, live, vendor: str, quotas) -> dict:
