@@ -74,7 +74,7 @@ class Dispatcher:
         self._flushing: set[tuple[str, str, str, str]] = set()  # channels with a push.flush timer
         self._resume: list[str] = []  # batches that were in flight when the last process stopped
         # send request id → pushes to finish before that request is answered (chaos before_answer)
-        self._urgent: dict[str, list[asyncio.Task[None]]] = {}
+        self.urgent: dict[str, list[asyncio.Task[None]]] = {}
         # one connection budget per destination (scheme, host, port): a receiver that hangs uses up
         # its own budget only, and a callback's timeout starts once it has a connection slot
         self._slots: dict[tuple[str, str, int | None], asyncio.Semaphore] = {}
@@ -103,7 +103,7 @@ class Dispatcher:
     def reset(self) -> None:
         self._flushing.clear()
         self._resume.clear()
-        self._urgent.clear()
+        self.urgent.clear()
 
     def restored(self, timers: list[Timer]) -> None:
         """After a restart: note the channels that wait for a batch timer, and the batches that were
@@ -183,11 +183,11 @@ class Dispatcher:
         self.store.collection(BATCHES)[batch_id] = {"key": key, "items": [item_ref(item)], "attempt": 0}
         task = self._start(batch_id)
         if task is not None:
-            self._urgent.setdefault(request_id, []).append(task)
+            self.urgent.setdefault(request_id, []).append(task)
 
     async def before_answer(self, request_id: str | None) -> None:
         """Wait for the pushes that must reach their receiver before this request is answered."""
-        tasks = self._urgent.pop(request_id, None) if request_id is not None and self._urgent else None
+        tasks = self.urgent.pop(request_id, None) if request_id is not None else None
         if tasks:
             await asyncio.wait(tasks)
 
