@@ -77,6 +77,7 @@ ACCOUNT = _obj(
         "send_window": NS,
         "sensitive_words": {"type": "array", "items": S},
         "unsubscribe_keywords": {"type": "array", "items": S},
+        "quotas": {"type": ["object", "null"]},
         "options": ANY_OBJ,
     }
 )
@@ -271,6 +272,7 @@ def spec() -> dict[str, Any]:
                                 "send_window": NS,
                                 "sensitive_words": {"type": "array", "items": S},
                                 "unsubscribe_keywords": {"type": "array", "items": S},
+                                "quotas": {"type": ["object", "null"]},
                                 "name": S,
                                 "options": ANY_OBJ,
                             }
