@@ -127,6 +127,12 @@ def paging(q: Mapping[str, str]) -> dict[str, Any]:
     return {"limit": limit, "cursor": int(cursor) if cursor else None, "newest_first": order == "desc"}
 
 
+def invalid(what: str, e: ValidationError) -> AdminError:
+    """A 400 ``invalid <what>`` naming each problem's field."""
+    problems = [f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()]
+    return AdminError(400, f"invalid {what}", problems=problems)
+
+
 def flag(q: Mapping[str, str], name: str) -> bool | None:
     v = q.get(name)
     if v is None or v == "":
@@ -297,11 +303,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
                     Quotas.model_validate(body["quotas"]) if body["quotas"] is not None else None
                 )
             except ValidationError as e:
-                raise AdminError(
-                    400,
-                    "invalid quotas",
-                    problems=[f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()],
-                ) from None
+                raise invalid("quotas", e) from None
         if "send_window" in body:
             try:
                 changes["send_window"] = parse_window(body["send_window"]) if body["send_window"] else None
@@ -323,11 +325,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             try:
                 new_options = options_model.model_validate({**account.options.model_dump(), **options_patch})
             except ValidationError as e:
-                raise AdminError(
-                    400,
-                    "invalid options",
-                    problems=[f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()],
-                ) from None
+                raise invalid("options", e) from None
         for k, v in changes.items():
             setattr(account, k, v)
         if new_options is not None:
