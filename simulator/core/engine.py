@@ -38,8 +38,6 @@ from .errors import DropConnection, SimError
 from .events import EventBus
 from .models import FINAL_STATUSES, OUTCOME_STATUS, Message, MoRecord, Report
 from .plugin import Keep, Pull, Push, VendorCore
-from .quotas import COLLECTION as QUOTAS
-from .quotas import check as quota_check
 from .quotas import note as quota_note
 from .scenarios import Decision, ScenarioRunner
 from .store import MemoryStore
@@ -178,8 +176,9 @@ class Engine:
                 code = vendor.unsubscribe_code
                 dec = Decision(outcome="blacklisted", delay=0.0, code=code, rule="unsubscribed")
             elif limits is not None:
-                coll = self.store.collection(QUOTAS)
-                over = quota_check(coll, limits, account.vendor, account.id, sub.mobile, sub.content, now)
+                over = await self.store.count_send(
+                    limits, account.vendor, account.id, sub.mobile, sub.content, now
+                )
                 if over is not None:
                     code = vendor.quota_codes.get(over)
                     dec = Decision(outcome="rejected", delay=0.0, code=code, rule=f"quota {over}")

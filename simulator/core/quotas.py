@@ -10,9 +10,10 @@ default (``Vendor.quota_defaults``), 0 turns it off:
 - ``same_content``: seconds within which the same content to the same number is refused again
 
 A message over a limit is accepted (no vendor document answers these synchronously) and reported at
-once with the vendor's code for that limit (``Vendor.quota_codes``).  The counts are data in the store
-collection ``_sim.quotas``, one record per (vendor, account, mobile), so ``--db`` keeps them; a reset
-clears them.  Only messages that went out count: one refused by a limit does not.
+once with the vendor's code for that limit (``Vendor.quota_codes``).  The engine asks the store
+(``await store.count_send(...)``: a shared store can make it exact across processes); the memory store
+keeps the counts as data in the collection ``_sim.quotas``, one record per (vendor, account, mobile), so
+``--db`` keeps them; a reset clears them.  Only messages that went out count: one refused by a limit does not.
 """
 
 from __future__ import annotations
