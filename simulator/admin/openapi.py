@@ -117,6 +117,18 @@ MO = _obj(
 UNSUBSCRIBE = _obj(
     {"vendor": S, "account": S, "mobile": S, "at": N, "content": S, "mo_id": S, "message_sim_id": NS}
 )
+QUOTA_COUNT = _obj(
+    {
+        "vendor": S,
+        "account": S,
+        "mobile": S,
+        "last_24h": I,
+        "last_sent_at": {"type": ["number", "null"]},
+        "month": S,
+        "this_month": I,
+        "recent_contents": I,
+    }
+)
 CALLBACK = _obj(
     {
         "id": S,
@@ -227,6 +239,32 @@ def _op(summary: str, ok: dict[str, Any], *, params=(), body=None, errors=(400,)
     for code in errors:
         op["responses"][str(code)] = _json(ERROR, "error")
     return op
+
+
+def _number_lists(name: str, listing: str, item: dict[str, Any], clear_all: str, clear_one: str) -> dict:
+    """GET /_sim/<name> and its DELETEs per account and per number (records keyed vendor/account/mobile)."""
+    mobile = {"name": "mobile", "in": "path", "required": True, "schema": S}
+    return {
+        f"/_sim/{name}": {
+            "get": _op(
+                listing,
+                _json(_obj({name: {"type": "array", "items": item}})),
+                params=[_q("vendor"), _q("account")],
+                errors=(),
+            )
+        },
+        f"/_sim/{name}/{{vendor}}/{{id}}": {
+            "delete": _op(clear_all, _json(_obj({"removed": I})), params=[VENDOR, ACCOUNT_ID], errors=(404,))
+        },
+        f"/_sim/{name}/{{vendor}}/{{id}}/{{mobile}}": {
+            "delete": _op(
+                clear_one,
+                _json(_obj({"removed": I})),
+                params=[VENDOR, ACCOUNT_ID, mobile],
+                errors=(404,),
+            )
+        },
+    }
 
 
 def _body(schema: dict[str, Any], required: bool = True, media: str = "application/json") -> dict[str, Any]:
@@ -371,34 +409,20 @@ def spec() -> dict[str, Any]:
                     params=[_q("vendor"), _q("failed", FAILED, "true: only HTTP status >= 400"), *_paging()],
                 )
             },
-            "/_sim/unsubscribes": {
-                "get": _op(
-                    "The numbers that replied an unsubscribe keyword, per account (oldest first)",
-                    _json(_obj({"unsubscribes": {"type": "array", "items": UNSUBSCRIBE}})),
-                    params=[_q("vendor"), _q("account")],
-                    errors=(),
-                )
-            },
-            "/_sim/unsubscribes/{vendor}/{id}": {
-                "delete": _op(
-                    "Clear an account's unsubscribe list",
-                    _json(_obj({"removed": I})),
-                    params=[VENDOR, ACCOUNT_ID],
-                    errors=(404,),
-                )
-            },
-            "/_sim/unsubscribes/{vendor}/{id}/{mobile}": {
-                "delete": _op(
-                    "Take one number off an account's unsubscribe list",
-                    _json(_obj({"removed": I})),
-                    params=[
-                        VENDOR,
-                        ACCOUNT_ID,
-                        {"name": "mobile", "in": "path", "required": True, "schema": S},
-                    ],
-                    errors=(404,),
-                )
-            },
+            **_number_lists(
+                "quotas",
+                "The per-number quota counts, per account and number",
+                QUOTA_COUNT,
+                "Forget an account's quota counts",
+                "Forget one number's quota counts (removed 0: none were kept)",
+            ),
+            **_number_lists(
+                "unsubscribes",
+                "The numbers that replied an unsubscribe keyword, per account (oldest first)",
+                UNSUBSCRIBE,
+                "Clear an account's unsubscribe list",
+                "Take one number off an account's unsubscribe list",
+            ),
             "/_sim/export": {
                 "get": _op(
                     "Everything the run kept as one JSON document (a download): clock, scenario, accounts, "
@@ -416,6 +440,7 @@ def spec() -> dict[str, Any]:
                                 "callbacks": {"type": "array", "items": CALLBACK},
                                 "requests": {"type": "array", "items": ANY_OBJ},
                                 "unsubscribes": {"type": "array", "items": UNSUBSCRIBE},
+                                "quotas": {"type": "array", "items": QUOTA_COUNT},
                             }
                         )
                     ),

@@ -18,7 +18,10 @@ from .. import __version__ as VERSION
 from ..config import Config, parse_window
 from ..core.errors import SimError
 from ..core.models import OUTCOMES, STATUSES, Message
+from ..core.quotas import COLLECTION as QUOTA_COUNTS
 from ..core.quotas import Quotas
+from ..core.quotas import listed as listed_quotas
+from ..core.quotas import split_key as split_quota_key
 from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
 from ..core.unsubscribes import COLLECTION as UNSUBSCRIBES
@@ -185,6 +188,7 @@ def export_run(sim: Sim) -> dict[str, Any]:
         "callbacks": [a.public() for a in store.attempts()],
         "requests": [request_of(sim, r) for r in store.requests()],
         "unsubscribes": listed_unsubscribes(store.collection(UNSUBSCRIBES)),
+        "quotas": listed_quotas(store.collection(QUOTA_COUNTS), sim.clock.now()),
     }
 
 
@@ -475,24 +479,39 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         coll = sim.store.collection(UNSUBSCRIBES)
         return answer({"unsubscribes": listed_unsubscribes(coll, q.get("vendor"), q.get("account"))})
 
-    @admin
-    async def clear_unsubscribes(request: web.Request) -> web.Response:
+    def forget_numbers(request: web.Request, name: str, missing: str | None = None) -> web.Response:
+        """Delete an account's records (or one number's) from a collection keyed vendor/account/mobile;
+        ``missing``: a 404 when the one number has none (its text names the number), else removed 0."""
         account = find_account(request)
-        coll = sim.store.collection(UNSUBSCRIBES)
+        coll = sim.store.collection(name)
         mobile = request.match_info.get("mobile")
         if mobile is not None:
             key = unsubscribe_key(account.vendor, account.id, mobile)
-            if key not in coll:
-                raise AdminError(404, f"{mobile} is not on {account.vendor} account {account.id}'s list")
-            keys = [key]
-        else:
-            keys = [
-                unsubscribe_key(r["vendor"], r["account"], r["mobile"])
-                for r in listed_unsubscribes(coll, account.vendor, account.id)
-            ]
+            if key not in coll and missing is not None:
+                raise AdminError(404, missing.format(mobile=mobile, account=account))
+            keys = [key] if key in coll else []
+        else:  # list(): the keys alone (a durable store counts only the deletions as changes)
+            keys = [k for k in list(coll) if split_quota_key(k)[:2] == (account.vendor, account.id)]
         for key in keys:
             del coll[key]
         return answer({"removed": len(keys)})
+
+    @admin
+    async def clear_unsubscribes(request: web.Request) -> web.Response:
+        return forget_numbers(
+            request, UNSUBSCRIBES, "{mobile} is not on {account.vendor} account {account.id}'s list"
+        )
+
+    # -- quotas ---------------------------------------------------------------------------------------
+    @admin
+    async def list_quotas(request: web.Request) -> web.Response:
+        q = request.query
+        coll = sim.store.collection(QUOTA_COUNTS)
+        return answer({"quotas": listed_quotas(coll, sim.clock.now(), q.get("vendor"), q.get("account"))})
+
+    @admin
+    async def clear_quotas(request: web.Request) -> web.Response:
+        return forget_numbers(request, QUOTA_COUNTS)
 
     # -- run export -----------------------------------------------------------------------------------
     @admin
@@ -620,6 +639,9 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     r.add_get("/_sim/callbacks", list_callbacks)
     r.add_post("/_sim/callbacks/{id}/retry", retry_callback)
     r.add_get("/_sim/requests", list_requests)
+    r.add_get("/_sim/quotas", list_quotas)
+    r.add_delete("/_sim/quotas/{vendor}/{id}", clear_quotas)
+    r.add_delete("/_sim/quotas/{vendor}/{id}/{mobile}", clear_quotas)
     r.add_get("/_sim/unsubscribes", list_unsubscribes)
     r.add_get("/_sim/export", export_handler)
     r.add_delete("/_sim/unsubscribes/{vendor}/{id}", clear_unsubscribes)

@@ -107,3 +107,38 @@ def note(limit: str, limits: dict[str, Any]) -> str:
         "same_content": f"the same content to the same number again within {n:g} s",
     }[limit]
     return f"quota {limit}: {text}; reported at once"
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    """(vendor, account, mobile) of a record key (an account id may hold a '/', a vendor key and a
+    number never do)."""
+    vendor, _, rest = key.partition("/")
+    account, _, mobile = rest.rpartition("/")
+    return vendor, account, mobile
+
+
+def listed(
+    coll: dict[str, Any], now: float, vendor: str | None = None, account: str | None = None
+) -> list[dict]:
+    """The counts as the admin API shows them at ``now``, by vendor, account and number.  Read through
+    ``dict.items`` so a durable store does not count the read as a change."""
+    out = []
+    month = _month(now)
+    for key, rec in dict.items(coll):
+        v, a, m = split_key(key)
+        if (vendor is not None and v != vendor) or (account is not None and a != account):
+            continue
+        out.append(
+            {
+                "vendor": v,
+                "account": a,
+                "mobile": m,
+                "last_24h": sum(t > now - DAY for t in rec["sent"]),
+                "last_sent_at": max(rec["sent"], default=None),
+                "month": month,
+                "this_month": rec["month_n"] if rec["month"] == month else 0,
+                "recent_contents": len(rec["contents"]),
+            }
+        )
+    out.sort(key=lambda r: (r["vendor"], r["account"], r["mobile"]))
+    return out

@@ -153,3 +153,28 @@ async def test_quotas_in_the_config_and_counts_survive_a_db_restart(make_client,
     assert (await kx_send(again, MOBILE, "x4"))["code"] == "0"
     again.sim.clock.advance(10)
     assert (await (await again.get("/_sim/messages?limit=1")).json())["messages"][0]["code"] == "DELIVRD"
+
+
+async def test_the_admin_api_lists_and_forgets_the_counts(live_sim, http):
+    await set_quotas(http, live_sim, "kx", {"per_day": 2, "per_month": 5})
+    await send(live_sim, "kx", "一")
+    await send(live_sim, "kx", "二")
+    await send(live_sim, "kx", "三", mobile="13911114444")
+    [first, second] = (await admin_ok(http, live_sim, "GET", "/_sim/quotas", params={"vendor": "kx"}))[
+        "quotas"
+    ]
+    assert (first["mobile"], first["last_24h"], first["this_month"]) == (MOBILE, 2, 2)
+    assert (second["mobile"], second["last_24h"]) == ("13911114444", 1)
+    assert (await admin_ok(http, live_sim, "GET", "/_sim/quotas", params={"account": "nobody"}))[
+        "quotas"
+    ] == []
+    assert (await admin_ok(http, live_sim, "GET", "/_sim/export"))["quotas"] == [first, second]
+    removed = await admin_ok(http, live_sim, "DELETE", f"/_sim/quotas/kx/100001/{MOBILE}")
+    assert removed == {"removed": 1}
+    await send(live_sim, "kx", "四")  # counted afresh: not over the daily limit
+    await advance(http, live_sim, 10)
+    assert [m["code"] for m in await messages(http, live_sim)] == ["DELIVRD"] * 3
+    assert await admin_ok(http, live_sim, "DELETE", "/_sim/quotas/kx/100001") == {"removed": 2}
+    assert (await admin_ok(http, live_sim, "GET", "/_sim/quotas"))["quotas"] == []
+    status, body = await admin(http, live_sim, "DELETE", "/_sim/quotas/kx/nobody")
+    assert status == 404 and "no kx account" in body["error"]
