@@ -84,3 +84,18 @@ def test_export_problems_are_one_line_and_exit_2(tmp_path):
     down = export("--url", "http://127.0.0.1:9", cwd=tmp_path)
     assert down.returncode == 2 and "cannot reach" in down.stderr and "Traceback" not in down.stderr
     assert list(tmp_path.glob("sms-simulator-run.*")) == []
+
+
+def test_export_from_a_server_with_an_admin_token(tmp_path):
+    proc, port = run_server("--admin-token", "s3cret-token")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        refused = export("--url", url, "-o", str(tmp_path / "no"), cwd=tmp_path)
+        assert refused.returncode == 2 and "HTTP 401" in refused.stderr
+        ok = export("--url", url, "--admin-token", "s3cret-token", "-o", str(tmp_path / "yes"), cwd=tmp_path)
+        assert ok.returncode == 0, ok.stderr
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    assert json.loads((tmp_path / "yes.json").read_text())["format"] == "sms-simulator-run/1"
+    assert not (tmp_path / "no.json").exists()

@@ -166,3 +166,18 @@ async def test_chaos_timers_survive_a_db_restart(make_client, tmp_path, receiver
     late = next(m for m in again.sim.store.query_messages() if m.mobile == "13911120002")
     assert late.status == "delivered" and "expired" in [e.status for e in late.timeline]
     assert len(receiver.path("/r")) == 2
+
+
+async def test_bad_chaos_is_a_clear_400_naming_the_key(live_sim, http):
+    for text, where in [
+        ("rules:\n  - chaos: {before_answer: 2}\n", "rules.0.chaos.before_answer"),
+        ("rules:\n  - chaos: {after_expiry: {delay: validity}}\n", "rules.0.chaos.after_expiry.delay"),
+        ("rules:\n  - chaos: {slow_push: {delay: -1}}\n", "rules.0.chaos.slow_push.delay"),
+        ("rules:\n  - chaos: {mo: {lose_segment: 1}}\n", "rules.0.chaos.mo.lose_segment"),
+    ]:
+        async with http.put(
+            live_sim.url + "/_sim/scenario", data=text, headers={"Content-Type": "application/yaml"}
+        ) as r:
+            body = await r.json()
+        assert r.status == 400 and body["error"] == "invalid scenario", text
+        assert any(where in p for p in body["problems"]), (where, body["problems"])
