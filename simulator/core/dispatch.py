@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -175,12 +176,17 @@ class Dispatcher:
             else:
                 self._start(batch_id)
 
-    def push_now(self, account: Account, target: Push, item: Item, request_id: str) -> None:
+    def push_now(
+        self, account: Account, target: Push, item: Item, request_id: str, fail_first: bool = False
+    ) -> None:
         """Push one item at once, in a batch of its own, and have :meth:`before_answer` wait for it
         (chaos ``before_answer``: the report reaches the customer before the send is answered)."""
         batch_id = self.store.new_id("pb")
         key = [account.vendor, account.id, target.url, target.stream]
-        self.store.collection(BATCHES)[batch_id] = {"key": key, "items": [item_ref(item)], "attempt": 0}
+        batch: dict[str, Any] = {"key": key, "items": [item_ref(item)], "attempt": 0}
+        if fail_first:
+            batch["fail_first"] = True
+        self.store.collection(BATCHES)[batch_id] = batch
         task = self._start(batch_id)
         if task is not None:
             self.urgent.setdefault(request_id, []).append(task)

@@ -406,16 +406,16 @@ class Engine:
     ) -> None:
         now = self.clock.now() if at is None else at
         if isinstance(dest, Push):
-            if urgent is not None:
-                self.dispatcher.push_now(account, dest, item, urgent)
+            if urgent is not None:  # before_answer wins over slow_push
+                self.dispatcher.push_now(account, dest, item, urgent, fail_first)
                 note = f"pushed to {dest.url} at once, before the send is answered (chaos)"
             else:
                 self.dispatcher.enqueue(account, dest, item, fail_first, slow)
                 note = sys.intern(f"queued for push to {dest.url}")
+                if slow:
+                    note += f" (chaos: a slow push, held back {slow:g} s)"
             if fail_first:
                 note += " (chaos: its first push attempt fails)"
-            if slow:
-                note += f" (chaos: a slow push, held back {slow:g} s)"
         elif isinstance(dest, Pull):
             exp = now + dest.retention if dest.retention else None
             self.store.pull_put(account.vendor, account.id, dest.stream, item, exp)

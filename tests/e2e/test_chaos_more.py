@@ -31,6 +31,8 @@ rules:
     delay: 0
     mo: [{content: 先发, delay: 5}, {content: 后发, delay: 10}]
     chaos: {mo: {late: {delay: 100}}}
+  - match: {mobile: "13911120007"}
+    chaos: {before_answer: 1, fail_first: 1, slow_push: {delay: 500}}
 """
 KX_VALIDITY = 48 * 3600
 
@@ -64,6 +66,16 @@ async def test_a_report_is_pushed_before_the_send_is_answered(live_sim, http, re
     assert msg["status"] == "delivered"  # at once, not after the rule's 30 s
     await advance(http, live_sim, 60)
     assert len(receiver.path("/r")) == 1  # and only once
+
+
+async def test_before_the_answer_the_first_attempt_fails_and_the_retry_delivers(live_sim, http, receiver):
+    await setup_more(http, live_sim, receiver)
+    sim_id = await send(http, live_sim, "13911120007")
+    [first] = await callbacks(http, live_sim, sim_id)  # attempted (and failed) before the answer
+    assert first["ok"] is False and first["held_back"] == 0  # before_answer wins over slow_push
+    assert receiver.path("/r") == []
+    await advance(http, live_sim, 10)  # kx's first retry delay
+    assert len(receiver.path("/r")) == 1
 
 
 async def test_pull_a_report_is_queued_before_the_send_is_answered(live_sim, http):
