@@ -25,7 +25,7 @@ from pydantic import (
 from .core.accounts import Account
 from .core.quotas import Quotas
 from .core.unsubscribes import DEFAULT_KEYWORDS
-from .core.yamlfile import FileError, load_yaml_file, validate_data
+from .core.yamlfile import FileError, load_yaml_file, unknown, validate_data
 from .vendors import VENDORS
 
 DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
@@ -53,6 +53,11 @@ def parse_window(text: str) -> tuple[time, time]:
 
 
 class AccountConfig(_Strict):
+    """An account in a config file, and its shape in the admin API's answers (docs/admin-api.md)."""
+
+    # every field is in an answer: the OpenAPI document (generated from this model) says so
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
     vendor: str  # kx | huawei | smsgw | mobset | emay
     id: str  # userid / app_key / account / CorpID / appId
     secret: str  # apikey / app_secret / password / Password / secretKey
@@ -79,7 +84,7 @@ class AccountConfig(_Strict):
     @classmethod
     def _vendor(cls, v: str) -> str:
         if v not in VENDORS:
-            raise ValueError(f"unknown vendor {v!r}; known: {', '.join(VENDORS)}")
+            raise ValueError(unknown("vendor", v, VENDORS))
         return v
 
     @field_validator("ip_allowlist")
@@ -137,6 +142,8 @@ class ClockConfig(_Strict):
 class StoreConfig(_Strict):
     db: str | None = None  # SQLite file keeping all state across restarts; default: memory only
     sync: Literal["normal", "full"] = "normal"  # full: fsync every commit (survives power loss)
+    redis: str | None = None  # redis://host:port/db: state shared by every process using it (--workers)
+    redis_prefix: str = Field(default="sms-simulator", min_length=1)  # key prefix: one simulator per prefix
     max_messages: int = Field(default=100_000, ge=1)  # oldest finished messages are evicted past this
     max_callbacks: int = Field(default=20_000, ge=1)  # callback attempts kept
     request_log_bytes: int = Field(default=64 << 20, ge=0)  # raw request log bound in bytes
@@ -177,7 +184,7 @@ class Config(_Strict):
         out = {}
         for key, settings in v.items():
             if key not in VENDORS:
-                raise ValueError(f"unknown vendor {key!r}; known: {', '.join(VENDORS)}")
+                raise ValueError(unknown("vendor", key, VENDORS))
             out[key] = _validate_part(VENDORS[key].Settings, settings or {}, f"{key}.")
         return out
 

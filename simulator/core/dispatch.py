@@ -74,6 +74,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flushing: set[tuple[str, str, str, str]] = set()  # channels with a push.flush timer
         self._resume: list[str] = []  # batches that were in flight when the last process stopped
+        self.tag = ""  # a shared store: this process's number, so each process batches its own outbox
         # send request id → pushes to finish before that request is answered (chaos before_answer)
         self.urgent: dict[str, list[asyncio.Task[None]]] = {}
         # one connection budget per destination (scheme, host, port): a receiver that hangs uses up
@@ -115,7 +116,8 @@ class Dispatcher:
                 self._flushing.add(tuple(t.args))  # type: ignore[arg-type]
             elif t.kind == "push.retry":
                 retrying.add(t.args[0])
-        self._resume = [b for b in self.store.collection(BATCHES) if b not in retrying]
+        if not self.tag:  # shared: the batches in flight are other live processes' (not resumed here)
+            self._resume = [b for b in self.store.collection(BATCHES) if b not in retrying]
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until every POST already started has been answered (or failed)."""
@@ -135,7 +137,9 @@ class Dispatcher:
     def enqueue(
         self, account: Account, target: Push, item: Item, fail_first: bool = False, slow: float = 0.0
     ) -> None:
-        key = (account.vendor, account.id, target.url, target.stream)
+        key: tuple[str, ...] = (account.vendor, account.id, target.url, target.stream)
+        if self.tag:
+            key += (self.tag,)
         outbox = self.store.collection(OUTBOX)
         refs = outbox.get(key)
         if refs is None:
@@ -150,8 +154,10 @@ class Dispatcher:
             policy = self.vendors[account.vendor].push_policy(account, target.stream)
             self.clock.call_later(policy.batch_interval, "push.flush", *key)
 
-    def _flush(self, vendor: str, account_id: str, url: str, stream: str) -> None:
-        key = (vendor, account_id, url, stream)
+    def _flush(self, vendor: str, account_id: str, url: str, stream: str, tag: str = "") -> None:
+        key: tuple[str, ...] = (
+            (vendor, account_id, url, stream, tag) if tag else (vendor, account_id, url, stream)
+        )
         self._flushing.discard(key)
         refs = self.store.collection(OUTBOX).pop(key, [])
         account = self.accounts.get(vendor, account_id)
@@ -164,7 +170,7 @@ class Dispatcher:
         slow = self.store.collection(SLOW)
         for i in range(0, len(refs), n):
             batch_id = self.store.new_id("pb")
-            batch = {"key": list(key), "items": refs[i : i + n], "attempt": 0}
+            batch = {"key": [vendor, account_id, url, stream], "items": refs[i : i + n], "attempt": 0}
             if failing and any([failing.pop(r, None) for r in batch["items"]]):
                 batch["fail_first"] = True
             held = max([slow.pop(r, 0.0) for r in batch["items"]]) if slow else 0.0

@@ -6,9 +6,14 @@ vendors come in as :class:`~simulator.core.plugin.VendorCore` objects.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import random
 import uuid
 from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
 
 from .accounts import Account, Accounts
 from .clock import Clock
@@ -18,6 +23,8 @@ from .events import EventBus
 from .plugin import VendorCore
 from .scenarios import Scenario, ScenarioRunner
 from .store import MemoryStore
+
+log = logging.getLogger("simulator")
 
 
 class Sim:
@@ -38,6 +45,7 @@ class Sim:
         self.seed = seed
         self.clock = clock or Clock()
         self.store = store or MemoryStore()
+        self.shared = bool(getattr(self.store, "shared", False))  # several processes share the store
         self.accounts = Accounts(self.store.save_account)
         self.bus = EventBus()
         self.dispatcher = Dispatcher(self.clock, self.store, self.accounts, vendors, self.bus, sender)
@@ -65,11 +73,26 @@ class Sim:
         for a in self._account_factory():
             self.accounts.add(a)
 
+    @staticmethod
+    def _stored_scenario(data: Any) -> Scenario | None:
+        """The scenario a durable store kept; None (the configured one is used) when it no longer passes
+        the scenario checks, e.g. one saved by a version that accepted ``delay: -3``."""
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as e:
+            problems = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()[:3])
+            log.warning("the stored scenario is not valid any more (%s): using the configured one", problems)
+            return None
+
     def restore(self, build_account: Callable[[dict], Account]) -> bool:
         """Take up the state a durable store kept (accounts, scenario, clock, pending timers).
         Returns False when the store was empty (a new database)."""
-        state = self.store.load(build_account, Scenario.model_validate)
+        self._build_account = build_account
+        state = self.store.load(build_account, self._stored_scenario)
         self.clock.journal = self.store  # type: ignore[assignment]
+        attach = getattr(self.store, "attach", None)
+        if attach is not None:  # shared by several processes: share the clock, follow the others
+            attach(self)
         if state is None:
             self.store.save_scenario(self.scenario)
             self.clock.journal.clock_changed(self.clock)
@@ -80,12 +103,31 @@ class Sim:
             self.accounts.add(a)
         if state.scenario is not None:
             self.set_scenario(state.scenario)
+        else:
+            self.store.save_scenario(self.scenario)
         if state.clock:
             self.clock.set_state(state.clock)
         timers = self.clock.restore(state.timers)
         self.engine.restored(timers)
         self.dispatcher.restored(timers)
         return True
+
+    # what another process sharing the store changed (simulator.core.redis_store)
+    def remote_account(self, data: dict) -> Account:
+        """Another process changed an account: change ours in place (requests under way hold it)."""
+        account = self._build_account(data)
+        have = self.accounts.get(account.vendor, account.id)
+        if have is None:
+            return self.accounts.add(account)
+        for f in dataclasses.fields(account):
+            setattr(have, f.name, getattr(account, f.name))
+        return have
+
+    def remote_scenario(self, data: dict) -> None:
+        self.set_scenario(Scenario.model_validate(data))
+
+    def remote_timers(self, timers: list[tuple[int, float, str, tuple]]) -> None:
+        self.engine.restored(self.clock.restore(timers))
 
     def uuid(self) -> uuid.UUID:
         """A random UUID from the seeded generator (repeatable runs)."""

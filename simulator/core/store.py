@@ -83,6 +83,8 @@ class Store(Protocol):
     ) -> str | None: ...
     async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]: ...
     def clear(self) -> None: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
     async def commit(self) -> None: ...
 
 
@@ -654,6 +656,12 @@ class MemoryStore:
     def load(self, build_account: Callable[[dict], Account], build_scenario: Callable[[Any], Any]) -> Any:
         """A durable store fills itself from its file and returns what else it kept; memory: None."""
         return None
+
+    async def start(self) -> None:
+        """The app started (a shared store begins following the other processes)."""
+
+    async def stop(self) -> None:
+        """The app is stopping."""
 
     async def commit(self) -> None:
         """Return once every change made so far is durable (nothing to do in memory)."""
