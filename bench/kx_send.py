@@ -205,6 +205,13 @@ def run_simulator(mode: str, args: argparse.Namespace) -> dict:
         out["rss_mib_after"] = round(rss_after / 1024, 1)
         out["rss_mib_samples"] = samples
         out["bytes_per_message"] = round((rss_after - rss_before) * 1024 / max(1, stored))
+        if redis is not None:  # what Redis holds per stored message (records, indexes, the change stream)
+            info = subprocess.run(
+                ["redis-cli", "-p", str(rport), "info", "memory"], capture_output=True, text=True
+            ).stdout
+            used = int(re.search(r"used_memory:(\d+)", info).group(1))
+            out["redis_used_mib"] = round(used / 2**20, 1)
+            out["redis_bytes_per_message"] = round(used / max(1, stored))
     finally:
         sim.terminate()
         sim.wait()

@@ -316,6 +316,7 @@ class CallbackAttempt(Answer):
     latency_ms: float | None
     error: str | None
     ok: bool
+    diagnosis: str | None  # not acknowledged: what came back and what the vendor expects
     gave_up: bool
     next_retry_at: float | None
     held_back: float  # simulated seconds the attempt waited (scenario chaos slow_push)

@@ -24,6 +24,7 @@ microseconds, less than an asyncio client's own overhead; docs/performance.md gi
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import logging
@@ -219,9 +220,10 @@ class RedisStore(DurableStore):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsorted = False
         self._caught_at = 0.0  # monotonic time of the last catch_up
-        self._calls: list[tuple[Any, list[Any], list[Any], asyncio.Future[Any]]] = []  # this turn's scripts
+        self._calls: list[tuple[Any, list[Any], list[Any], Any]] = []  # this turn's scripts and their futures
         self._want_sync = False  # a request of this turn waits for a catch-up
         self._batch_done: asyncio.Future[None] | None = None
+        self._turn: asyncio.Handle | None = None  # this turn's round trip, scheduled
         self._applying = False  # applying another process's changes (they are not written again)
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
@@ -311,14 +313,16 @@ class RedisStore(DurableStore):
         )
 
     # -- one round trip per event-loop turn for all the requests of that turn ----------------------------
+    # A turn's requests may wait for a catch-up (at their start), for a charge or a replay claim (in the
+    # middle) and for their changes to be written (before their answer): all of it goes to Redis in one
+    # MULTI transaction at the end of the turn, the calling thread waiting for its answer once.
     async def sync(self) -> None:
-        """Catch up with the other processes before handling a request (the requests of one loop turn
-        share one read of the stream)."""
+        """Catch up with the other processes before handling a request."""
         self._want_sync = True
         await self._batch_future()
 
     def _batched(self, script: Any, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
-        """Run a Lua script in this turn's pipeline; the future gets its answer."""
+        """Run a Lua script in this turn's transaction; the future gets its answer."""
         fut = asyncio.get_running_loop().create_future()
         self._calls.append((script, keys, args, fut))
         self._batch_future()
@@ -326,49 +330,107 @@ class RedisStore(DurableStore):
 
     def _batch_future(self) -> asyncio.Future[None]:
         if self._batch_done is None:
-            loop = asyncio.get_running_loop()
-            self._batch_done = loop.create_future()
-            loop.call_soon(self._run_batch)
+            self._batch_done = asyncio.get_running_loop().create_future()
+            self._soon()
         return self._batch_done
 
-    def _run_batch(self) -> None:
+    def _kick(self) -> None:
+        self._changes += 1
+        self._soon()
+
+    def _soon(self) -> None:
+        if self._turn is None and self._ready:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # no loop: written by the next commit()/flush()/close()
+            self._turn = loop.call_soon(self._turn_end)
+
+    async def commit(self) -> None:
+        if self._written == self._changes:
+            return
+        if self._waiter is None:
+            self._waiter = asyncio.get_running_loop().create_future()
+        self._soon()
+        await asyncio.shield(self._waiter)
+
+    def flush(self) -> None:
+        """Send everything pending now (take, claim and close need this process's writes in first)."""
+        if self._turn is not None:
+            self._turn.cancel()
+        error = self._turn_end()
+        if error is not None:
+            raise error
+
+    def _turn_end(self) -> BaseException | None:
+        self._turn = None
+        waiter, self._waiter = self._waiter, None
         done, self._batch_done = self._batch_done, None
         calls, self._calls = self._calls, []
         want_sync, self._want_sync = self._want_sync, False
         try:
-            if want_sync and not calls:
-                self.catch_up()
-            else:
-                pipe = self._r.pipeline(transaction=False)
-                if want_sync:
-                    self._caught_at = time.monotonic()
-                    pipe.xread({self.k_log: self._last_id}, count=2000)
-                for script, keys, args, _ in calls:
-                    script(keys=keys, args=args, client=pipe)
-                results = pipe.execute(raise_on_error=False)
-                if want_sync:
-                    got = results.pop(0)
-                    if got:
-                        with self._apply_lock:
-                            self._apply(got[0][1])
-                            self._last_id = got[0][1][-1][0].decode()
-                        if len(got[0][1]) == 2000:
-                            self.catch_up()
-                for (_, _, _, fut), result in zip(calls, results, strict=True):
-                    if isinstance(result, Exception):
-                        fut.set_exception(result)
-                    else:
-                        fut.set_result(result)
+            self._round_trip(calls, want_sync)
         except Exception as e:
-            for *_, fut in calls:
-                if not fut.done():
+            for fut in [waiter, done, *(c[3] for c in calls)]:
+                if fut is not None and not fut.done():
                     fut.set_exception(e)
-            if done is not None:
-                done.set_exception(e)
-                done.exception()  # a turn with scripts only: nobody awaits it (the callers have theirs)
+                    fut.exception()  # retrieved: whoever awaits it still gets it
+            return e
+        for fut in (waiter, done):
+            if fut is not None and not fut.done():
+                fut.set_result(None)
+        return None
+
+    def _round_trip(self, calls: list[tuple[Any, list[Any], list[Any], Any]], want_sync: bool) -> None:
+        target = self._changes
+        writing = self._written != target
+        if not (calls or want_sync or writing):
             return
-        if done is not None:
-            done.set_result(None)
+        pipe = self._r.pipeline(transaction=True)
+        if want_sync:
+            self._caught_at = time.monotonic()
+            pipe.xread({self.k_log: self._last_id}, count=2000)
+        bal_keys: list[tuple[str, Account | None]] = []
+        noted = False
+        if writing:
+            note: dict[str, bytes] = {"o": str(self.worker).encode()}
+            self._write_records(pipe, note)
+            pipe.hset(self.k_meta, "schema", SCHEMA_VERSION)  # marks the prefix as a simulator's state
+            bal_keys = self._write_balances(pipe)
+            noted = len(note) > 1
+            if noted:
+                pipe.xadd(self.k_log, note, maxlen=STREAM_MAX, approximate=True)  # type: ignore[arg-type]
+        for script, keys, args, _ in calls:  # after the writes: a timer claim sees this process's own
+            script(keys=keys, args=args, client=pipe)
+        results = pipe.execute(raise_on_error=False)
+        got = results.pop(0) if want_sync else None
+        written, answers = results[: len(results) - len(calls)], results[len(results) - len(calls) :]
+        if writing:
+            failed = next((r for r in written if isinstance(r, Exception)), None)
+            if failed is not None:
+                raise failed
+            self._reset_dirty()
+            self._written = target
+            # balances: the values after this transaction, with their versions
+            start = len(written) - len(bal_keys) - noted
+            for (key, account), res in zip(bal_keys, written[start:], strict=False):
+                self._d_bal.pop(key, None)
+                if account is not None:
+                    self._took_balance(account, key, int(res[0]), int(res[1]))
+        for (_, _, _, fut), answer in zip(calls, answers, strict=True):
+            if isinstance(answer, Exception):
+                fut.set_exception(answer)
+            else:
+                fut.set_result(answer)
+        if isinstance(got, Exception):
+            raise got
+        if got:
+            entries = got[0][1]
+            with self._apply_lock:
+                self._apply(entries)
+                self._last_id = entries[-1][0].decode()
+            if len(entries) == 2000:
+                self.catch_up()
 
     async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
         self.flush()  # this process's own puts are in Redis before it takes
@@ -415,30 +477,22 @@ class RedisStore(DurableStore):
         knows them), and those its ZREM took from the shared set."""
         won = {t.seq for t in timers if t.seq in self._d_timers}
         ask = [t.seq for t in timers if t.seq not in won]
+        if ask:  # in one transaction with what this process has not written yet (its cancellations)
+            answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            self._calls.append((self._claim, [self.k_due], ask, answer))
+            self.flush()
+            won.update(int(s) for s in answer.result())
+        return won
+
+    async def claim_async(self, timers: list[Timer]) -> set[int]:
+        """:meth:`claim` in this turn's round trip (the clock's real-time path)."""
+        won = {t.seq for t in timers if t.seq in self._d_timers}
+        ask = [t.seq for t in timers if t.seq not in won]
         if ask:
-            self.flush()  # cancellations and removals of this process first
-            won.update(int(s) for s in self._claim(keys=[self.k_due], args=ask))
+            won.update(int(s) for s in await self._batched(self._claim, [self.k_due], ask))
         return won
 
     # -- writing ---------------------------------------------------------------------------------------
-    def _write_changes(self) -> None:
-        pipe = self._r.pipeline(transaction=True)
-        note: dict[str, bytes] = {"o": str(self.worker).encode()}
-        self._write_records(pipe, note)
-        pipe.hset(self.k_meta, "schema", SCHEMA_VERSION)  # marks the prefix as a simulator's state
-        bal_keys = self._write_balances(pipe)
-        if len(note) > 1:
-            pipe.xadd(self.k_log, note, maxlen=STREAM_MAX, approximate=True)  # type: ignore[arg-type]
-        results = pipe.execute()
-        # balances: the values after this transaction, with their versions
-        if bal_keys:
-            tail = results[-(len(bal_keys) + (1 if len(note) > 1 else 0)) :]
-            for (key, account), res in zip(bal_keys, tail, strict=False):
-                balance, version = int(res[0]), int(res[1])
-                self._d_bal.pop(key, None)
-                if account is not None:
-                    self._took_balance(account, key, balance, version)
-
     def _write_records(self, pipe: Any, note: dict[str, bytes]) -> None:
         def listed(name: str, values: list[Any]) -> None:
             if values:
@@ -540,7 +594,7 @@ class RedisStore(DurableStore):
     def attach(self, sim: Any) -> None:
         """Called by the Sim once it has taken up the stored state: share its clock, follow the stream."""
         self.remote = sim
-        sim.clock.share(self.claim, UniqueSeq(self.worker))
+        sim.clock.share(self.claim, self.claim_async, UniqueSeq(self.worker))
         sim.dispatcher.tag = str(self.worker)
         if sim.seed is not None:  # seeded: still never the vendor ids another process hands out
             sim.rng = random.Random(f"{sim.seed}/process {self.worker}")

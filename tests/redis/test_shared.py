@@ -248,3 +248,19 @@ async def test_redis_append_only_file_keeps_everything_across_a_crash_of_both(tm
         await sim.kill(check=False)
         proc.kill()
         proc.wait()
+
+
+async def test_an_emay_secure_request_is_accepted_by_one_process_only(pair, http):
+    from tests.vendors.emay.client import DEMO_APP_ID, DEMO_SECRET, now_ms, seal
+
+    headers = {"appId": DEMO_APP_ID, "gzip": "on"}
+
+    async def post(s: Server, sealed: bytes) -> str:
+        async with http.post(s.url + "/inter/sendSingleSMS", data=sealed, headers=headers) as r:
+            return r.headers.get("result", "")
+
+    for n in range(5):
+        body = {"mobile": f"1380013{n:04d}", "content": "【测试】hi", "requestTime": now_ms()}
+        sealed = seal({**body, "requestValidPeriod": 60}, DEMO_SECRET)
+        verdicts = sorted(await asyncio.gather(*(post(s, sealed) for s in pair)))  # the same bytes, at once
+        assert verdicts == ["ERROR_REQUEST_NO_VALID", "SUCCESS"], verdicts

@@ -8,6 +8,9 @@ from .harness import shot
 def test_html_export_opens_from_a_file_and_shows_messages_and_timelines(server, page, tmp_path):
     server.call("PATCH", "/_sim/accounts/kx/100001", {"quotas": {"per_day": 5}})
     server.kx_send("13800000006")
+    refused = urllib.request.Request(server.url + "/api/sms/send", data=b"userid=nobody&ts=1&sign=x")
+    with urllib.request.urlopen(refused) as r:
+        r.read()
     server.call("POST", "/_sim/clock/advance", {"seconds": 10})
     with urllib.request.urlopen(server.url + "/_sim/export?format=html", timeout=30) as r:
         html = r.read()
@@ -22,4 +25,5 @@ def test_html_export_opens_from_a_file_and_shows_messages_and_timelines(server, 
     assert page.locator("#callbacks td").first.text_content() == "none"
     quota = page.locator("#quotas tr").nth(1).text_content()
     assert "13800000006" in quota and "100001" in quota
+    assert "userid 'nobody' is no account" in page.text_content("#requests")
     shot(page, "export")
