@@ -42,7 +42,7 @@ import hiredis
 import orjson
 import redis
 
-from . import billing
+from . import billing, quotas
 from .accounts import Account
 from .clock import Timer
 from .durable import (
@@ -136,6 +136,12 @@ BLOCK_SCRIPT = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 """
+CAS = """
+local v = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if v ~= ARGV[2] then return {0, v} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return {1, ARGV[3]}
+"""
 WIPE = """
 for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', k) end
 for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
@@ -227,10 +233,11 @@ class RedisStore(DurableStore):
         r = self._r
         self._charge, self._balance, self._take = Script(r, CHARGE), Script(r, BALANCE), Script(r, TAKE)
         self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
-        self._wipe_script = Script(r, WIPE)
+        self._wipe_script, self._cas = Script(r, WIPE), Script(r, CAS)
         self.worker = int(r.incr(p + "workers"))
         self._epoch = int(r.get(self.k_epoch) or 0)  # this process's number among all that ever shared it
         self._blocks: dict[str, list[int]] = {}
+        self._acct_rows: dict[str, str] = {}  # account → its row as last written or read, balance aside
         self._bal_known: dict[str, tuple[int, int]] = {}  # account → (balance, version) Redis told us
         self._last_id = "0-0"  # the last stream entry applied here
         self._apply_lock = threading.Lock()  # the tailer thread and the loop both apply
@@ -271,6 +278,7 @@ class RedisStore(DurableStore):
         if self.seeded:
             self._blocks.clear()
         self._bal_known.clear()
+        self._acct_rows.clear()
         if self._applying:  # another process's reset: it wiped Redis already
             return
         self.flush()  # what this process sent before the reset is answered first
@@ -286,6 +294,7 @@ class RedisStore(DurableStore):
     def _reset_dirty(self) -> None:
         super()._reset_dirty()
         self._d_bal: dict[str, int] = {}  # account → refunds to add
+        self._d_noted: list[str] = []  # collection fields written by a compare-and-set: only noted
 
     # -- sequences -----------------------------------------------------------------------------------------
     def _count(self, name: str, spread: int = 0) -> int:
@@ -345,6 +354,35 @@ class RedisStore(DurableStore):
         return bool(
             await self._batched(self._once, [self._once_key(name, key)], [repr(expires_at), repr(now), ttl])
         )
+
+    async def count_send(
+        self, limits: dict[str, Any], vendor: str, account: str, mobile: str, content: str, now: float
+    ) -> str | None:
+        """:func:`quotas.check` on the record as Redis has it, written back only if nobody changed it
+        meanwhile (compare-and-set; tried again on the newer record), so two processes counting the same
+        number at once both count."""
+        key = quotas.record_key(vendor, account, mobile)
+        field = quotas.COLLECTION + "\0" + dumps(encode(key))
+        have = b""  # what this process believes Redis holds ("": nothing); corrected by a refused set
+        coll = self.collection(quotas.COLLECTION)
+        if dict.__contains__(coll, key):
+            have = dumps(encode(dict.__getitem__(coll, key))).encode()
+        for _ in range(20):
+            scratch = {key: decode(_loads(have))} if have else {}
+            over = quotas.check(scratch, limits, vendor, account, mobile, content, now)
+            if over is not None and have == b"":
+                return over
+            new = dumps(encode(scratch[key])).encode() if over is None else have
+            ok, current = await self._batched(self._cas, [self.k_coll], [field, have, new])
+            if ok:
+                if over is None:  # counted: kept here too; this turn's note tells the others (written
+                    # already: the note must not write it again over another process's newer count)
+                    dict.__setitem__(coll, key, scratch[key])
+                    self._d_noted.append(field)
+                    self._kick()
+                return over
+            have = current
+        raise SimError("system_error")  # twenty processes changed the same number's count meanwhile
 
     # -- one round trip per event-loop turn for all the requests of that turn ----------------------------
     # A turn's requests may wait for a catch-up (at their start), for a charge or a replay claim (in the
@@ -624,12 +662,17 @@ class RedisStore(DurableStore):
             pipe.zadd(self.k_due, {str(t.seq): t.due for t in ts})
         listed("t", list(self._d_timers))
         listed("xt", list(self._x_timers))
-        if self._d_accounts:
-            pipe.hset(
-                self.k_acct,
-                mapping={f"{a.vendor}\0{a.id}": dumps(a.public()) for a in self._d_accounts.values()},
-            )
-        listed("ac", [f"{v}\0{i}" for v, i in self._d_accounts])
+        rows = {}
+        for a in self._d_accounts.values():  # a charge marks the account too: its row is written only
+            # when something besides the balance changed, never over another process's newer edit
+            data = a.public()
+            key = self._acct_key(a)
+            if self._acct_rows.get(key) != (row := _row_sans_balance(data)):
+                self._acct_rows[key] = row
+                rows[key] = dumps(data)
+        if rows:
+            pipe.hset(self.k_acct, mapping=rows)
+        listed("ac", [f"{v}\0{i}" for v, i in self._d_accounts])  # the others read row and balance
         coll_keys = []
         for name, keys in self._d_coll.items():
             coll = self._collections.get(name, {})
@@ -645,7 +688,7 @@ class RedisStore(DurableStore):
                 pipe.hdel(self.k_coll, *gone)
             if kept:
                 pipe.hset(self.k_coll, mapping=kept)
-        listed("c", coll_keys)
+        listed("c", coll_keys + self._d_noted)
         if self._d_meta:
             pipe.hset(self.k_meta, mapping=self._d_meta)
         listed("meta", list(self._d_meta))
@@ -879,7 +922,9 @@ class RedisStore(DurableStore):
         balv = dict(values.get("balv", ()))
         for key, row in values.get("ac", ()):
             if row is not None:
-                account = sim.remote_account(_loads(row))
+                data = _loads(row)
+                self._acct_rows[key] = _row_sans_balance(data)
+                account = sim.remote_account(data)
                 if key in self._bal_known:  # the row's balance may be older than the one known
                     account.balance = self._bal_known[key][0]
                 if bal.get(key) is not None:
@@ -1021,6 +1066,7 @@ class RedisStore(DurableStore):
         out = Loaded()
         bal, balv = r.hgetall(self.k_bal), r.hgetall(self.k_balv)
         for key, data in r.hgetall(self.k_acct).items():
+            self._acct_rows[key.decode()] = _row_sans_balance(_loads(data))
             account = build_account(_loads(data))
             if key in bal:
                 account.balance = int(bal[key])
@@ -1039,6 +1085,10 @@ class RedisStore(DurableStore):
         finally:
             self._conn.close()
             self._r.close()
+
+
+def _row_sans_balance(data: dict[str, Any]) -> str:
+    return dumps({k: v for k, v in data.items() if k != "balance"})
 
 
 _MESSAGE_FIELDS = [f.name for f in dataclasses.fields(Message) if f.name != "reports"]

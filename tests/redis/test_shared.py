@@ -264,3 +264,13 @@ async def test_an_emay_secure_request_is_accepted_by_one_process_only(pair, http
         sealed = seal({**body, "requestValidPeriod": 60}, DEMO_SECRET)
         verdicts = sorted(await asyncio.gather(*(post(s, sealed) for s in pair)))  # the same bytes, at once
         assert verdicts == ["ERROR_REQUEST_NO_VALID", "SUCCESS"], verdicts
+
+
+async def test_a_per_number_quota_counts_sends_through_both(pair, http):
+    a, b = pair
+    await a.ok(http, "PATCH", f"/_sim/accounts/kx/{USERID}", json={"quotas": {"per_day": 3, "same_content": 0}})
+    answers = await asyncio.gather(*(kx_send((a, b)[n % 2], http, "13912340000") for n in range(8)))
+    assert all(x["code"] == "0" for x in answers)  # accepted: kx reports the limit (F11300)
+    await a.advance(http, 600)
+    codes = Counter(m["code"] for m in await b.messages(http))
+    assert codes["F11300"] == 5 and sum(codes.values()) == 8, codes
