@@ -268,7 +268,9 @@ async def test_an_emay_secure_request_is_accepted_by_one_process_only(pair, http
 
 async def test_a_per_number_quota_counts_sends_through_both(pair, http):
     a, b = pair
-    await a.ok(http, "PATCH", f"/_sim/accounts/kx/{USERID}", json={"quotas": {"per_day": 3, "same_content": 0}})
+    await a.ok(
+        http, "PATCH", f"/_sim/accounts/kx/{USERID}", json={"quotas": {"per_day": 3, "same_content": 0}}
+    )
     answers = await asyncio.gather(*(kx_send((a, b)[n % 2], http, "13912340000") for n in range(8)))
     assert all(x["code"] == "0" for x in answers)  # accepted: kx reports the limit (F11300)
     await a.advance(http, 600)
