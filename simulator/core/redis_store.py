@@ -167,7 +167,7 @@ class _Turn:
 
     target: int | None  # the change count it writes up to; None: it writes nothing
     saved: dict[str, Any] | None  # the changes it carries (put back if it fails)
-    bal_keys: list[tuple[str, Account | None, int]]  # account key, account, the balance it had when sent
+    bal_keys: list[tuple[str, Account | None]]
     noted: bool  # it ends its writes with a note on the stream
     calls: list[tuple[Any, list[Any], list[Any], Any]]
     want_sync: bool
@@ -238,6 +238,7 @@ class RedisStore(DurableStore):
         self._epoch = int(r.get(self.k_epoch) or 0)  # this process's number among all that ever shared it
         self._blocks: dict[str, list[int]] = {}
         self._acct_rows: dict[str, str] = {}  # account → its row as last written or read, balance aside
+        self._bal_mine: dict[str, int] = {}  # account → the balance this store last put in the account
         self._bal_known: dict[str, tuple[int, int]] = {}  # account → (balance, version) Redis told us
         self._last_id = "0-0"  # the last stream entry applied here
         self._apply_lock = threading.Lock()  # the tailer thread and the loop both apply
@@ -278,6 +279,7 @@ class RedisStore(DurableStore):
         if self.seeded:
             self._blocks.clear()
         self._bal_known.clear()
+        self._bal_mine.clear()
         self._acct_rows.clear()
         if self._applying:  # another process's reset: it wiped Redis already
             return
@@ -313,36 +315,38 @@ class RedisStore(DurableStore):
             return
         negative_ok = account.allow_negative if allow_negative is None else allow_negative
         key = self._acct_key(account)
-        known = self._bal_known.get(key)
-        # set in this process since Redis last said (the admin API; a test's own hand): a set, then the charge
-        was_set = int(known is not None and known[0] != account.balance)
+        # set in this process and not yet sent (the admin API; a test's own hand): set, then charge
+        was_set = int(self._set_here(account, key))
         args = [key, units, int(bool(negative_ok)), account.balance, was_set]
+        self._bal_mine[key] = account.balance  # the set is on its way
         ok, balance, version = await self._batched(self._charge, [self.k_bal, self.k_balv], args)
-        self._took_balance(account, key, int(balance), int(version), args[3])
+        self._took_balance(account, key, int(balance), int(version))
         if not ok:
             raise SimError("insufficient_balance", balance=account.balance, needed=units)
 
-    def _took_balance(
-        self, account: Account, key: str, balance: int, version: int, sent: int | None = None
-    ) -> None:
-        """Redis said the balance is ``balance`` at ``version``: never go back to an older one.  A balance
-        set in this process since (unlike ``sent``, the one the answered command carried, or else unlike
-        the last one known) stays: it goes to Redis next."""
+    def _set_here(self, account: Account, key: str) -> bool:
+        """Whether something besides this store changed the balance since the store last put it there
+        (the admin API's PATCH, a test's own hand): such a balance is a set, sent to Redis next."""
+        mine = self._bal_mine.get(key)
+        return mine is not None and account.balance != mine
+
+    def _took_balance(self, account: Account, key: str, balance: int, version: int) -> None:
+        """Redis said the balance is ``balance`` at ``version``: never go back to an older one; a balance
+        set here and not yet sent stays (it goes to Redis next)."""
         known = self._bal_known.get(key)
-        if sent is not None:
-            set_here = account.balance != sent
-        else:
-            set_here = known is not None and account.balance != known[0]
         if known is None or version >= known[1]:
             known = self._bal_known[key] = (balance + self._d_bal.get(key, 0), version)
-        if not set_here:
-            account.balance = known[0]
+        if not self._set_here(account, key):
+            account.balance = self._bal_mine[key] = known[0]
 
     def refund(self, account: Account, units: int) -> None:
         if units <= 0:
             return
         key = self._acct_key(account)
+        was_set = self._set_here(account, key)
         billing.refund(account, units)
+        if not was_set:
+            self._bal_mine[key] = account.balance
         self._d_bal[key] = self._d_bal.get(key, 0) + units
         known = self._bal_known.get(key)
         if known is not None:
@@ -458,7 +462,7 @@ class RedisStore(DurableStore):
         if want_sync:
             self._caught_at = time.monotonic()
             cmds.xread({self.k_log: self._last_id}, count=2000)
-        bal_keys: list[tuple[str, Account | None, int]] = []
+        bal_keys: list[tuple[str, Account | None]] = []
         noted = False
         saved: dict[str, Any] | None = None
         if writing:
@@ -524,9 +528,9 @@ class RedisStore(DurableStore):
             self._written = max(self._written, t.target)
             # balances: the values after this transaction, with their versions
             start = len(written) - len(t.bal_keys) - t.noted
-            for (key, account, sent), res in zip(t.bal_keys, written[start:], strict=False):
-                if account is not None:  # a balance set here since it was sent stays (sent next)
-                    self._took_balance(account, key, int(res[0]), int(res[1]), sent)
+            for (key, account), res in zip(t.bal_keys, written[start:], strict=False):
+                if account is not None:
+                    self._took_balance(account, key, int(res[0]), int(res[1]))
         for (_, _, _, fut), answer in zip(t.calls, answers, strict=True):
             if isinstance(answer, hiredis.ReplyError):
                 fut.set_exception(redis.ResponseError(str(answer)))
@@ -701,26 +705,27 @@ class RedisStore(DurableStore):
         listed("p", pulls)
         listed("xp", self._x_pull)
 
-    def _write_balances(self, pipe: Any) -> list[tuple[str, Account | None, int]]:
-        """Refunds as increments; an account whose balance was set (admin, or new) as a set."""
-        out: list[tuple[str, Account | None, int]] = []
+    def _write_balances(self, pipe: Any) -> list[tuple[str, Account | None]]:
+        """An account whose balance was set (admin, or new) as a set; refunds as increments."""
+        out: list[tuple[str, Account | None]] = []
         accounts = {self._acct_key(a): a for a in self._d_accounts.values()}
-        for key, delta in self._d_bal.items():
-            account = accounts.pop(key, None)
-            base = account.balance - delta if account is not None else 0
-            self._balance(keys=[self.k_bal, self.k_balv], args=[key, "add", delta, base], client=pipe)
-            out.append((key, account, account.balance if account is not None else 0))
         for key, account in accounts.items():
-            known = self._bal_known.get(key)
-            if known is None:  # first written by this process: Redis's value wins if it has one
+            if key not in self._bal_mine:  # first written by this process: Redis's value wins if it has one
                 self._balance(
                     keys=[self.k_bal, self.k_balv], args=[key, "init", account.balance], client=pipe
                 )
-            elif known[0] != account.balance:  # set (admin API)
+            elif self._set_here(account, key):  # set (admin API): the refunds before it are void
                 self._balance(keys=[self.k_bal, self.k_balv], args=[key, "set", account.balance], client=pipe)
+                self._d_bal.pop(key, None)
             else:
                 continue
-            out.append((key, account, account.balance if account is not None else 0))
+            self._bal_mine[key] = account.balance
+            out.append((key, account))
+        for key, delta in self._d_bal.items():
+            account = self.remote.accounts.get(*key.split("\0", 1)) if self.remote is not None else None
+            base = account.balance - delta if account is not None else 0
+            self._balance(keys=[self.k_bal, self.k_balv], args=[key, "add", delta, base], client=pipe)
+            out.append((key, account))
         return out
 
     # -- following the other processes ---------------------------------------------------------------------
@@ -925,8 +930,8 @@ class RedisStore(DurableStore):
                 data = _loads(row)
                 self._acct_rows[key] = _row_sans_balance(data)
                 account = sim.remote_account(data)
-                if key in self._bal_known:  # the row's balance may be older than the one known
-                    account.balance = self._bal_known[key][0]
+                if key in self._bal_mine:  # the row's balance may be older than the one this store has
+                    account.balance = self._bal_mine[key]
                 if bal.get(key) is not None:
                     self._took_balance(account, key, int(bal[key]), int(balv.get(key) or 0))
         meta = dict(values.get("meta", ()))
@@ -1071,6 +1076,7 @@ class RedisStore(DurableStore):
             if key in bal:
                 account.balance = int(bal[key])
                 self._bal_known[key.decode()] = (account.balance, int(balv.get(key) or 0))
+                self._bal_mine[key.decode()] = account.balance
             out.accounts.append(account)
         if "scenario" in meta:
             out.scenario = build_scenario(meta["scenario"])
