@@ -12,6 +12,7 @@ from aiohttp import web
 
 from . import ui
 from .admin import guard
+from .admin import metrics as admin_metrics
 from .admin import routes as admin_routes
 from .config import AccountConfig, Config, load_config, resolve_scenario
 from .core.clock import Clock
@@ -29,6 +30,7 @@ log = logging.getLogger("simulator")
 request_log = logging.getLogger("simulator.requests")  # --log-requests: at INFO whatever --log-level says
 SIM_KEY = web.AppKey("sim", Sim)
 CONFIG_KEY = web.AppKey("config", Config)
+UNMATCHED = "(unmatched)"  # the metrics' endpoint label of a request to no vendor's path
 
 
 def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
@@ -148,9 +150,11 @@ async def vendor_middleware(request: web.Request, handler):
         request[REQUEST_LOG] = entry
         entry.request_body = body
     dropped = False
+    code = ""  # the vendor's answer code, for metrics: known when a handler raised it
     try:
         resp = await handler(request)
     except SimError as err:
+        code = str(getattr(err, "code", None) or err.reason)
         vendor = request.get(VENDOR_KEY)
         resp = (
             vendor.render_error(request, err)
@@ -165,8 +169,10 @@ async def vendor_middleware(request: web.Request, handler):
         resp = web.Response(status=499)
         dropped = True
     except web.HTTPNotFound:
-        if entry is not None and request.get(VENDOR_KEY) is None:
-            journal_unknown_path(request, entry, sim)
+        if request.get(VENDOR_KEY) is None:
+            sim.metrics.request("", UNMATCHED, 404, "", time.perf_counter() - started)
+            if entry is not None:
+                journal_unknown_path(request, entry, sim)
         raise
     except web.HTTPException:
         raise
@@ -202,15 +208,20 @@ async def vendor_middleware(request: web.Request, handler):
             if vendor
             else web.json_response({"error": "internal error"}, status=500)
         )
-    if vendor is not None and request.app[CONFIG_KEY].log_requests:
-        request_log.info(
-            "%s %s %s -> %s in %.1f ms",
-            vendor.key,
-            request.method,
-            request.path,
-            resp.status,
-            (time.perf_counter() - started) * 1000,
+    if vendor is not None:
+        elapsed = time.perf_counter() - started
+        sim.metrics.request(
+            vendor.key, request.match_info.route.resource.canonical, resp.status, code, elapsed
         )
+        if request.app[CONFIG_KEY].log_requests:
+            request_log.info(
+                "%s %s %s -> %s in %.1f ms",
+                vendor.key,
+                request.method,
+                request.path,
+                resp.status,
+                elapsed * 1000,
+            )
     return resp
 
 
@@ -230,6 +241,7 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
     for vendor in sim.vendors.values():
         app.router.add_routes(vendor.routes())  # type: ignore[attr-defined]
     admin_routes.setup(app, sim, config)
+    admin_metrics.setup(app, sim)  # GET /_sim/metrics (Prometheus)
     ui.setup(app, sim)  # the sandbox pages at /_sim/ui/
     guard.setup(app, config)
 

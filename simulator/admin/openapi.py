@@ -243,6 +243,19 @@ def spec() -> dict[str, Any]:
         "paths": {
             "/_sim/health": {"get": _op("Health and a summary", _json(ANY_OBJ), errors=())},
             "/_sim/openapi.json": {"get": _op("This document", _json(ANY_OBJ), errors=())},
+            "/_sim/metrics": {
+                "get": _op(
+                    "Prometheus metrics (text exposition format 0.0.4): requests by vendor, endpoint, status "
+                    "and answer code; latency, report-delay and callback histograms; messages by status; "
+                    "pull-queue depths; store size.  With an admin token, scrape with "
+                    "Authorization: Bearer <token> (docs/admin-api.md)",
+                    {
+                        "description": "OK",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    errors=(),
+                )
+            },
             "/_sim/accounts": {
                 "get": _op(
                     "List accounts",
