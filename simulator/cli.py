@@ -112,7 +112,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"--db: {e}", file=sys.stderr)
         return 2
     app = create_app(config, sim)
-    return asyncio.run(_run(app, config))
+    from .server import run
+
+    return run(_run(app, config))
 
 
 async def _run(app: web.Application, config: Config) -> int:
@@ -324,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     s.add_argument(
         "--scenario",
-        help="scenario file, or a packaged scenario's name: default, flaky, slow, load-test "
+        help="scenario file, or a packaged scenario's name: default, flaky, slow, load-test, "
+        "instant "
         "(default: $SMS_SIMULATOR_SCENARIO, else the config's, else default)",
     )
     s.add_argument("--seed", type=int, help="seed for every random choice (default: $SMS_SIMULATOR_SEED)")

@@ -209,12 +209,19 @@ def replay_check(
     sweep: bool = False,
 ) -> None:
     """Remember each accepted request (account, path, plaintext) until its validity ends; refuse it
-    again before then.  ``sweep``: drop the expired entries first."""
+    again before then.  Expired entries at the front (the oldest: entries mostly expire in the order
+    they came) are dropped on every call; ``sweep``: drop every expired entry first."""
     key = hashlib.sha256(account_id.encode() + b"\0" + path.encode() + b"\0" + plaintext).hexdigest()
+    # dict.__getitem__: reading an expiry is not a change (a durable store's dict counts reads)
     if sweep:
-        # dict.__getitem__: reading an expiry is not a change (a durable store's dict counts reads)
         for k in [k for k in seen if dict.__getitem__(seen, k) <= now_ms]:
             del seen[k]
+    else:
+        while seen:
+            oldest = next(iter(seen))
+            if dict.__getitem__(seen, oldest) > now_ms:
+                break
+            del seen[oldest]
     exp = seen.get(key)
     if exp is not None and exp > now_ms:
         raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
