@@ -168,7 +168,7 @@ def main() -> None:
 def run_simulator(mode: str, args: argparse.Namespace) -> dict:
     port = free_port()
     cmd = [sys.executable, "-m", "simulator", "serve", "--port", str(port)]
-    cmd += ["--scenario", str(ROOT / "bench" / "instant.yaml")]
+    cmd += ["--scenario", str(ROOT / "simulator" / "scenarios" / "instant.yaml")]
     if args.max_messages:
         cmd += ["--max-messages", str(args.max_messages)]
     tmp = tempfile.TemporaryDirectory()

@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,7 +58,7 @@ from kx_send import free_port, parse_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SCENARIO = ROOT / "bench" / "instant.yaml"
+SCENARIO = ROOT / "simulator" / "scenarios" / "instant.yaml"
 VENDORS = ("kx", "huawei", "emay")
 MODES = ("memory", "db", "redis", "workers2")
 POOL_RATE = {"kx": 16000, "huawei": 14000, "emay": 12000}  # requests/s a pool is sized for (above any mode)
@@ -189,9 +190,14 @@ def scrape(port: int) -> dict[tuple[str, tuple], float]:
 
 
 def answers(port: int, vendor: str) -> tuple[int, int]:
-    """(requests answered, refusals: a vendor code or an HTTP error) for ``vendor`` so far."""
+    """(requests answered, refusals: a vendor code or an HTTP error) for ``vendor`` so far; (-1, -1)
+    from a simulator without /_sim/metrics (an older tree given to --compare)."""
     total = refused = 0
-    for (name, labels), v in scrape(port).items():
+    try:
+        samples = scrape(port)
+    except urllib.error.HTTPError:
+        return -1, -1
+    for (name, labels), v in samples.items():
         lab = dict(labels)
         if name == "sms_simulator_requests_total" and lab["vendor"] == vendor:
             total += int(v)
@@ -215,11 +221,13 @@ def admin(port: int, method: str, path: str, body: dict | None = None) -> dict:
 class Server:
     """One target: the bare handler or the simulator in a mode; ``skipped`` says why it could not run."""
 
-    def __init__(self, name: str, cmd: list[str], core: int | None, port: int, tmp: Path) -> None:
+    def __init__(
+        self, name: str, cmd: list[str], core: int | None, port: int, tmp: Path, cwd: Path = ROOT
+    ) -> None:
         self.name, self.port, self.skipped = name, port, ""
         self.log = tmp / f"{name}.log"
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(pinned(cmd, core), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(pinned(cmd, core), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         path = "/_sim/health" if name != "bare" else "/"
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -271,7 +279,7 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen | None, str]:
 
 
 def start_servers(
-    modes: list[str], tmp: Path, config: Path
+    modes: list[str], tmp: Path, config: Path, compare: list[str]
 ) -> tuple[dict[str, Server], dict[str, str], list]:
     servers: dict[str, Server] = {}
     skipped: dict[str, str] = {}
@@ -303,6 +311,15 @@ def start_servers(
             continue
         admin(port, "PATCH", "/_sim/accounts/emay/EUCP-EMY-SMS1-DEMO1", {"rate_limit": 0})
         servers[mode] = server
+    for spec in compare:  # NAME=DIR: the memory mode of another source tree (before/after a change)
+        name, _, folder = spec.partition("=")
+        port = free_port()
+        server = Server(name, sim_cmd(port, config, []), 0, port, tmp, cwd=Path(folder).resolve())
+        if server.skipped:
+            skipped[name] = server.skipped
+            continue
+        admin(port, "PATCH", "/_sim/accounts/emay/EUCP-EMY-SMS1-DEMO1", {"rate_limit": 0})
+        servers[name] = server
     return servers, skipped, helpers
 
 
@@ -333,7 +350,8 @@ def segment(server: Server, vendor: str, args: argparse.Namespace, tmp: Path, sc
     result["pool"] = size
     if server.name != "bare":
         after = answers(server.port, vendor)
-        result["answered"], result["refused"] = after[0] - before[0], after[1] - before[1]
+        if after[0] >= 0:
+            result["answered"], result["refused"] = after[0] - before[0], after[1] - before[1]
     return result
 
 
@@ -498,7 +516,7 @@ def summary(results: dict[str, dict[str, list[dict]]]) -> list[dict]:
                     "p99_ms": round(p99, 2),
                     "x_bare": round(rps / bare_rps, 2) if bare_rps else None,
                     "p99_x_bare": round(p99 / bare_p99, 2) if bare_p99 else None,
-                    "refused": sum(r.get("refused", 0) for r in runs),
+                    "refused": sum(r["refused"] for r in runs) if all("refused" in r for r in runs) else "-",
                     "rounds": [round(r["rps"]) for r in runs],
                 }
             )
@@ -534,6 +552,14 @@ def main() -> None:
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--vendors", default=",".join(VENDORS))
     p.add_argument("--no-callbacks", action="store_true", help="skip the callback-path measurement")
+    p.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="also run the memory mode of the source tree in DIR (e.g. `git archive main | tar -x -C DIR`) "
+        "as server NAME, interleaved with the rest: before/after numbers from one run",
+    )
     p.add_argument("--json", metavar="FILE", help="also write every number to FILE")
     args = p.parse_args()
     if not shutil.which("wrk"):
@@ -553,7 +579,7 @@ def main() -> None:
         config = tmp / "bench.yaml"
         config.write_text(f"scenario: {SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n")
         report["startup_s"] = [round(t, 3) for t in startup(tmp)]
-        servers, skipped, helpers = start_servers(modes, tmp, config)
+        servers, skipped, helpers = start_servers(modes, tmp, config, args.compare)
         try:
             for mode, why in skipped.items():
                 print(f"mode {mode} skipped: {why}", file=sys.stderr)
