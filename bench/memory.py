@@ -14,6 +14,7 @@ With ``--max-messages`` smaller than ``--messages``, it also shows that the stor
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import tracemalloc
@@ -38,14 +39,18 @@ def main() -> None:
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     base = tracemalloc.get_traced_memory()[0]
-    for n in range(args.messages):
-        mobile = f"139{n:08d}"
-        sub = kx.submission(
-            mobile, f"【测试】您的验证码是{n % 10000:04d}，5分钟内有效。", kx.new_taskid(), common
-        )
-        sim.engine.accept(account, [sub], [sim.engine.decide("kx", account, sub)], None)
-        if n % 1000 == 999:
-            sim.clock.advance(5)  # as a running load does: earlier messages reach their outcome
+
+    async def fill() -> None:
+        for n in range(args.messages):
+            mobile = f"139{n:08d}"
+            sub = kx.submission(
+                mobile, f"【测试】您的验证码是{n % 10000:04d}，5分钟内有效。", kx.new_taskid(), common
+            )
+            await sim.engine.accept(account, [sub], [sim.engine.decide("kx", account, sub)], None)
+            if n % 1000 == 999:
+                sim.clock.advance(5)  # as a running load does: earlier messages reach their outcome
+
+    asyncio.run(fill())
     sim.clock.advance(60)
     gc.collect()
     used = tracemalloc.get_traced_memory()[0] - base

@@ -16,9 +16,11 @@ from .admin import metrics as admin_metrics
 from .admin import routes as admin_routes
 from .config import AccountConfig, Config, load_config, resolve_scenario
 from .core.clock import Clock
+from .core.durable import DatabaseError
 from .core.engine import HttpFault
 from .core.errors import DropConnection, SimError
 from .core.models import RequestLog
+from .core.redis_store import RedisStore
 from .core.scenarios import Scenario, builtin_scenario, load_scenario
 from .core.sim import Sim
 from .core.sqlite import SqliteStore
@@ -52,7 +54,15 @@ def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
         "body_limit": sc.body_limit,
         "seeded": config.seed is not None,
     }
-    store = SqliteStore(sc.db, sync=sc.sync, **bounds) if sc.db else MemoryStore(**bounds)
+    if sc.db and sc.redis:
+        raise DatabaseError("choose one store: --db (SQLite, one process) or --redis (shared)")
+    store: MemoryStore
+    if sc.redis:
+        store = RedisStore(sc.redis, prefix=sc.redis_prefix, **bounds)
+    elif sc.db:
+        store = SqliteStore(sc.db, sync=sc.sync, **bounds)
+    else:
+        store = MemoryStore(**bounds)
     sim = Sim(
         vendors,  # type: ignore[arg-type]
         lambda: [a.build() for a in accounts],
@@ -120,6 +130,8 @@ def journal_unknown_path(request: web.Request, entry: RequestLog, sim: Sim) -> N
 async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
     sim = request.app[SIM_KEY]
+    if sim.shared:  # read-your-writes across processes: what the others did is seen here first
+        sim.store.catch_up()
     if request.path.startswith("/_sim"):
         refusal = guard.check(request, request.app[CONFIG_KEY])
         if refusal is not None:
@@ -246,11 +258,13 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
     guard.setup(app, config)
 
     async def lifecycle(app: web.Application):
+        await sim.store.start()
         sim.clock.attach()
         await sim.dispatcher.start()
         yield
         await sim.dispatcher.close()
         sim.clock.detach()
+        await sim.store.stop()
         sim.store.close()
 
     app.cleanup_ctx.append(lifecycle)

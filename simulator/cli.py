@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,15 @@ SERVE_ENV = {
     "scenario": "SMS_SIMULATOR_SCENARIO",
     "seed": "SMS_SIMULATOR_SEED",
     "db": "SMS_SIMULATOR_DB",
+    "redis": "SMS_SIMULATOR_REDIS",
+    "workers": "SMS_SIMULATOR_WORKERS",
 }
+
+
+def _state_where(config: Config) -> str:
+    if config.store.redis:
+        return f"in Redis {config.store.redis} (prefix {config.store.redis_prefix!r}, process {os.getpid()})"
+    return f"in {config.store.db}" if config.store.db else "in memory"
 
 
 def loopback(host: str) -> bool:
@@ -52,7 +61,7 @@ def _from_environment(args: argparse.Namespace) -> str | None:
         value = os.environ.get(var, "").strip()
         if getattr(args, name) is not None or not value:
             continue
-        if name in ("port", "seed"):
+        if name in ("port", "seed", "workers"):
             try:
                 setattr(args, name, int(value))
             except ValueError:
@@ -63,7 +72,6 @@ def _from_environment(args: argparse.Namespace) -> str | None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .app import build_sim, create_app
 
     problem = _from_environment(args)
     if problem:
@@ -89,6 +97,19 @@ def _serve(args: argparse.Namespace) -> int:
         config.extra_ports += args.extra_port
         if args.db:
             config.store.db = args.db
+        if args.redis:
+            config.store.redis = args.redis
+        workers = args.workers if args.workers is not None else 1
+        if workers < 1:
+            print("--workers must be at least 1", file=sys.stderr)
+            return 2
+        if workers > 1 and not config.store.redis:
+            print(
+                "--workers above 1 needs a shared store: add --redis URL (each process would otherwise keep "
+                "its own messages, balances and queues)",
+                file=sys.stderr,
+            )
+            return 2
         if args.max_messages is not None:
             if args.max_messages < 1:
                 print("--max-messages must be at least 1", file=sys.stderr)
@@ -106,18 +127,59 @@ def _serve(args: argparse.Namespace) -> int:
     # scan a growing heap every few thousand allocations: under load that cost 10% of throughput and
     # 200 ms pauses at p99 (bench/kx_send.py).  Collect young objects less often instead.
     gc.set_threshold(100_000, 50, 100)
+    if workers > 1:
+        return _serve_workers(config, scenario, workers)
+    return _serve_one(config, scenario)
+
+
+def _serve_one(config: Config, scenario: Any, reuse_port: bool = False) -> int:
+    from .app import build_sim, create_app
+
     try:
         sim = build_sim(config, scenario)
     except DatabaseError as e:
-        print(f"--db: {e}", file=sys.stderr)
+        print(f"--{'redis' if config.store.redis else 'db'}: {e}", file=sys.stderr)
         return 2
     app = create_app(config, sim)
     from .server import run
 
-    return run(_run(app, config))
+    return run(_run(app, config, reuse_port))
 
 
-async def _run(app: web.Application, config: Config) -> int:
+def _serve_workers(config: Config, scenario: Any, workers: int) -> int:
+    """N processes on one port (SO_REUSEPORT: the kernel spreads connections), sharing --redis."""
+    if config.port == 0:  # one free port for all of them
+        with socket.socket() as s:
+            s.bind((config.host, 0))
+            config.port = s.getsockname()[1]
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                code = _serve_one(config, scenario, reuse_port=True)
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def forward(signum: int, _frame: Any) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = 0
+    for pid in children:
+        _, status = os.waitpid(pid, 0)
+        code = max(code, os.waitstatus_to_exitcode(status) if status else 0)
+        forward(signal.SIGTERM, None)  # one worker gone: stop the others too
+    return code
+
+
+async def _run(app: web.Application, config: Config, reuse_port: bool = False) -> int:
     from .app import SIM_KEY
     from .server import Limits, guard, quiet_exceptions
 
@@ -135,7 +197,9 @@ async def _run(app: web.Application, config: Config) -> int:
         listeners.append((config.https_port, ctx))
     urls = []
     for port, ctx in listeners:
-        site = web.TCPSite(runner, config.host, port, reuse_address=True, ssl_context=ctx)
+        site = web.TCPSite(
+            runner, config.host, port, reuse_address=True, reuse_port=reuse_port or None, ssl_context=ctx
+        )
         try:
             await site.start()
         except OSError as e:
@@ -151,7 +215,7 @@ async def _run(app: web.Application, config: Config) -> int:
         f"sms-simulator listening on {urls[0]} "
         f"(scenario {sim.scenario.name!r}, scenario seed {sim.engine.runner.seed}, "
         f"ids {'from --seed ' + str(sim.seed) if sim.seed is not None else 'random'}, "
-        f"state {'in ' + str(config.store.db) if config.store.db else 'in memory'}, admin API at /_sim/)",
+        f"state {_state_where(config)}, admin API at /_sim/)",
         flush=True,
     )
     for url in urls[1:]:
@@ -351,6 +415,17 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument(
         "--db",
         help="keep all state in this SQLite file across restarts (default: $SMS_SIMULATOR_DB, else memory)",
+    )
+    s.add_argument(
+        "--redis",
+        metavar="URL",
+        help="share all state through Redis (redis://host:6379/0), so several processes and hosts act as "
+        "one simulator (default: $SMS_SIMULATOR_REDIS)",
+    )
+    s.add_argument(
+        "--workers",
+        type=int,
+        help="processes serving the port together (needs --redis; default: $SMS_SIMULATOR_WORKERS, else 1)",
     )
     s.add_argument(
         "--max-messages",

@@ -134,6 +134,8 @@ class ClockConfig(_Strict):
 class StoreConfig(_Strict):
     db: str | None = None  # SQLite file keeping all state across restarts; default: memory only
     sync: Literal["normal", "full"] = "normal"  # full: fsync every commit (survives power loss)
+    redis: str | None = None  # redis://host:port/db: state shared by every process using it (--workers)
+    redis_prefix: str = Field(default="sms-simulator", min_length=1)  # key prefix: one simulator per prefix
     max_messages: int = Field(default=100_000, ge=1)  # oldest finished messages are evicted past this
     max_callbacks: int = Field(default=20_000, ge=1)  # callback attempts kept
     request_log_bytes: int = Field(default=64 << 20, ge=0)  # raw request log bound in bytes

@@ -24,16 +24,22 @@ from simulator.config import config_from_dict
 from simulator.core.scenarios import parse_scenario
 from simulator.core.sim import Sim
 
+from .redisserver import new_prefix, session_redis
+
 
 def make_app(frozen: bool = True, scenario_text: str | None = None, **overrides: Any) -> web.Application:
     """Seeded (ids repeat run to run, as with ``--seed``) unless ``seed=None`` is given.
 
-    ``SIM_TEST_STORE=sqlite pytest`` runs every in-process simulator on an SQLite file (``--db``), so the
-    whole suite checks that the durable store behaves like the memory store."""
+    ``SIM_TEST_STORE=sqlite pytest`` runs every in-process simulator on an SQLite file (``--db``), and
+    ``SIM_TEST_STORE=redis`` on a real Redis (``--redis``, one key prefix each), so the whole suite checks
+    that the durable stores behave like the memory store."""
     data: dict[str, Any] = {"clock": {"frozen": frozen}, "seed": 0, **overrides}
-    if os.environ.get("SIM_TEST_STORE") == "sqlite" and "db" not in data.get("store", {}):
+    backend = os.environ.get("SIM_TEST_STORE")
+    if backend == "sqlite" and "db" not in data.get("store", {}):
         folder = tempfile.mkdtemp(prefix="sim-test-db-")
         data["store"] = {**data.get("store", {}), "db": os.path.join(folder, "sim.db")}
+    elif backend == "redis" and "db" not in data.get("store", {}):
+        data["store"] = {**data.get("store", {}), "redis": session_redis(), "redis_prefix": new_prefix()}
     config = config_from_dict(data)
     scenario = parse_scenario(scenario_text) if scenario_text is not None else None
     return create_app(config, build_sim(config, scenario))

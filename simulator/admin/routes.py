@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -204,6 +205,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
                 "clock": clock_state(),
                 "messages": sim.store.count_messages(),
                 "callbacks_queued": sim.dispatcher.queued,
+                "process": os.getpid(),  # with --workers, which process answered
             }
         )
 

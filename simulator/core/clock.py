@@ -20,7 +20,7 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -51,6 +51,8 @@ class Timer:
     def cancel(self) -> None:
         if not self.cancelled:
             self.cancelled = True
+            if self.clock is not None and self.clock._by_seq is not None:
+                self.clock._by_seq.pop(self.seq, None)
             if self.clock is not None and self.clock.journal is not None:
                 self.clock.journal.timer_removed(self)
 
@@ -78,6 +80,9 @@ class Clock:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._firing = False
         self.on_error: Callable[[Timer, BaseException], None] | None = None
+        # shared by several processes (see share()): who may fire a due timer, and the timers by seq
+        self.claim: Callable[[list[Timer]], set[int]] | None = None
+        self._by_seq: dict[int, Timer] | None = None
 
     # -- reading -------------------------------------------------------------------------------------
     def now(self) -> float:
@@ -141,6 +146,13 @@ class Clock:
             raise ValueError("the clock cannot go backwards")
         target = self.now() + seconds
         fired = 0
+        won: set[int] = set()
+        lost: set[int] = set()
+        if self.claim is not None:  # shared: one claim for every timer due in this step
+            due = [t for d, _, t in self._heap if d <= target and not t.cancelled]
+            if due:
+                won = self.claim(due)
+                lost = {t.seq for t in due} - won
         was_frozen = self._frozen_at is not None
         offset = self._offset
         self._frozen_at = self.now()
@@ -150,6 +162,14 @@ class Clock:
                 if not self._heap or self._heap[0][0] > target:
                     break
                 timer = heapq.heappop(self._heap)[2]
+                # shared: another process fired it, or (a timer that came due on the way) claim it now
+                if (
+                    self.claim is not None
+                    and timer.seq not in won
+                    and (timer.seq in lost or not self.claim([timer]))
+                ):
+                    self._lose(timer)
+                    continue
                 self._frozen_at = max(self._frozen_at, timer.due)
                 self._fire(timer)
                 fired += 1
@@ -199,16 +219,42 @@ class Clock:
         return self.call_at(self.now() + max(0.0, delay), kind, *args)
 
     def restore(self, timers: Iterable[tuple[int, float, str, tuple[Any, ...]]]) -> list[Timer]:
-        """Put back timers a store kept (``(seq, due, kind, args)``); the journal is not told again."""
+        """Put back timers a store kept (``(seq, due, kind, args)``); the journal is not told again.
+        On a shared clock, timers another process added (ones already known are skipped)."""
         out = []
         top = 0
         for seq, due, kind, args in timers:
+            if self._by_seq is not None and seq in self._by_seq:
+                continue
             timer = Timer(due, seq, kind, tuple(args), clock=self)
             self._push(timer)
             out.append(timer)
             top = max(top, seq)
-        self._seq = itertools.count(max(top + 1, next(self._seq)))
+        if self.claim is None:
+            self._seq = itertools.count(max(top + 1, next(self._seq)))
         return out
+
+    def share(self, claim: Callable[[list[Timer]], set[int]], seqs: Iterator[int]) -> None:
+        """Several processes share this clock's timers (a shared store): ``claim(timers)`` says which
+        of the due ``timers`` this process may fire (each is fired by one process only), ``seqs`` gives
+        timer seqs unique across the processes."""
+        self.claim = claim
+        self._seq = seqs
+        self._by_seq = {t.seq: t for _, _, t in self._heap if not t.cancelled}
+
+    def forget(self, seqs: Iterable[int]) -> None:
+        """Timers another process fired or cancelled: drop them here (the journal is not told)."""
+        if self._by_seq is None:
+            return
+        for seq in seqs:
+            timer = self._by_seq.pop(seq, None)
+            if timer is not None:
+                timer.cancelled = True
+
+    def _lose(self, timer: Timer) -> None:
+        timer.cancelled = True
+        if self._by_seq is not None:
+            self._by_seq.pop(timer.seq, None)
 
     def timers(self) -> list[Timer]:
         """Pending timers, in firing order."""
@@ -221,6 +267,8 @@ class Clock:
                 if not t.cancelled:
                     self.journal.timer_removed(t)
         self._heap.clear()
+        if self._by_seq is not None:
+            self._by_seq.clear()
         self._rearm()
 
     def state(self) -> dict[str, Any]:
@@ -239,6 +287,8 @@ class Clock:
 
     def _push(self, timer: Timer) -> None:
         heapq.heappush(self._heap, (timer.due, timer.seq, timer))
+        if self._by_seq is not None:
+            self._by_seq[timer.seq] = timer
         if not self._firing and (self._handle_due is None or timer.due < self._handle_due):
             self._rearm()
 
@@ -266,6 +316,8 @@ class Clock:
     def _fire(self, timer: Timer) -> None:
         self._firing = True
         timer.cancelled = True  # it has left the heap: cancelling it now is a no-op
+        if self._by_seq is not None:
+            self._by_seq.pop(timer.seq, None)
         if self.journal is not None:
             self.journal.timer_removed(timer)
         try:

@@ -75,6 +75,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flushing: set[tuple[str, str, str, str]] = set()  # channels with a push.flush timer
         self._resume: list[str] = []  # batches that were in flight when the last process stopped
+        self.tag = ""  # a shared store: this process's number, so each process batches its own outbox
         # one connection budget per destination (scheme, host, port): a receiver that hangs uses up
         # its own budget only, and a callback's timeout starts once it has a connection slot
         self._slots: dict[tuple[str, str, int | None], asyncio.Semaphore] = {}
@@ -113,7 +114,8 @@ class Dispatcher:
                 self._flushing.add(tuple(t.args))  # type: ignore[arg-type]
             elif t.kind == "push.retry":
                 retrying.add(t.args[0])
-        self._resume = [b for b in self.store.collection(BATCHES) if b not in retrying]
+        if not self.tag:  # shared: the batches in flight are other live processes' (not resumed here)
+            self._resume = [b for b in self.store.collection(BATCHES) if b not in retrying]
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until every POST already started has been answered (or failed)."""
@@ -131,7 +133,9 @@ class Dispatcher:
 
     # queueing ----------------------------------------------------------------------------------------
     def enqueue(self, account: Account, target: Push, item: Item, fail_first: bool = False) -> None:
-        key = (account.vendor, account.id, target.url, target.stream)
+        key: tuple[str, ...] = (account.vendor, account.id, target.url, target.stream)
+        if self.tag:
+            key += (self.tag,)
         outbox = self.store.collection(OUTBOX)
         refs = outbox.get(key)
         if refs is None:
@@ -144,8 +148,10 @@ class Dispatcher:
             policy = self.vendors[account.vendor].push_policy(account, target.stream)
             self.clock.call_later(policy.batch_interval, "push.flush", *key)
 
-    def _flush(self, vendor: str, account_id: str, url: str, stream: str) -> None:
-        key = (vendor, account_id, url, stream)
+    def _flush(self, vendor: str, account_id: str, url: str, stream: str, tag: str = "") -> None:
+        key: tuple[str, ...] = (
+            (vendor, account_id, url, stream, tag) if tag else (vendor, account_id, url, stream)
+        )
         self._flushing.discard(key)
         refs = self.store.collection(OUTBOX).pop(key, [])
         account = self.accounts.get(vendor, account_id)
@@ -157,7 +163,7 @@ class Dispatcher:
         failing = self.store.collection(FAIL_FIRST)
         for i in range(0, len(refs), n):
             batch_id = self.store.new_id("pb")
-            batch = {"key": list(key), "items": refs[i : i + n], "attempt": 0}
+            batch = {"key": [vendor, account_id, url, stream], "items": refs[i : i + n], "attempt": 0}
             if failing and any([failing.pop(r, None) for r in batch["items"]]):
                 batch["fail_first"] = True
             batches[batch_id] = batch

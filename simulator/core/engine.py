@@ -149,9 +149,9 @@ class Engine:
         """Accept every submission or none: faults first, then one charge for all of them."""
         decisions = [self.decide(account.vendor, account, s) for s in subs]
         await self.apply_faults(decisions)
-        return self.accept(account, subs, decisions, request_id, id_factory)
+        return await self.accept(account, subs, decisions, request_id, id_factory)
 
-    def accept(
+    async def accept(
         self,
         account: Account,
         subs: list[Submission],
@@ -164,7 +164,7 @@ class Engine:
         setting, for vendors whose charge type decides it), store the messages and start them."""
         segs = [s.segments if s.segments is not None else billing.count_segments(s.content) for s in subs]
         units = [s.units if s.units is not None else n for s, n in zip(subs, segs, strict=True)]
-        billing.charge(account, sum(units), allow_negative)
+        await self.store.charge(account, sum(units), allow_negative)
         now = self.clock.now()
         out = []
         unsubscribed = self.store.collection(UNSUBSCRIBES)
@@ -359,7 +359,7 @@ class Engine:
             timer.cancel()
         account = self.accounts.get(msg.vendor, msg.account)
         if account is not None:
-            billing.refund(account, msg.cost)
+            self.store.refund(account, msg.cost)
             self.accounts.changed(account)
         msg.done_at = self.clock.now()
         self._status(msg, "cancelled", "cancelled by the customer")

@@ -6,6 +6,7 @@ vendors come in as :class:`~simulator.core.plugin.VendorCore` objects.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
 from collections.abc import Callable
@@ -39,6 +40,7 @@ class Sim:
         self.seed = seed
         self.clock = clock or Clock()
         self.store = store or MemoryStore()
+        self.shared = bool(getattr(self.store, "shared", False))  # several processes share the store
         self.accounts = Accounts(self.store.save_account)
         self.bus = EventBus()
         self.metrics = Metrics()  # GET /_sim/metrics
@@ -79,8 +81,12 @@ class Sim:
     def restore(self, build_account: Callable[[dict], Account]) -> bool:
         """Take up the state a durable store kept (accounts, scenario, clock, pending timers).
         Returns False when the store was empty (a new database)."""
+        self._build_account = build_account
         state = self.store.load(build_account, Scenario.model_validate)
         self.clock.journal = self.store  # type: ignore[assignment]
+        attach = getattr(self.store, "attach", None)
+        if attach is not None:  # shared by several processes: share the clock, follow the others
+            attach(self)
         if state is None:
             self.store.save_scenario(self.scenario)
             self.clock.journal.clock_changed(self.clock)
@@ -97,6 +103,23 @@ class Sim:
         self.engine.restored(timers)
         self.dispatcher.restored(timers)
         return True
+
+    # what another process sharing the store changed (simulator.core.redis_store)
+    def remote_account(self, data: dict) -> Account:
+        """Another process changed an account: change ours in place (requests under way hold it)."""
+        account = self._build_account(data)
+        have = self.accounts.get(account.vendor, account.id)
+        if have is None:
+            return self.accounts.add(account)
+        for f in dataclasses.fields(account):
+            setattr(have, f.name, getattr(account, f.name))
+        return have
+
+    def remote_scenario(self, data: dict) -> None:
+        self.set_scenario(Scenario.model_validate(data))
+
+    def remote_timers(self, timers: list[tuple[int, float, str, tuple]]) -> None:
+        self.engine.restored(self.clock.restore(timers))
 
     def uuid(self) -> uuid.UUID:
         """A random UUID from the seeded generator (repeatable runs)."""

@@ -23,6 +23,7 @@ from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
+from . import billing
 from .accounts import Account
 from .models import (
     FINAL_STATUSES,
@@ -78,7 +79,13 @@ class Store(Protocol):
     def get_request(self, request_id: str) -> RequestLog | None: ...
     def save_account(self, account: Account) -> None: ...
     def collection(self, name: str) -> dict[str, Any]: ...
+    async def charge(self, account: Account, units: int, allow_negative: bool | None = None) -> None: ...
+    def refund(self, account: Account, units: int) -> None: ...
+    async def claim_once(self, name: str, key: str, expires_at: float, now: float) -> bool: ...
+    async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]: ...
     def clear(self) -> None: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
     async def commit(self) -> None: ...
 
 
@@ -497,6 +504,11 @@ class MemoryStore:
             self._pulled_out(taken)
         return out
 
+    async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
+        """:meth:`pull_take` as vendors call it: a shared store hands each item out once across every
+        process sharing it, which takes a round trip."""
+        return self.pull_take(vendor, account, stream, limit, now)
+
     def pull_size(self, vendor: str, account: str, stream: str, now: float) -> int:
         q = self._pull.get((vendor, account, stream), ())
         return sum(1 for item, exp, _ in q if (exp is None or exp > now) and self._live(item))
@@ -626,6 +638,20 @@ class MemoryStore:
         """An account changed (balance, mode, URLs, options): a durable store writes it."""
 
     # vendor-owned records (apps, signatures, templates, short links, replay caches…) -------------------
+    # balances and once-only keys: exact across processes on a shared store ------------------------------
+    async def charge(self, account: Account, units: int, allow_negative: bool | None = None) -> None:
+        """Take ``units`` from the balance or raise ``insufficient_balance`` (:func:`billing.charge`)."""
+        billing.charge(account, units, allow_negative)
+
+    def refund(self, account: Account, units: int) -> None:
+        billing.refund(account, units)
+
+    async def claim_once(self, name: str, key: str, expires_at: float, now: float) -> bool:
+        """Whether ``key`` is new in ``name`` (or its last claim expired), claiming it until
+        ``expires_at``.  A vendor's own collection already refused repeats in this process; a shared
+        store makes the claim exact across processes."""
+        return True
+
     def collection(self, name: str) -> dict[str, Any]:
         coll = self._collections.get(name)
         if coll is None:
@@ -642,6 +668,12 @@ class MemoryStore:
     def load(self, build_account: Callable[[dict], Account], build_scenario: Callable[[Any], Any]) -> Any:
         """A durable store fills itself from its file and returns what else it kept; memory: None."""
         return None
+
+    async def start(self) -> None:
+        """The app started (a shared store begins following the other processes)."""
+
+    async def stop(self) -> None:
+        """The app is stopping."""
 
     async def commit(self) -> None:
         """Return once every change made so far is durable (nothing to do in memory)."""

@@ -36,9 +36,12 @@ BEIJING = timedelta(hours=8)
 class Server:
     """``python -m simulator serve --db`` on one database file, started and SIGKILLed at will."""
 
-    def __init__(self, folder: Path, config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, folder: Path, config: dict[str, Any] | None = None, store_args: list[str] | None = None
+    ) -> None:
         self.folder = folder
         self.db = folder / "sim.db"
+        self.store_args = ["--db", str(self.db)] if store_args is None else store_args  # e.g. --redis URL
         self.config = folder / "config.yaml"
         self.config.write_text(json.dumps({"clock": {"frozen": True}, **(config or {})}))  # JSON is YAML
         self.proc: asyncio.subprocess.Process | None = None
@@ -59,8 +62,7 @@ class Server:
                 "127.0.0.1",
                 "--port",
                 "0",
-                "--db",
-                str(self.db),
+                *self.store_args,
                 "--config",
                 str(self.config),
                 stdout=asyncio.subprocess.PIPE,

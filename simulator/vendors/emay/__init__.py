@@ -15,7 +15,7 @@ from ...core.plugin import OutboundRequest, Push
 from ..base import DeliverySettings, TimestampSettings, TimestampZone, Vendor, fmt_time, json_answer
 from . import crypto, push, routes, templates
 from .auth import REPLAY, RateLimiter, charset_of, gzip_on, replay_check
-from .codes import REPORT_CODES, code_for
+from .codes import REPORT_CODES, EmayError, code_for
 
 
 class EmayAccountOptions(BaseModel):
@@ -60,7 +60,7 @@ class EmayVendor(Vendor):
     def timer_handlers(self) -> dict[str, Callable[..., Any]]:
         return {templates.REVIEWED: lambda *args: templates.reviewed(self.sim, *args)}
 
-    def replay_check(
+    async def replay_check(
         self, account_id: str, path: str, plain: bytes, expires_ms: float, now_ms: float
     ) -> None:
         """ERROR_REQUEST_NO_VALID for a request already accepted within its validity (kept in the store,
@@ -71,9 +71,12 @@ class EmayVendor(Vendor):
         s = self.settings
         expires_ms = min(expires_ms, now_ms + s.replay_max_seconds * 1000)  # the client chose the period
         sweep = len(seen) >= s.replay_max_entries
-        replay_check(seen, account_id, path, plain, expires_ms, now_ms, sweep)
+        key = replay_check(seen, account_id, path, plain, expires_ms, now_ms, sweep)
         while len(seen) > s.replay_max_entries:  # all still valid: forget the oldest
             del seen[next(iter(seen))]
+        # a shared store: the same request sent to two processes at once is accepted by one only
+        if not await self.sim.store.claim_once(REPLAY, key, expires_ms / 1000, now_ms / 1000):
+            raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)

@@ -207,10 +207,11 @@ def replay_check(
     expires_ms: float,
     now_ms: float,
     sweep: bool = False,
-) -> None:
+) -> str:
     """Remember each accepted request (account, path, plaintext) until its validity ends; refuse it
     again before then.  Expired entries at the front (the oldest: entries mostly expire in the order
-    they came) are dropped on every call; ``sweep``: drop every expired entry first."""
+    they came) are dropped on every call; ``sweep``: drop every expired entry first.  Returns the key it
+    was kept under."""
     key = hashlib.sha256(account_id.encode() + b"\0" + path.encode() + b"\0" + plaintext).hexdigest()
     # dict.__getitem__: reading an expiry is not a change (a durable store's dict counts reads)
     if sweep:
@@ -226,6 +227,7 @@ def replay_check(
     if exp is not None and exp > now_ms:
         raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
     seen[key] = expires_ms
+    return key
 
 
 # -- simple interface ---------------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
                 continue
             decisions.append(s.engine.decide(v.key, account, sub))
         await s.engine.apply_faults(decisions)
-        return s.engine.accept(account, subs, decisions, request.get(REQUEST_ID))
+        return await s.engine.accept(account, subs, decisions, request.get(REQUEST_ID))
 
     def limit() -> int:
         return v.settings.max_content_length
@@ -120,7 +120,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
             )
             now_ms = s.clock.auth_now() * 1000
             expires = check_validity(body, now_ms, partial(warn, request))
-            v.replay_check(account.id, request.path, plain, expires, now_ms)
+            await v.replay_check(account.id, request.path, plain, expires, now_ms)
             result = await fn(SecureRequest(account, body, gz, charset), request)
             data = dumps(result).encode(charset, errors="replace")
             if gz:
@@ -264,7 +264,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
         async def handler(req: SecureRequest, request: web.Request) -> Any:
             n = wire.number(req.body.get("number"))
             s = sim()
-            return [fmt(x) for x in s.store.pull_take(v.key, req.account.id, stream, n, s.clock.now())]
+            return [fmt(x) for x in await s.store.take(v.key, req.account.id, stream, n, s.clock.now())]
 
         return handler
 
@@ -311,7 +311,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
             params, account = await simple_auth(request)
             n = wire.number(params.get("number"))
             s = sim()
-            items = s.store.pull_take(v.key, account.id, stream, n, s.clock.now())
+            items = await s.store.take(v.key, account.id, stream, n, s.clock.now())
             return json_answer({"code": "SUCCESS", "data": [fmt(x) for x in items]})
 
         return handler

@@ -48,19 +48,28 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
         body = await request.read()
         s = v.settings
         policy = auth.Policy(s.wsse_window, s.aksk_window, s.replay_check)
-        return auth.authenticate(
+        now = v.sim.clock.auth_now()
+        account = auth.authenticate(
             request.headers,
             request.method,
             request.path,
             list(request.query.items()),
             body,
             v.account,
-            v.sim.clock.auth_now(),
+            now,
             client_ip(request),
             policy,
             v.sim.store.collection(auth.NONCES),
             partial(warn, request),
         )
+        if policy.replay_check and not auth.is_aksk(request.headers["Authorization"]):
+            # this process's nonces refused a repeat already; a shared store also refuses one that
+            # another process took at the same moment
+            nonce = auth.parse_wsse(request.headers["Authorization"], request.headers.get("X-WSSE"))[2]
+            key = f"{account.id}\0{nonce}"
+            if not await v.sim.store.claim_once(auth.NONCES, key, now + s.wsse_window, now):
+                raise HuaweiError("E000101", "Authentication failed. (nonce already used)")
+        return account
 
     async def batch_send(request: web.Request) -> web.Response:
         account = await authenticate(request)
@@ -113,7 +122,7 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
         check_limits(v, account, len(subs), now)
         decisions = decide(v, account, subs, now)
         await sim.engine.apply_faults(decisions)
-        sim.engine.accept(account, subs, decisions, request.get(REQUEST_ID))
+        await sim.engine.accept(account, subs, decisions, request.get(REQUEST_ID))
         count_sent(v, account, len(subs), now)
         return json_answer(wire.answer(SUCCESS, API_CODES[SUCCESS][1], results))
 

@@ -69,7 +69,7 @@ class KxVendor(Vendor):
             for s in subs
         ]
         await engine.apply_faults(decisions)
-        engine.accept(account, subs, decisions, request.get(REQUEST_ID))
+        await engine.accept(account, subs, decisions, request.get(REQUEST_ID))
 
     # pushes ------------------------------------------------------------------------------------------
     def srcid(self, account: Account, mo: MoRecord) -> str:

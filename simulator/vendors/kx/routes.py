@@ -53,7 +53,7 @@ def setup(v: KxVendor) -> list[web.RouteDef]:
     def query(stream: str, fmt):
         async def handler(request: web.Request) -> web.Response:
             account = auth(await form_params(request), request)
-            items = v.sim.store.pull_take(v.key, account.id, stream, wire.PAGE, v.sim.clock.now())
+            items = await v.sim.store.take(v.key, account.id, stream, wire.PAGE, v.sim.clock.now())
             return json_answer(wire.ok([fmt(account, it) for it in items] if items else None))
 
         return handler

@@ -94,7 +94,7 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
         msgs = []
         if subs:
             await engine.apply_faults(decisions)
-            msgs = engine.accept(
+            msgs = await engine.accept(
                 account, subs, decisions, request.get(REQUEST_ID), lambda s, i: v.new_sms_id()
             )
             daily[day_key] = daily.get(day_key, 0) + units
@@ -108,12 +108,12 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
 
     # -- SmsGetRecv, SmsGetReport (§4.2, §4.3) -------------------------------------------------------------
     async def recv(account: Account, params: dict[str, str], request: web.Request) -> dict[str, Any]:
-        items = v.sim.store.pull_take(v.key, account.id, "mo", wire.MO_PAGE, v.sim.clock.now())
+        items = await v.sim.store.take(v.key, account.id, "mo", wire.MO_PAGE, v.sim.clock.now())
         details = [wire.mo_item(m, account.options.access_number) for m in items]
         return wire.answer(len(details), "取上行短信成功", Details=details)
 
     async def report(account: Account, params: dict[str, str], request: web.Request) -> dict[str, Any]:
-        items = v.sim.store.pull_take(v.key, account.id, "report", wire.REPORT_PAGE, v.sim.clock.now())
+        items = await v.sim.store.take(v.key, account.id, "report", wire.REPORT_PAGE, v.sim.clock.now())
         details = [wire.report_item(r) for r in items]
         return wire.answer(len(details), "取短信状态报告成功", Details=details)
 

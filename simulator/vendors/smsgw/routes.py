@@ -78,7 +78,7 @@ def setup(v: SmsgwVendor) -> list[web.RouteDef]:
             subs.append(sub)
             decisions.append(dec)
         if subs:
-            engine.accept(account, subs, decisions, request.get(REQUEST_ID), allow_negative=post)
+            await engine.accept(account, subs, decisions, request.get(REQUEST_ID), allow_negative=post)
         listed = [wire.submit_item(mids[i], m, results[i]) for i, (m, _) in enumerate(items)]
         return json_answer(wire.list_answer(0, account.balance, listed))
 
@@ -101,7 +101,7 @@ def setup(v: SmsgwVendor) -> list[web.RouteDef]:
     def query(stream: str, limits: tuple[int, int, int]):
         async def handler(account: Account, params: dict[str, str], request: web.Request) -> web.Response:
             size = wire.parse_size(params, limits)
-            items = v.sim.store.pull_take(v.key, account.id, stream, size, v.sim.clock.now())
+            items = await v.sim.store.take(v.key, account.id, stream, size, v.sim.clock.now())
             return json_answer(wire.list_answer(0, account.balance, [wire.item(it) for it in items]))
 
         return handler

@@ -1,0 +1,798 @@
+"""The memory store shared through Redis (``--redis URL``): several processes, on one host or several,
+behave as one simulator.
+
+Each process keeps the memory store's indexes (reads never wait for Redis) and writes every change
+through to Redis once per event-loop turn, in one MULTI transaction that also appends a note of what
+changed to a stream.  Every process follows that stream and reads the records it names, so a message
+sent through one process is found through any other (the admin API and the vendors' pull calls first
+catch up with the stream: read-your-writes across processes).
+
+What must be exact across processes is decided in Redis itself, by Lua scripts:
+- balances: check-and-charge (``charge``), refunds and admin changes as increments or sets, each with a
+  version so a process never takes an older balance over a newer one;
+- pull queues: Redis lists, each entry popped by one process only (``take``);
+- replay caches (huawei nonces, emay request hashes): ``claim_once``;
+- timers: kept in a sorted set; a due timer is fired by the process whose ZREM removed it (``claim``);
+- sequences (vendor ids): blocks of numbers taken with HINCRBY; record seqs (paging cursors) from the
+  time in milliseconds and the process number, so they are unique and roughly in time order.
+
+Redis's own persistence (AOF) makes it durable; a process started later loads everything from it.
+The calls are synchronous (redis-py with hiredis): on the same host a round trip costs tens of
+microseconds, less than an asyncio client's own overhead; docs/performance.md gives the numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import random
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import orjson
+import redis
+
+from . import billing
+from .accounts import Account
+from .clock import Timer
+from .durable import (
+    DatabaseError,
+    DurableStore,
+    Loaded,
+    _loads,
+    _message_from_json,
+    _message_json,
+    _record_json,
+    _request_row,
+    decode,
+    dumps,
+    encode,
+)
+from .errors import SimError
+from .models import CallbackAttempt, Message, MoRecord, RequestLog
+
+log = logging.getLogger("simulator.redis")
+
+EPOCH_MS = 1_700_000_000_000  # record seqs count milliseconds from here (2023-11): they stay below 2**53
+BLOCK = 1000  # numbers a process takes of a vendor sequence at a time
+SCHEMA_VERSION = 1
+STREAM_MAX = 200_000  # changes kept in the stream (a process further behind than this must restart)
+
+# -- Lua: everything that must be exact across processes ---------------------------------------------------
+CHARGE = """
+local b = redis.call('HGET', KEYS[1], ARGV[1])
+if not b then b = ARGV[4]; redis.call('HSET', KEYS[1], ARGV[1], b) end
+b = tonumber(b)
+local v = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if ARGV[3] == '0' and b < tonumber(ARGV[2]) then return {0, b, v} end
+local nb = redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))
+return {1, nb, redis.call('HINCRBY', KEYS[2], ARGV[1], 1)}
+"""
+BALANCE = """
+if ARGV[2] == 'add' then
+  if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+  end
+  redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[3])
+elseif ARGV[2] == 'set' then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+elseif redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then
+  local v = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+  return {tonumber(redis.call('HGET', KEYS[1], ARGV[1])), v}
+end
+return {tonumber(redis.call('HGET', KEYS[1], ARGV[1])), redis.call('HINCRBY', KEYS[2], ARGV[1], 1)}
+"""
+TAKE = """
+local out = {}
+local n = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local live = 0
+while live < n do
+  local e = redis.call('LPOP', KEYS[1])
+  if not e then break end
+  local exp = string.match(e, '^[^|]*|([^|]*)|')
+  if exp == '' or tonumber(exp) > now then
+    live = live + 1
+    table.insert(out, e)
+  else
+    table.insert(out, '-' .. e)
+  end
+end
+return out
+"""
+ONCE = """
+local e = redis.call('GET', KEYS[1])
+if e and tonumber(e) > tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+"""
+CLAIM = """
+local out = {}
+for _, s in ipairs(ARGV) do
+  if redis.call('ZREM', KEYS[1], s) == 1 then table.insert(out, s) end
+end
+return out
+"""
+BLOCK_SCRIPT = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+"""
+WIPE = """
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', k) end
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+return 1
+"""
+
+
+class UniqueSeq:
+    """Record seqs unique across processes: (milliseconds since EPOCH_MS, process tag, 0..63), each
+    process's own increasing, all of them roughly in time order (paging cursors)."""
+
+    def __init__(self, tag: int) -> None:
+        self.tag = tag % 64
+        self.ms = 0
+        self.sub = 0
+
+    def __iter__(self) -> Iterator[int]:
+        return self
+
+    def __next__(self) -> int:
+        ms = int(time.time() * 1000) - EPOCH_MS
+        if ms > self.ms:
+            self.ms, self.sub = ms, 0
+        else:
+            self.sub += 1
+            if self.sub == 64:
+                self.ms, self.sub = self.ms + 1, 0
+        return (self.ms * 64 + self.tag) * 64 + self.sub
+
+
+def _ids(entries: list[Any]) -> list[str]:
+    return [e.decode() if isinstance(e, bytes) else str(e) for e in entries]
+
+
+def _stream_id(sid: bytes | str) -> tuple[int, int]:
+    a, _, b = (sid.decode() if isinstance(sid, bytes) else sid).partition("-")
+    return int(a), int(b or 0)
+
+
+class RedisStore(DurableStore):
+    shared = True
+
+    def __init__(self, url: str, prefix: str = "sms-simulator", **kwargs: Any) -> None:
+        self.url = url
+        self.prefix = prefix
+        try:
+            self._r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+            self._r.ping()
+        except (redis.RedisError, ValueError) as e:
+            raise DatabaseError(f"cannot use Redis at {url}: {e}") from None
+        p = prefix + ":"
+        self.k_msg, self.k_mo, self.k_att = p + "msg", p + "mo", p + "att"
+        self.k_req, self.k_reqb, self.k_respb = p + "req", p + "reqb", p + "respb"
+        self.k_timers, self.k_due = p + "timers", p + "due"
+        self.k_acct, self.k_bal, self.k_balv = p + "acct", p + "bal", p + "balv"
+        self.k_coll, self.k_meta, self.k_ctr = p + "coll", p + "meta", p + "ctr"
+        self.k_pullkeys, self.k_log = p + "pullkeys", p + "log"
+        self._data_keys = [
+            self.k_msg, self.k_mo, self.k_att, self.k_req, self.k_reqb, self.k_respb, self.k_timers,
+            self.k_due, self.k_acct, self.k_bal, self.k_balv, self.k_coll, self.k_meta,
+        ]  # fmt: skip
+        r = self._r
+        self._charge = r.register_script(CHARGE)
+        self._balance = r.register_script(BALANCE)
+        self._take = r.register_script(TAKE)
+        self._once = r.register_script(ONCE)
+        self._claim = r.register_script(CLAIM)
+        self._block = r.register_script(BLOCK_SCRIPT)
+        self._wipe_script = r.register_script(WIPE)
+        self.worker = int(r.incr(p + "workers"))  # this process's number among all that ever shared it
+        self._blocks: dict[str, list[int]] = {}
+        self._bal_known: dict[str, tuple[int, int]] = {}  # account → (balance, version) Redis told us
+        self._last_id = "0-0"  # the last stream entry applied here
+        self._apply_lock = threading.Lock()  # the tailer thread and the loop both apply
+        self.remote: Any = None  # the Sim: takes accounts, scenario, clock, timers and resets from others
+        self._tailer: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsorted = False
+        self._applying = False  # applying another process's changes (they are not written again)
+        super().__init__(**kwargs)
+        self._seq = UniqueSeq(self.worker)
+
+    # -- keys --------------------------------------------------------------------------------------------
+    @staticmethod
+    def _acct_key(account: Account) -> str:
+        return f"{account.vendor}\0{account.id}"
+
+    def _pull_key(self, vendor: str, account: str, stream: str) -> str:
+        return f"{self.prefix}:pull:{vendor}\0{account}\0{stream}"
+
+    def _once_key(self, name: str, key: str) -> str:
+        return f"{self.prefix}:once:{name}:{key}"
+
+    def clear(self) -> None:
+        super().clear()
+        self._pull_ids = UniqueSeq(getattr(self, "worker", 0))
+        if not self._ready:
+            return
+        self._wipe = False  # wiped now, not with the next batch: the counters start again at once
+        if self.seeded:
+            self._blocks.clear()
+        self._bal_known.clear()
+        if self._applying:  # another process's reset: it wiped Redis already
+            return
+        pipe = self._r.pipeline(transaction=True)
+        counters = [self.k_ctr] if self.seeded else []  # unseeded: numbers never repeat across resets
+        self._wipe_script(keys=[self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], client=pipe)
+        pipe.xadd(self.k_log, {"o": self.worker, "wipe": 1}, maxlen=STREAM_MAX, approximate=True)
+        pipe.execute()
+
+    def _reset_dirty(self) -> None:
+        super()._reset_dirty()
+        self._d_bal: dict[str, int] = {}  # account → refunds to add
+
+    # -- sequences -----------------------------------------------------------------------------------------
+    def _count(self, name: str, spread: int = 0) -> int:
+        block = self._blocks.get(name)
+        if block is None or block[0] >= block[1]:
+            start = random.randrange(spread) if spread and not self.seeded else 0
+            end = int(self._block(keys=[self.k_ctr], args=[name, BLOCK, start]))
+            block = self._blocks[name] = [end - BLOCK, end]
+        block[0] += 1
+        self._counters[name] = block[0]
+        return block[0]
+
+    # -- exact operations ----------------------------------------------------------------------------------
+    async def charge(self, account: Account, units: int, allow_negative: bool | None = None) -> None:
+        if units <= 0:
+            return
+        negative_ok = account.allow_negative if allow_negative is None else allow_negative
+        key = self._acct_key(account)
+        ok, balance, version = self._charge(
+            keys=[self.k_bal, self.k_balv], args=[key, units, int(bool(negative_ok)), account.balance]
+        )
+        self._took_balance(account, key, int(balance), int(version))
+        if not ok:
+            raise SimError("insufficient_balance", balance=account.balance, needed=units)
+
+    def _took_balance(self, account: Account, key: str, balance: int, version: int) -> None:
+        """Redis said the balance is ``balance`` at ``version``: never go back to an older one."""
+        known = self._bal_known.get(key)
+        if known is None or version >= known[1]:
+            known = self._bal_known[key] = (balance + self._d_bal.get(key, 0), version)
+        account.balance = known[0]
+
+    def refund(self, account: Account, units: int) -> None:
+        if units <= 0:
+            return
+        key = self._acct_key(account)
+        billing.refund(account, units)
+        self._d_bal[key] = self._d_bal.get(key, 0) + units
+        known = self._bal_known.get(key)
+        if known is not None:
+            self._bal_known[key] = (known[0] + units, known[1])
+        self._kick()
+
+    async def claim_once(self, name: str, key: str, expires_at: float, now: float) -> bool:
+        ttl = max(1000, int((expires_at - now) * 1000) + 60_000)
+        return bool(self._once(keys=[self._once_key(name, key)], args=[repr(expires_at), repr(now), ttl]))
+
+    async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
+        self.flush()  # this process's own puts are in Redis before it takes
+        out: list[Any] = []
+        while len(out) < limit:
+            want = limit - len(out)
+            raw = self._take(keys=[self._pull_key(vendor, account, stream)], args=[want, repr(now)])
+            if not raw:
+                break
+            self.catch_up()  # the records the entries name, from whichever process made them
+            gone: list[int] = []
+            live = 0
+            for e in raw:
+                text = e.decode()
+                expired = text.startswith("-")
+                eid, _, rest = text.lstrip("-").partition("|")
+                _, _, ref = rest.partition("|")
+                gone.append(int(eid))
+                if expired:
+                    continue
+                live += 1
+                item = decode(_loads(ref[2:])) if ref.startswith("v:") else self.resolve(ref)
+                if item is not None and self._live(item):
+                    out.append(item)
+            self._drop_pull_entries(vendor, account, stream, set(gone))
+            self._x_pull += gone
+            self._kick()
+            if live < want:
+                break
+        return out
+
+    def _drop_pull_entries(self, vendor: str, account: str, stream: str, eids: set[int]) -> None:
+        q = self._pull.get((vendor, account, stream))
+        if q:
+            kept = [e for e in q if e[2] not in eids]
+            q.clear()
+            q.extend(kept)
+
+    def pull_take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
+        raise RuntimeError("a shared store's pull queues are read with `await store.take(...)`")
+
+    def claim(self, timers: list[Timer]) -> set[int]:
+        """Which of the due ``timers`` this process fires: those it made and never wrote (nobody else
+        knows them), and those its ZREM took from the shared set."""
+        won = {t.seq for t in timers if t.seq in self._d_timers}
+        ask = [t.seq for t in timers if t.seq not in won]
+        if ask:
+            self.flush()  # cancellations and removals of this process first
+            won.update(int(s) for s in self._claim(keys=[self.k_due], args=ask))
+        return won
+
+    # -- writing ---------------------------------------------------------------------------------------
+    def _write_changes(self) -> None:
+        pipe = self._r.pipeline(transaction=True)
+        note: dict[str, bytes] = {"o": str(self.worker).encode()}
+        self._write_records(pipe, note)
+        pipe.hset(self.k_meta, "schema", SCHEMA_VERSION)  # marks the prefix as a simulator's state
+        bal_keys = self._write_balances(pipe)
+        if len(note) > 1:
+            pipe.xadd(self.k_log, note, maxlen=STREAM_MAX, approximate=True)  # type: ignore[arg-type]
+        results = pipe.execute()
+        # balances: the values after this transaction, with their versions
+        if bal_keys:
+            tail = results[-(len(bal_keys) + (1 if len(note) > 1 else 0)) :]
+            for (key, account), res in zip(bal_keys, tail, strict=False):
+                balance, version = int(res[0]), int(res[1])
+                self._d_bal.pop(key, None)
+                if account is not None:
+                    self._took_balance(account, key, balance, version)
+
+    def _write_records(self, pipe: Any, note: dict[str, bytes]) -> None:
+        def listed(name: str, values: list[Any]) -> None:
+            if values:
+                note[name] = orjson.dumps(values)
+
+        if self._x_msgs:
+            pipe.hdel(self.k_msg, *self._x_msgs)
+        if self._d_msgs:
+            pipe.hset(self.k_msg, mapping={m.sim_id: _message_json(m) for m in self._d_msgs.values()})
+        listed("m", list(self._d_msgs))
+        if self._x_mo:
+            pipe.hdel(self.k_mo, *self._x_mo)
+        if self._d_mo:
+            pipe.hset(self.k_mo, mapping={m.sim_id: _record_json(m) for m in self._d_mo.values()})
+        listed("mo", list(self._d_mo))
+        if self._x_att:
+            pipe.hdel(self.k_att, *self._x_att)
+        if self._d_att:
+            pipe.hset(self.k_att, mapping={a.id: _record_json(a) for a in self._d_att.values()})
+        listed("a", list(self._d_att))
+        if self._x_req:
+            pipe.hdel(self.k_req, *self._x_req)
+            pipe.hdel(self.k_reqb, *self._x_req)
+            pipe.hdel(self.k_respb, *self._x_req)
+        if self._d_req:
+            rows = [_request_row(r) for r in self._d_req.values()]
+            pipe.hset(self.k_req, mapping={row[0]: row[2] for row in rows})
+            pipe.hset(self.k_reqb, mapping={row[0]: row[3] for row in rows})
+            pipe.hset(self.k_respb, mapping={row[0]: row[4] for row in rows})
+        listed("r", list(self._d_req))
+        if self._x_timers:
+            pipe.hdel(self.k_timers, *self._x_timers)
+            pipe.zrem(self.k_due, *self._x_timers)
+        if self._d_timers:
+            ts = self._d_timers.values()
+            pipe.hset(
+                self.k_timers, mapping={t.seq: dumps([t.due, t.kind, encode(list(t.args))]) for t in ts}
+            )
+            pipe.zadd(self.k_due, {str(t.seq): t.due for t in ts})
+        listed("t", list(self._d_timers))
+        listed("xt", list(self._x_timers))
+        if self._d_accounts:
+            pipe.hset(
+                self.k_acct,
+                mapping={f"{a.vendor}\0{a.id}": dumps(a.public()) for a in self._d_accounts.values()},
+            )
+        listed("ac", [f"{v}\0{i}" for v, i in self._d_accounts])
+        coll_keys = []
+        for name, keys in self._d_coll.items():
+            coll = self._collections.get(name, {})
+            kept, gone = {}, []
+            for k in keys:
+                field = name + "\0" + dumps(encode(k))
+                if dict.__contains__(coll, k):
+                    kept[field] = dumps(encode(dict.__getitem__(coll, k)))
+                else:
+                    gone.append(field)
+                coll_keys.append(field)
+            if gone:
+                pipe.hdel(self.k_coll, *gone)
+            if kept:
+                pipe.hset(self.k_coll, mapping=kept)
+        listed("c", coll_keys)
+        if self._d_meta:
+            pipe.hset(self.k_meta, mapping=self._d_meta)
+        listed("meta", list(self._d_meta))
+        pulls = []
+        for eid, vendor, account, stream, ref, expires in self._d_pull:
+            key = self._pull_key(vendor, account, stream)
+            pipe.rpush(key, f"{eid}|{'' if expires is None else repr(expires)}|{ref}")
+            pipe.sadd(self.k_pullkeys, key)
+            pulls.append([eid, vendor, account, stream, ref, expires])
+        listed("p", pulls)
+        listed("xp", self._x_pull)
+
+    def _write_balances(self, pipe: Any) -> list[tuple[str, Account | None]]:
+        """Refunds as increments; an account whose balance was set (admin, or new) as a set."""
+        out: list[tuple[str, Account | None]] = []
+        accounts = {self._acct_key(a): a for a in self._d_accounts.values()}
+        for key, delta in self._d_bal.items():
+            account = accounts.pop(key, None)
+            base = account.balance - delta if account is not None else 0
+            self._balance(keys=[self.k_bal, self.k_balv], args=[key, "add", delta, base], client=pipe)
+            out.append((key, account))
+        for key, account in accounts.items():
+            known = self._bal_known.get(key)
+            if known is None:  # first written by this process: Redis's value wins if it has one
+                self._balance(
+                    keys=[self.k_bal, self.k_balv], args=[key, "init", account.balance], client=pipe
+                )
+            elif known[0] != account.balance:  # set (admin API)
+                self._balance(keys=[self.k_bal, self.k_balv], args=[key, "set", account.balance], client=pipe)
+            else:
+                continue
+            out.append((key, account))
+        return out
+
+    # -- following the other processes ---------------------------------------------------------------------
+    def attach(self, sim: Any) -> None:
+        """Called by the Sim once it has taken up the stored state: share its clock, follow the stream."""
+        self.remote = sim
+        sim.clock.share(self.claim, UniqueSeq(self.worker))
+        sim.dispatcher.tag = str(self.worker)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop.clear()
+        self._tailer = threading.Thread(target=self._follow, name="redis-follow", daemon=True)
+        self._tailer.start()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        tailer, self._tailer = self._tailer, None
+        if tailer is not None:
+            await asyncio.get_running_loop().run_in_executor(None, tailer.join, 3)
+
+    def _follow(self) -> None:
+        """The tailer thread: wake the loop when another process wrote something."""
+        r = redis.Redis.from_url(self.url, socket_timeout=10)
+        me = str(self.worker).encode()
+        try:
+            while not self._stop.is_set():
+                start = self._last_id
+                try:
+                    got = r.xread({self.k_log: start}, count=100, block=100)
+                except redis.RedisError as e:
+                    log.warning("following %s: %s", self.k_log, e)
+                    self._stop.wait(1)
+                    continue
+                if not got:
+                    continue
+                entries = got[0][1]
+                if all(fields.get(b"o") == me for _, fields in entries):  # only this process's own writes
+                    with self._apply_lock:
+                        if self._last_id == start:
+                            self._last_id = entries[-1][0].decode()
+                    continue
+                if self._loop is not None and not self._loop.is_closed():
+                    done = threading.Event()
+                    with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                        self._loop.call_soon_threadsafe(self._caught_up, done)
+                        done.wait(5)
+        finally:
+            r.close()
+
+    def _caught_up(self, done: threading.Event) -> None:
+        try:
+            self.catch_up()
+        except Exception:
+            log.exception("applying another process's changes")
+        finally:
+            done.set()
+
+    def catch_up(self) -> None:
+        """Apply what the other processes wrote since the last call (read-your-writes across them)."""
+        with self._apply_lock:
+            while True:
+                got = self._r.xread({self.k_log: self._last_id}, count=2000)
+                if not got:
+                    return
+                entries = got[0][1]
+                self._apply(entries)
+                self._last_id = entries[-1][0].decode()
+                if len(entries) < 2000:
+                    return
+
+    def _apply(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        me = str(self.worker).encode()
+        want: dict[str, list[Any]] = {}
+        for _, fields in entries:
+            if fields.get(b"o") == me:
+                continue
+            if b"wipe" in fields:
+                want = {"wipe": [True]}
+            for name, value in fields.items():
+                n = name.decode()
+                if n not in ("o", "wipe"):
+                    want.setdefault(n, []).extend(orjson.loads(value))
+        if not want:
+            return
+        # read what the entries name (one round trip), then change memory without a pause
+        names = {
+            "m": self.k_msg, "mo": self.k_mo, "a": self.k_att, "r": self.k_req, "t": self.k_timers,
+            "ac": self.k_acct, "c": self.k_coll, "meta": self.k_meta,
+        }  # fmt: skip
+        pipe = self._r.pipeline(transaction=False)
+        asked = []
+        for n, key in names.items():
+            ids = list(dict.fromkeys(want.get(n, ())))
+            if ids:
+                pipe.hmget(key, ids)
+                asked.append((n, ids))
+                if n == "r":
+                    pipe.hmget(self.k_reqb, ids)
+                    pipe.hmget(self.k_respb, ids)
+                    asked += [("rb", ids), ("rr", ids)]
+                elif n == "ac":
+                    pipe.hmget(self.k_bal, ids)
+                    pipe.hmget(self.k_balv, ids)
+                    asked += [("bal", ids), ("balv", ids)]
+        results = pipe.execute() if asked else []
+        values = {n: list(zip(ids, vals, strict=True)) for (n, ids), vals in zip(asked, results, strict=True)}
+        saved = self._take_dirty()
+        self._applying = True
+        try:
+            self._apply_values(want, values)
+        finally:
+            self._applying = False
+            self._put_dirty(saved)
+
+    def _take_dirty(self) -> dict[str, Any]:
+        names = [k for k in vars(self) if k.startswith(("_d_", "_x_"))] + ["_wipe", "_changes", "_written"]
+        saved = {k: getattr(self, k) for k in names}
+        self._reset_dirty()
+        return saved
+
+    def _put_dirty(self, saved: dict[str, Any]) -> None:
+        for k, v in saved.items():
+            setattr(self, k, v)
+
+    def _apply_values(self, want: dict[str, list[Any]], values: dict[str, list[tuple[Any, Any]]]) -> None:
+        sim = self.remote
+        bus = sim.bus if sim is not None else None
+        if "wipe" in want and sim is not None:
+            sim.reset(keep_clock=True)
+        for _, row in values.get("m", ()):
+            if row is not None:
+                self._apply_message(_message_from_json(row), bus)
+        for sid, row in values.get("mo", ()):
+            if row is not None and sid not in self._mo:
+                mo = MoRecord(**_loads(row))
+                self._mo[mo.sim_id] = mo
+                self._unsorted = True
+                if bus is not None and bus.active:
+                    bus.publish("mo", mo=mo.public())
+        for aid, row in values.get("a", ()):
+            if row is not None:
+                a = CallbackAttempt(**_loads(row))
+                new = aid not in self._attempts
+                self._attempts[a.id] = a
+                self._unsorted = True
+                if new and bus is not None and bus.active:
+                    bus.publish("callback", attempt=a.public())
+        bodies = dict(values.get("rb", ()))
+        answers = dict(values.get("rr", ()))
+        for rid, row in values.get("r", ()):
+            if row is not None and rid not in self._requests:
+                r = RequestLog(
+                    **_loads(row), request_body=bodies.get(rid) or b"", response_body=answers.get(rid) or b""
+                )
+                r.kept_bytes = r.size()
+                self._requests[r.id] = r
+                self._request_bytes += r.kept_bytes
+                self._unsorted = True
+        for field, row in values.get("c", ()):
+            name, _, key = (
+                field.decode().partition("\0") if isinstance(field, bytes) else field.partition("\0")
+            )
+            coll = self.collection(name)
+            k = decode(_loads(key))
+            if row is None:
+                dict.pop(coll, k, None)
+            else:
+                dict.__setitem__(coll, k, decode(_loads(row)))
+        for p in want.get("p", ()):
+            eid, vendor, account, stream, ref, expires = p
+            item = decode(_loads(ref[2:])) if ref.startswith("v:") else self.resolve(ref)
+            if item is not None:
+                self._pull[(vendor, account, stream)].append((item, expires, eid))
+        gone = set(want.get("xp", ()))
+        if gone:
+            for (vendor, account, stream), q in list(self._pull.items()):
+                if any(e[2] in gone for e in q):
+                    self._drop_pull_entries(vendor, account, stream, gone)
+        if sim is None:
+            return
+        bal = dict(values.get("bal", ()))
+        balv = dict(values.get("balv", ()))
+        for key, row in values.get("ac", ()):
+            if row is not None:
+                account = sim.remote_account(_loads(row))
+                if bal.get(key) is not None:
+                    self._took_balance(account, key, int(bal[key]), int(balv.get(key) or 0))
+        meta = dict(values.get("meta", ()))
+        if meta.get("scenario") is not None:
+            sim.remote_scenario(_loads(meta["scenario"]))
+        if meta.get("clock") is not None:
+            sim.clock.set_state(_loads(meta["clock"]))
+        timers = [(int(seq), *self._timer_row(row)) for seq, row in values.get("t", ()) if row is not None]
+        if timers:
+            sim.remote_timers(timers)
+        if want.get("xt"):
+            sim.clock.forget(want["xt"])
+
+    @staticmethod
+    def _timer_row(row: bytes) -> tuple[float, str, tuple[Any, ...]]:
+        due, kind, args = _loads(row)
+        return float(due), kind, tuple(decode(args))
+
+    def _apply_message(self, msg: Message, bus: Any) -> None:
+        have = self._messages.get(msg.sim_id)
+        if have is None:
+            was_final = False
+            if self._order and self._order[-1].seq > msg.seq:
+                self._unsorted = True
+            self._index(msg)
+            self._last_sender[msg.vendor][msg.mobile] = msg.account
+            target = msg
+            if bus is not None and bus.active:
+                bus.publish("message", message=msg.summary())
+        else:
+            was_final = self.finished(have)
+            old_status = have.status
+            for f in _MESSAGE_FIELDS:
+                setattr(have, f, getattr(msg, f))
+            for r in msg.reports:
+                r.message = have
+            have.reports = msg.reports
+            target = have
+            if old_status != have.status and bus is not None and bus.active:
+                bus.publish(
+                    "status", id=have.id, sim_id=have.sim_id, vendor=have.vendor, status=have.status, note=""
+                )
+        if not was_final and self.finished(target):
+            self._finished.append(target)
+
+    # -- reads that want the index in seq order ------------------------------------------------------------
+    def _sorted(self) -> None:
+        if not self._unsorted:
+            return
+        self._unsorted = False
+        key = _seq_of
+        self._order.sort(key=key)
+        for lst in self._by_account.values():
+            lst.sort(key=key)
+        for lst in self._by_vendor.values():
+            lst.sort(key=key)
+        self._mo = dict(sorted(self._mo.items(), key=lambda kv: kv[1].seq))
+        self._attempts = OrderedDict(sorted(self._attempts.items(), key=lambda kv: kv[1].seq))
+        self._requests = OrderedDict(sorted(self._requests.items(), key=lambda kv: kv[1].seq))
+
+    def query_messages(self, *args: Any, **kwargs: Any) -> list[Message]:
+        self._sorted()
+        return super().query_messages(*args, **kwargs)
+
+    def page_messages(self, *args: Any, **kwargs: Any) -> Any:
+        self._sorted()
+        return super().page_messages(*args, **kwargs)
+
+    def page_mo(self, *args: Any, **kwargs: Any) -> Any:
+        self._sorted()
+        return super().page_mo(*args, **kwargs)
+
+    def page_attempts(self, *args: Any, **kwargs: Any) -> Any:
+        self._sorted()
+        return super().page_attempts(*args, **kwargs)
+
+    def page_requests(self, *args: Any, **kwargs: Any) -> Any:
+        self._sorted()
+        return super().page_requests(*args, **kwargs)
+
+    # -- reading back ----------------------------------------------------------------------------------
+    def load(
+        self, build_account: Callable[[dict], Account], build_scenario: Callable[[Any], Any]
+    ) -> Loaded | None:
+        """Fill this store from Redis; None when Redis holds no simulator state under the prefix yet."""
+        r = self._r
+        last = r.xrevrange(self.k_log, count=1)
+        self._last_id = last[0][0].decode() if last else "0-0"
+        meta = {k.decode(): _loads(v) for k, v in r.hgetall(self.k_meta).items()}
+        if not meta:
+            return None
+        self._ready = False
+        try:
+            return self._load(meta, build_account, build_scenario)
+        finally:
+            self._ready = True
+
+    def _load(
+        self,
+        meta: dict[str, Any],
+        build_account: Callable[[dict], Account],
+        build_scenario: Callable[[Any], Any],
+    ) -> Loaded:
+        r = self._r
+        msgs = sorted((_message_from_json(v) for v in r.hvals(self.k_msg)), key=_seq_of)
+        for msg in msgs:
+            self._index(msg)
+            self._last_sender[msg.vendor][msg.mobile] = msg.account
+            if self.finished(msg):
+                self._finished.append(msg)
+        for mo in sorted((MoRecord(**_loads(v)) for v in r.hvals(self.k_mo)), key=_seq_of):
+            self._mo[mo.sim_id] = mo
+        for a in sorted((CallbackAttempt(**_loads(v)) for v in r.hvals(self.k_att)), key=_seq_of):
+            self._attempts[a.id] = a
+        bodies, answers = r.hgetall(self.k_reqb), r.hgetall(self.k_respb)
+        reqs = [(k, _loads(v)) for k, v in r.hgetall(self.k_req).items()]
+        for k, data in sorted(reqs, key=lambda kv: kv[1]["seq"]):
+            req = RequestLog(**data, request_body=bodies.get(k) or b"", response_body=answers.get(k) or b"")
+            req.kept_bytes = req.size()
+            self._requests[req.id] = req
+            self._request_bytes += req.kept_bytes
+        for coll in self._collections.values():
+            dict.clear(coll)
+        for field, value in r.hgetall(self.k_coll).items():
+            name, _, key = field.decode().partition("\0")
+            dict.__setitem__(self.collection(name), decode(_loads(key)), decode(_loads(value)))
+        for key in sorted(k.decode() for k in r.smembers(self.k_pullkeys)):
+            vendor, account, stream = key[len(self.prefix) + 6 :].split("\0")
+            for e in r.lrange(key, 0, -1):
+                eid, expires, ref = e.decode().split("|", 2)
+                item = decode(_loads(ref[2:])) if ref.startswith("v:") else self.resolve(ref)
+                if item is not None:
+                    self._pull[(vendor, account, stream)].append(
+                        (item, float(expires) if expires else None, int(eid))
+                    )
+        self._d_coll.clear()
+        out = Loaded()
+        bal, balv = r.hgetall(self.k_bal), r.hgetall(self.k_balv)
+        for key, data in r.hgetall(self.k_acct).items():
+            account = build_account(_loads(data))
+            if key in bal:
+                account.balance = int(bal[key])
+                self._bal_known[key.decode()] = (account.balance, int(balv.get(key) or 0))
+            out.accounts.append(account)
+        if "scenario" in meta:
+            out.scenario = build_scenario(meta["scenario"])
+        out.clock = meta.get("clock") or {}
+        out.timers = [(int(seq), *self._timer_row(row)) for seq, row in r.hgetall(self.k_timers).items()]
+        return out
+
+    def close(self) -> None:
+        self._stop.set()
+        try:
+            self.flush()
+        finally:
+            self._r.close()
+
+
+_MESSAGE_FIELDS = [f.name for f in dataclasses.fields(Message) if f.name != "reports"]
+
+
+def _seq_of(x: Any) -> int:
+    return x.seq
