@@ -92,6 +92,8 @@ async def committed(sim: Sim) -> bool:
 async def read_body(request: web.Request) -> bytes:
     """The body (cached for the handler), within ``server.read_timeout``: a body trickled in byte by
     byte would hold the connection for ever; the connection is closed instead."""
+    if request.content.is_eof():  # all of it has arrived (nearly always): no timer to set and cancel
+        return await request.read()
     try:
         async with asyncio.timeout(request.app[CONFIG_KEY].server.read_timeout):
             return await request.read()
