@@ -138,6 +138,12 @@ def main() -> None:
     p.add_argument("--modes", default="memory", help="memory, db, or both: memory,db")
     p.add_argument("--max-messages", type=int, default=None)
     p.add_argument("--sample", type=float, default=5.0, help="seconds between resident-memory samples")
+    p.add_argument(
+        "--scenario",
+        default="instant",
+        help="a packaged scenario's name or a file: instant (the default: raw throughput) or load-test "
+        "(realistic latency, delays, failures and replies: the multi-hour recipe in docs/performance.md)",
+    )
     args = p.parse_args()
     results = {"load_generator": "wrk" if shutil.which("wrk") else "python-aiohttp"}
 
@@ -168,7 +174,7 @@ def main() -> None:
 def run_simulator(mode: str, args: argparse.Namespace) -> dict:
     port = free_port()
     cmd = [sys.executable, "-m", "simulator", "serve", "--port", str(port)]
-    cmd += ["--scenario", str(ROOT / "simulator" / "scenarios" / "instant.yaml")]
+    cmd += ["--scenario", args.scenario]
     if args.max_messages:
         cmd += ["--max-messages", str(args.max_messages)]
     tmp = tempfile.TemporaryDirectory()

@@ -342,11 +342,34 @@ def wrk(port: int, seconds: float, connections: int, pool: tuple[Path, Path], sc
     return result
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by ``pid`` and every process below it (``--workers``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid → (parent, cpu seconds)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += stats.get(p, (0, 0.0))[1]
+        todo += [c for c, (parent, _) in stats.items() if parent == p]
+    return total
+
+
 def segment(server: Server, vendor: str, args: argparse.Namespace, tmp: Path, script: Path) -> dict:
     size = 2000 if server.name == "bare" else int(POOL_RATE[vendor] * args.seconds)
     pool = write_pool(tmp, POOLS[vendor](size))
     before = answers(server.port, vendor) if server.name != "bare" else (0, 0)
+    cpu = cpu_seconds(server.proc.pid)
     result = wrk(server.port, args.seconds, args.connections, pool, script)
+    # CPU per request: what the server itself spent, hardly touched by other work on the machine (its
+    # throughput is: the req/s of a busy shared machine say little, CPU per request a lot more)
+    result["cpu_us"] = (cpu_seconds(server.proc.pid) - cpu) * 1e6 / max(1, result["requests"])
     result["pool"] = size
     if server.name != "bare":
         after = answers(server.port, vendor)
@@ -504,9 +527,11 @@ def summary(results: dict[str, dict[str, list[dict]]]) -> list[dict]:
         bare = by_target.get("bare") or []
         bare_rps = statistics.median(r["rps"] for r in bare) if bare else None
         bare_p99 = statistics.median(r["p99_ms"] for r in bare) if bare else None
+        bare_cpu = statistics.median(r["cpu_us"] for r in bare) if bare else None
         for target, runs in by_target.items():
             rps = statistics.median(r["rps"] for r in runs)
             p99 = statistics.median(r["p99_ms"] for r in runs)
+            cpu = statistics.median(r["cpu_us"] for r in runs)
             rows.append(
                 {
                     "vendor": vendor,
@@ -516,6 +541,8 @@ def summary(results: dict[str, dict[str, list[dict]]]) -> list[dict]:
                     "p99_ms": round(p99, 2),
                     "x_bare": round(rps / bare_rps, 2) if bare_rps else None,
                     "p99_x_bare": round(p99 / bare_p99, 2) if bare_p99 else None,
+                    "cpu_us_req": round(cpu),
+                    "x_bare_cpu": round(bare_cpu / cpu, 2) if bare_cpu and cpu else None,
                     "refused": sum(r["refused"] for r in runs) if all("refused" in r for r in runs) else "-",
                     "rounds": [round(r["rps"]) for r in runs],
                 }
@@ -524,7 +551,19 @@ def summary(results: dict[str, dict[str, list[dict]]]) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    cols = ["vendor", "server", "req_s", "p50_ms", "p99_ms", "x_bare", "p99_x_bare", "refused", "rounds"]
+    cols = [
+        "vendor",
+        "server",
+        "req_s",
+        "p50_ms",
+        "p99_ms",
+        "x_bare",
+        "p99_x_bare",
+        "cpu_us_req",
+        "x_bare_cpu",
+        "refused",
+        "rounds",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         lines.append("| " + " | ".join(str(r[c]) for c in cols) + " |")

@@ -20,7 +20,6 @@ from .core.durable import DatabaseError
 from .core.engine import HttpFault
 from .core.errors import DropConnection, SimError
 from .core.models import RequestLog
-from .core.redis_store import RedisStore
 from .core.scenarios import Scenario, builtin_scenario, load_scenario
 from .core.sim import Sim
 from .core.sqlite import SqliteStore
@@ -58,6 +57,8 @@ def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
         raise DatabaseError("choose one store: --db (SQLite, one process) or --redis (shared)")
     store: MemoryStore
     if sc.redis:
+        from .core.redis_store import RedisStore  # redis-py takes ~0.1 s to import: only when used
+
         store = RedisStore(sc.redis, prefix=sc.redis_prefix, **bounds)
     elif sc.db:
         store = SqliteStore(sc.db, sync=sc.sync, **bounds)
