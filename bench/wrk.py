@@ -1,6 +1,6 @@
 """Throughput and latency of each vendor's main send path, and of the callback path, against a bare handler.
 
-    python bench/wrk.py [--seconds 5] [--rounds 2] [--connections 50]
+    python bench/wrk.py [--seconds 3] [--rounds 2] [--connections 50]
                         [--modes memory,db,redis,workers2] [--vendors kx,huawei,emay] [--no-callbacks]
 
 Starts the bare reference handler (bench/bare_reference.py: aiohttp on uvloop, a form parsed, one md5,
@@ -585,7 +585,7 @@ def versions() -> dict[str, str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seconds", type=int, default=5, help="length of each measured segment")
+    p.add_argument("--seconds", type=int, default=3, help="length of each measured segment")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--modes", default=",".join(MODES))
@@ -610,6 +610,7 @@ def main() -> None:
     for v in vendors:
         if v not in POOLS:
             raise SystemExit(f"unknown vendor {v!r}: {', '.join(POOLS)}")
+    began = time.perf_counter()
     report: dict = {"versions": versions(), "command": " ".join(sys.argv)}
     with tempfile.TemporaryDirectory(prefix="sim-bench-") as name:
         tmp = Path(name)
@@ -651,6 +652,7 @@ def main() -> None:
     print(table(report["summary"]))
     if "callbacks" in report:
         print("callbacks (kx push, memory):", json.dumps(report["callbacks"]))
+    print(f"bench took {time.perf_counter() - began:.0f} s")
 
 
 if __name__ == "__main__":
