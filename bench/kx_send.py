@@ -6,10 +6,11 @@ roadmap's goal: >= 0.6), latency, and the simulator's resident memory per stored
 
     python bench/kx_send.py [--seconds 10] [--connections 64] [--modes memory,db] [--max-messages N]
 
-``--modes memory,db`` runs the simulator twice, in memory and with ``--db`` (a fresh SQLite file), and
-prints the db/memory ratio (the goal: >= 0.7).  ``--max-messages N`` bounds the store; the resident
-memory is sampled every ``--sample`` seconds during the load, so a long run (``--seconds 600``) shows
-whether it stays flat.
+``--modes memory,db,redis`` runs the simulator in memory, with ``--db`` (a fresh SQLite file) and with
+``--redis`` (a fresh Debian redis-server, AOF fsynced every second, on the load generator's core), and
+prints each one's ratio to the bare handler (the goals: db >= 0.7 x memory, redis >= 0.7 x memory).
+``--max-messages N`` bounds the store; the resident memory is sampled every ``--sample`` seconds during
+the load, so a long run (``--seconds 600``) shows whether it stays flat.
 
 Every request is a real signed GET /api/sms/send (md5(userid+ts+apikey), ts valid for 5 minutes) to
 a normal number, so each one is authenticated, validated, charged, stored and scheduled.
@@ -135,7 +136,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--connections", type=int, default=64)
-    p.add_argument("--modes", default="memory", help="memory, db, or both: memory,db")
+    p.add_argument("--modes", default="memory", help="memory, db, redis, or several: memory,db,redis")
     p.add_argument("--max-messages", type=int, default=None)
     p.add_argument("--sample", type=float, default=5.0, help="seconds between resident-memory samples")
     p.add_argument(
@@ -178,8 +179,18 @@ def run_simulator(mode: str, args: argparse.Namespace) -> dict:
     if args.max_messages:
         cmd += ["--max-messages", str(args.max_messages)]
     tmp = tempfile.TemporaryDirectory()
+    redis = None
     if mode == "db":
         cmd += ["--db", str(Path(tmp.name) / "bench.db")]
+    elif mode == "redis":  # Debian's redis-server, on the load generator's core, AOF fsynced every second
+        rport = free_port()
+        redis = subprocess.Popen(
+            ["taskset", "-c", "1", "redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--appendfsync", "everysec", "--dir", tmp.name],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(0.3)
+        cmd += ["--redis", f"redis://127.0.0.1:{rport}/0"]
     sim = subprocess.Popen(pin(cmd), cwd=ROOT, stdout=subprocess.DEVNULL)
     out: dict = {}
     try:
@@ -205,9 +216,19 @@ def run_simulator(mode: str, args: argparse.Namespace) -> dict:
         out["rss_mib_after"] = round(rss_after / 1024, 1)
         out["rss_mib_samples"] = samples
         out["bytes_per_message"] = round((rss_after - rss_before) * 1024 / max(1, stored))
+        if redis is not None:  # what Redis holds per stored message (records, indexes, the change stream)
+            info = subprocess.run(
+                ["redis-cli", "-p", str(rport), "info", "memory"], capture_output=True, text=True
+            ).stdout
+            used = int(re.search(r"used_memory:(\d+)", info).group(1))
+            out["redis_used_mib"] = round(used / 2**20, 1)
+            out["redis_bytes_per_message"] = round(used / max(1, stored))
     finally:
         sim.terminate()
         sim.wait()
+        if redis is not None:
+            redis.terminate()
+            redis.wait()
         tmp.cleanup()
     return out
 

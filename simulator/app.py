@@ -31,7 +31,8 @@ log = logging.getLogger("simulator")
 request_log = logging.getLogger("simulator.requests")  # --log-requests: at INFO whatever --log-level says
 SIM_KEY = web.AppKey("sim", Sim)
 CONFIG_KEY = web.AppKey("config", Config)
-UNMATCHED = "(unmatched)"  # the metrics' endpoint label of a request to no vendor's path
+UNMATCHED = "(unmatched)"  # the metrics' endpoint label of a request no route takes (404, 405)
+OWNERS_KEY = web.AppKey("owners", dict)  # a vendor route's resource (canonical path) → vendor key
 
 
 def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
@@ -116,17 +117,53 @@ def nearest_endpoint(app: web.Application, path: str) -> str | None:
     return close[0] if close else None
 
 
-def journal_unknown_path(request: web.Request, entry: RequestLog, sim: Sim) -> None:
-    """A request to no vendor's path is kept in the journal (vendor ``""``) with the nearest endpoint."""
-    near = nearest_endpoint(request.app, request.path)
-    hint = f"; did you mean {near}?" if near else ""
-    entry.status = 404
-    entry.diagnosis = f"no vendor endpoint at {request.path}{hint}"
+def journal_refused_path(request: web.Request, entry: RequestLog, sim: Sim, status: int, why: str) -> None:
+    """Keep a request the router refused (no such path, or a method the path does not take) in the
+    journal with its diagnosis, masked like the vendor's own entries: with the vendor that owns the
+    path, else with every vendor's masking (the path names no vendor)."""
+    owner = sim.vendors.get(entry.vendor)
+    entry.status = status
+    entry.diagnosis = why
     limit = sim.store.body_limit
     if len(entry.request_body) > limit:
         entry.request_size = len(entry.request_body)
         entry.request_body = entry.request_body[:limit]
+    for vendor in [owner] if owner is not None else sim.vendors.values():
+        vendor.redact(entry)
     sim.store.add_request(entry)
+    if sim.bus.active:
+        sim.bus.publish("refused", id=entry.id, vendor=entry.vendor, path=entry.path, diagnosis=why)
+
+
+def unknown_path(request: web.Request) -> str:
+    near = nearest_endpoint(request.app, request.path)
+    hint = f"; did you mean {near}?" if near else ""
+    return f"no vendor endpoint at {request.path}{hint}"
+
+
+async def path_owner(request: web.Request) -> str:
+    """The vendor whose endpoint matches the request's path with another method ("" when none does)."""
+    owners = request.app[OWNERS_KEY]
+    for resource in request.app.router.resources():
+        key = owners.get(resource.canonical)
+        if key is not None:
+            match, allowed = await resource.resolve(request)
+            if match is None and allowed:
+                return key
+    return ""
+
+
+def log_request(request: web.Request, key: str, status: int, started: float, why: str | None) -> None:
+    """The ``--log-requests`` line: vendor, method, path, status, time, and the diagnosis of a refusal."""
+    request_log.info(
+        "%s %s %s -> %s in %.1f ms%s",
+        key or "-",
+        request.method,
+        request.path,
+        status,
+        (time.perf_counter() - started) * 1000,
+        f": {why}" if why else "",
+    )
 
 
 @web.middleware
@@ -134,7 +171,7 @@ async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
     sim = request.app[SIM_KEY]
     if sim.shared:  # read-your-writes across processes: what the others did is seen here first
-        sim.store.catch_up()
+        await sim.store.sync()
     if request.path.startswith("/_sim"):
         refusal = guard.check(request, request.app[CONFIG_KEY])
         if refusal is not None:
@@ -171,6 +208,8 @@ async def vendor_middleware(request: web.Request, handler):
     except SimError as err:
         code = str(getattr(err, "code", None) or err.reason)
         vendor = request.get(VENDOR_KEY)
+        if vendor is not None and entry is not None and entry.diagnosis is None:
+            entry.diagnosis = vendor.explain(err)
         resp = (
             vendor.render_error(request, err)
             if vendor
@@ -178,16 +217,30 @@ async def vendor_middleware(request: web.Request, handler):
         )
     except HttpFault as fault:
         resp = web.Response(status=fault.status, text=f"{fault.status} injected by scenario")
+        if entry is not None:
+            entry.diagnosis = (
+                f"the scenario injected the bare HTTP status {fault.status} (not a client error)"
+            )
     except DropConnection:
         if request.transport is not None:
             request.transport.close()
         resp = web.Response(status=499)
         dropped = True
-    except web.HTTPNotFound:
+        if entry is not None:
+            entry.diagnosis = "the scenario dropped the connection without an answer (not a client error)"
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
         if request.get(VENDOR_KEY) is None:
-            sim.metrics.request("", UNMATCHED, 404, "", time.perf_counter() - started)
-            if entry is not None:
-                journal_unknown_path(request, entry, sim)
+            sim.metrics.request("", UNMATCHED, exc.status, "", time.perf_counter() - started)
+        if entry is not None and request.get(VENDOR_KEY) is None:
+            if isinstance(exc, web.HTTPMethodNotAllowed):
+                entry.vendor = await path_owner(request)
+                allowed = ", ".join(sorted(exc.allowed_methods))
+                why = f"{request.method} is not allowed at {request.path}; this endpoint takes {allowed}"
+            else:
+                why = unknown_path(request)
+            journal_refused_path(request, entry, sim, exc.status, why)
+            if request.app[CONFIG_KEY].log_requests:
+                log_request(request, entry.vendor, exc.status, started, why)
         raise
     except web.HTTPException:
         raise
@@ -217,6 +270,10 @@ async def vendor_middleware(request: web.Request, handler):
             entry.request_body = entry.request_body[:limit]
         vendor.redact(entry)
         sim.store.add_request(entry)
+        if entry.diagnosis is not None and sim.bus.active:  # the sandbox's Requests page repaints
+            sim.bus.publish(
+                "refused", id=entry.id, vendor=entry.vendor, path=entry.path, diagnosis=entry.diagnosis
+            )
     if not await committed(sim):  # answer only once what the request changed is durable
         resp = (
             vendor.render_error(request, SimError("system_error"))
@@ -224,19 +281,10 @@ async def vendor_middleware(request: web.Request, handler):
             else web.json_response({"error": "internal error"}, status=500)
         )
     if vendor is not None:
-        elapsed = time.perf_counter() - started
-        sim.metrics.request(
-            vendor.key, request.match_info.route.resource.canonical, resp.status, code, elapsed
-        )
+        route = request.match_info.route.resource
+        sim.metrics.request(vendor.key, route.canonical, resp.status, code, time.perf_counter() - started)
         if request.app[CONFIG_KEY].log_requests:
-            request_log.info(
-                "%s %s %s -> %s in %.1f ms",
-                vendor.key,
-                request.method,
-                request.path,
-                resp.status,
-                elapsed * 1000,
-            )
+            log_request(request, vendor.key, resp.status, started, entry.diagnosis if entry else None)
     return resp
 
 
@@ -253,8 +301,12 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
     )
     app[SIM_KEY] = sim
     app[CONFIG_KEY] = config
+    owners: dict[str, str] = {}
     for vendor in sim.vendors.values():
-        app.router.add_routes(vendor.routes())  # type: ignore[attr-defined]
+        for route in app.router.add_routes(vendor.routes()):  # type: ignore[attr-defined]
+            if route.resource is not None:
+                owners[route.resource.canonical] = vendor.key
+    app[OWNERS_KEY] = owners
     admin_routes.setup(app, sim, config)
     admin_metrics.setup(app, sim)  # GET /_sim/metrics (Prometheus)
     ui.setup(app, sim)  # the sandbox pages at /_sim/ui/

@@ -24,7 +24,7 @@ from .core.scenarios import load_scenario
 from .core.sqlite import DatabaseError
 from .core.yamlfile import FileError
 
-SCENARIO_KEYS = {"rules", "defaults", "reviews", "description"}
+SCENARIO_KEYS = {"rules", "defaults", "reviews", "description", "latency"}
 ADMIN_TOKEN_ENV = "SMS_SIMULATOR_ADMIN_TOKEN"
 # serve options also read from the environment (a CI service container has no command line to edit);
 # the command line wins over the environment, the environment over the config file

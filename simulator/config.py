@@ -24,7 +24,7 @@ from pydantic import (
 
 from .core.accounts import Account
 from .core.unsubscribes import DEFAULT_KEYWORDS
-from .core.yamlfile import FileError, load_yaml_file, validate_data
+from .core.yamlfile import FileError, load_yaml_file, unknown, validate_data
 from .vendors import VENDORS
 
 DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
@@ -52,6 +52,11 @@ def parse_window(text: str) -> tuple[time, time]:
 
 
 class AccountConfig(_Strict):
+    """An account in a config file, and its shape in the admin API's answers (docs/admin-api.md)."""
+
+    # every field is in an answer: the OpenAPI document (generated from this model) says so
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
     vendor: str  # kx | huawei | smsgw | mobset | emay
     id: str  # userid / app_key / account / CorpID / appId
     secret: str  # apikey / app_secret / password / Password / secretKey
@@ -77,7 +82,7 @@ class AccountConfig(_Strict):
     @classmethod
     def _vendor(cls, v: str) -> str:
         if v not in VENDORS:
-            raise ValueError(f"unknown vendor {v!r}; known: {', '.join(VENDORS)}")
+            raise ValueError(unknown("vendor", v, VENDORS))
         return v
 
     @field_validator("ip_allowlist")
@@ -176,7 +181,7 @@ class Config(_Strict):
         out = {}
         for key, settings in v.items():
             if key not in VENDORS:
-                raise ValueError(f"unknown vendor {key!r}; known: {', '.join(VENDORS)}")
+                raise ValueError(unknown("vendor", key, VENDORS))
             out[key] = _validate_part(VENDORS[key].Settings, settings or {}, f"{key}.")
         return out
 

@@ -22,12 +22,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_redis(appendonly: bool = False, folder: str | None = None) -> tuple[subprocess.Popen, str]:
-    """A new redis-server process and its URL (the caller stops it)."""
+def start_redis(
+    appendonly: bool = False, folder: str | None = None, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
+    """A new redis-server process and its URL (the caller stops it).  ``appendonly``: AOF, fsynced on
+    every write, in ``folder`` (start it again on the same folder and port to read it back)."""
     exe = shutil.which("redis-server")
     if exe is None:
         raise RuntimeError("redis-server is not installed (apt-get install redis-server; .ci/run does it)")
-    port = free_port()
+    port = port or free_port()
     folder = folder or tempfile.mkdtemp(prefix="sim-redis-")
     args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", folder]
     args += ["--appendonly", "yes", "--appendfsync", "always"] if appendonly else ["--appendonly", "no"]

@@ -76,9 +76,9 @@ table("mo", ["at", "vendor", "account", "mobile", "content", "id"],
   run.mo.map((m) => [iso(m.at), m.vendor, m.account, m.mobile, m.content, m.id]));
 table("callbacks", ["at", "vendor", "account", "stream", "attempt", "url", "status", "result", "body"],
   run.callbacks.map((c) => [iso(c.at), c.vendor, c.account, c.stream, c.attempt, c.url, c.status,
-    c.ok ? "ok" : (c.error || "failed"), el("pre", c.request_body)]));
-table("requests", ["at", "vendor", "method", "path", "status", "latency ms", "body", "answer"],
-  run.requests.map((q) => [iso(q.at), q.vendor, q.method, q.path, q.status, q.latency_ms,
+    c.ok ? "ok" : (c.diagnosis || c.error || "failed"), el("pre", c.request_body)]));
+table("requests", ["at", "vendor", "method", "path", "status", "diagnosis", "latency ms", "body", "answer"],
+  run.requests.map((q) => [iso(q.at), q.vendor, q.method, q.path, q.status, q.diagnosis || "", q.latency_ms,
     el("pre", q.decoded_body || q.request_body || q.query),
     el("pre", q.decoded_response || q.response_body)]));
 table("unsubscribes", ["at", "vendor", "account", "mobile", "reply"],

@@ -1,47 +1,27 @@
 """The admin API described as OpenAPI 3.1, served at ``GET /_sim/openapi.json``.
 
-A test checks that every route under /_sim/ is described here and that nothing here is missing a route.
+The routes, their parameters and which model each body and answer is are written here; the schemas are
+generated from those models (simulator/admin/shapes.py, and the scenario's own model) into
+``components/schemas``.  Tests check that every route under /_sim/ is described here and nothing here
+is missing a route, and that real answers validate against the schemas (tests/admin/test_admin_shapes.py).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
 from .. import __version__
-
-
-def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "properties": props}
-    if required:
-        out["required"] = required
-    return out
-
+from ..core.models import STATUSES
+from ..core.scenarios import Scenario
+from . import shapes
 
 S = {"type": "string"}
 N = {"type": "number"}
-I = {"type": "integer"}  # noqa: E741
-B = {"type": "boolean"}
-NS = {"type": ["string", "null"]}
-ANY_OBJ = {"type": "object"}
-
-STATUS = {
-    "type": "string",
-    "enum": [
-        "accepted",
-        "scheduled",
-        "sent",
-        "delivered",
-        "undeliverable",
-        "expired",
-        "rejected",
-        "cancelled",
-    ],
-}
-OUTCOME = {
-    "type": "string",
-    "enum": ["delivered", "undeliverable", "expired", "rejected", "blacklisted", "no_report"],
-}
-ERROR = _obj({"error": S}, ["error"])
+STATUS = {"type": "string", "enum": list(STATUSES)}
 VENDOR = {"name": "vendor", "in": "path", "required": True, "schema": S}
 ACCOUNT_ID = {"name": "id", "in": "path", "required": True, "schema": S}
 MESSAGE_ID = {
@@ -52,6 +32,11 @@ MESSAGE_ID = {
     "description": "a sim_id, or the vendor's message id (add ?mobile= when several recipients share it)",
 }
 CALLBACK_ID = {"name": "id", "in": "path", "required": True, "schema": S, "description": "an attempt id"}
+MODEL = "x-model"  # a placeholder for a model's schema until spec() has generated them all
+
+
+def _model(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
+    return {MODEL: (model, mode)}
 
 
 def _q(name: str, schema: dict[str, Any] = S, description: str = "") -> dict[str, Any]:
@@ -59,146 +44,6 @@ def _q(name: str, schema: dict[str, Any] = S, description: str = "") -> dict[str
     if description:
         p["description"] = description
     return p
-
-
-ACCOUNT = _obj(
-    {
-        "vendor": S,
-        "id": S,
-        "secret": S,
-        "name": S,
-        "balance": I,
-        "allow_negative": B,
-        "mode": {"type": "string", "enum": ["push", "pull"]},
-        "report_url": NS,
-        "mo_url": NS,
-        "ip_allowlist": {"type": "array", "items": S},
-        "enabled": B,
-        "send_window": NS,
-        "sensitive_words": {"type": "array", "items": S},
-        "unsubscribe_keywords": {"type": "array", "items": S},
-        "options": ANY_OBJ,
-    }
-)
-MESSAGE = _obj(
-    {
-        "id": S,
-        "sim_id": S,
-        "vendor": S,
-        "account": S,
-        "mobile": S,
-        "content": S,
-        "segments": I,
-        "status": STATUS,
-        "outcome": {"type": ["string", "null"]},
-        "code": NS,
-        "created_at": N,
-        "scheduled_at": {"type": ["number", "null"]},
-        "done_at": {"type": ["number", "null"]},
-        "batch": NS,
-        "extra": ANY_OBJ,
-    }
-)
-MO = _obj(
-    {
-        "id": S,
-        "sim_id": S,
-        "vendor": S,
-        "account": S,
-        "mobile": S,
-        "content": S,
-        "at": N,
-        "extension": S,
-        "message_sim_id": NS,
-        "extra": ANY_OBJ,
-    }
-)
-UNSUBSCRIBE = _obj(
-    {"vendor": S, "account": S, "mobile": S, "at": N, "content": S, "mo_id": S, "message_sim_id": NS}
-)
-CALLBACK = _obj(
-    {
-        "id": S,
-        "vendor": S,
-        "account": S,
-        "stream": S,
-        "url": S,
-        "attempt": I,
-        "at": N,
-        "method": S,
-        "request_headers": ANY_OBJ,
-        "request_body": S,
-        "status": {"type": ["integer", "null"]},
-        "response_body": S,
-        "latency_ms": {"type": ["number", "null"]},
-        "error": NS,
-        "ok": B,
-        "gave_up": B,
-        "next_retry_at": {"type": ["number", "null"]},
-        "items": I,
-        "message_ids": {"type": "array", "items": S},
-    }
-)
-CLOCK = _obj(
-    {
-        "now": N,
-        "iso": S,
-        "wall": N,
-        "offset": N,
-        "frozen": B,
-        "auth_clock": {"type": "string", "enum": ["wall", "simulated"]},
-        "pending_timers": I,
-        "fired": I,
-    }
-)
-TRAFFIC_OPTIONS = _obj(
-    {
-        "url": {"type": ["string", "null"], "description": "default: this server"},
-        "vendor": {"type": ["string", "array"], "items": S, "description": "all, or kx,huawei,…"},
-        "rate": {"type": "number", "description": "requests per second (default 10)"},
-        "duration": {"type": "number", "description": "seconds (default 10 unless count is given)"},
-        "count": {"type": "integer", "description": "requests"},
-        "seed": I,
-        "reply_share": {"type": "number", "minimum": 0, "maximum": 1},
-        "magic_share": {"type": "number", "minimum": 0, "maximum": 1},
-        "concurrency": I,
-        "accounts": {"type": "object", "additionalProperties": S, "description": "vendor → account id"},
-        "wait": {"type": "number", "description": "seconds to retry a server refusing connections"},
-    }
-)
-TRAFFIC = _obj(
-    {
-        "running": B,
-        "options": {"type": ["object", "null"]},
-        "started_at": {"type": ["number", "null"]},
-        "elapsed": N,
-        "sent": I,
-        "answered": I,
-        "accepted": I,
-        "refused": I,
-        "refused_by_code": {"type": "object", "additionalProperties": I},
-        "errors": I,
-        "replies": I,
-        "reply_errors": I,
-        "rate": N,
-        "vendors": ANY_OBJ,
-        "error": NS,
-        "recent": {"type": "array", "items": S},
-    },
-    ["running"],
-)
-
-
-def _paged(key: str, items: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A page of a list: the items, the cursor of the next page (null on the last), the total."""
-    return _obj(
-        {
-            key: {"type": "array", "items": items},
-            "next": {"type": ["string", "null"], "description": "cursor of the next page"},
-            "total": I,
-            **extra,
-        }
-    )
 
 
 def _paging() -> list[dict[str, Any]]:
@@ -212,8 +57,12 @@ def _paging() -> list[dict[str, Any]]:
 FAILED = {"type": "string", "enum": ["true", "false"]}
 
 
-def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _json(model: type[BaseModel], description: str = "OK") -> dict[str, Any]:
+    """An answer: the model's shape (serialization mode)."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _model(model, "serialization")}},
+    }
 
 
 def _op(summary: str, ok: dict[str, Any], *, params=(), body=None, errors=(400,), status="200") -> dict:
@@ -223,15 +72,55 @@ def _op(summary: str, ok: dict[str, Any], *, params=(), body=None, errors=(400,)
     if body is not None:
         op["requestBody"] = body
     for code in errors:
-        op["responses"][str(code)] = _json(ERROR, "error")
+        op["responses"][str(code)] = _json(shapes.Error, "error")
     return op
 
 
-def _body(schema: dict[str, Any], required: bool = True, media: str = "application/json") -> dict[str, Any]:
-    return {"required": required, "content": {media: {"schema": schema}}}
+def _body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
+    """A request body: the model's shape (validation mode)."""
+    return {"required": required, "content": {"application/json": {"schema": _model(model, "validation")}}}
 
 
+@functools.cache
 def spec() -> dict[str, Any]:
+    """The document, its schemas generated from the models in ``shapes`` (once per process)."""
+    return _generate(_paths())
+
+
+def _generate(doc: dict[str, Any]) -> dict[str, Any]:
+    """Replace each model placeholder with a ``$ref`` into ``components/schemas``."""
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if MODEL in node:
+                wanted[node[MODEL]] = None
+            for v in node.values():
+                collect(v)
+        elif isinstance(node, list):
+            for v in node:
+                collect(v)
+
+    collect(doc)
+    refs, defs = models_json_schema(list(wanted), ref_template="#/components/schemas/{model}")
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, dict):
+            if MODEL in node:
+                return refs[node[MODEL]]
+            return {k: fill(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [fill(v) for v in node]
+        return node
+
+    out = fill(doc)
+    out["components"]["schemas"] = defs.get("$defs", {})
+    return out
+
+
+def _paths() -> dict[str, Any]:
+    """The routes, their parameters and the models of their bodies and answers."""
+    sh = shapes
     return {
         "openapi": "3.1.0",
         "info": {
@@ -241,60 +130,40 @@ def spec() -> dict[str, Any]:
             "scenario.  See docs/admin-api.md.",
         },
         "paths": {
-            "/_sim/health": {"get": _op("Health and a summary", _json(ANY_OBJ), errors=())},
-            "/_sim/openapi.json": {"get": _op("This document", _json(ANY_OBJ), errors=())},
+            "/_sim/health": {"get": _op("Health and a summary", _json(sh.Health), errors=())},
             "/_sim/metrics": {
                 "get": _op(
                     "Prometheus metrics (text exposition format 0.0.4): requests by vendor, endpoint, status "
                     "and answer code; latency, report-delay and callback histograms; messages by status; "
                     "pull-queue depths; store size.  With an admin token, scrape with "
                     "Authorization: Bearer <token> (docs/admin-api.md)",
-                    {
-                        "description": "OK",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    },
+                    {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}},
                     errors=(),
                 )
+            },
+            "/_sim/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OK", "content": {"application/json": {}}}},
+                }
             },
             "/_sim/accounts": {
-                "get": _op(
-                    "List accounts",
-                    _json(_obj({"accounts": {"type": "array", "items": ACCOUNT}})),
-                    params=[_q("vendor")],
-                    errors=(),
-                )
+                "get": _op("List accounts", _json(sh.Accounts), params=[_q("vendor")], errors=())
             },
             "/_sim/accounts/{vendor}/{id}": {
-                "get": _op("One account", _json(ACCOUNT), params=[VENDOR, ACCOUNT_ID], errors=(404,)),
+                "get": _op("One account", _json(sh.Account), params=[VENDOR, ACCOUNT_ID], errors=(404,)),
                 "patch": _op(
                     "Change callback URLs, mode, balance, allow-lists or vendor options",
-                    _json(ACCOUNT),
+                    _json(sh.Account),
                     params=[VENDOR, ACCOUNT_ID],
-                    body=_body(
-                        _obj(
-                            {
-                                "report_url": NS,
-                                "mo_url": NS,
-                                "mode": {"type": "string", "enum": ["push", "pull"]},
-                                "balance": I,
-                                "allow_negative": B,
-                                "enabled": B,
-                                "ip_allowlist": {"type": "array", "items": S},
-                                "send_window": NS,
-                                "sensitive_words": {"type": "array", "items": S},
-                                "unsubscribe_keywords": {"type": "array", "items": S},
-                                "name": S,
-                                "options": ANY_OBJ,
-                            }
-                        )
-                    ),
+                    body=_body(sh.AccountPatch),
                     errors=(400, 404),
                 ),
             },
             "/_sim/accounts/{vendor}/{id}/example": {
                 "get": _op(
                     "A curl command that sends one valid message from this account now",
-                    _json(_obj({"curl": S, "note": S})),
+                    _json(sh.AccountExample),
                     params=[VENDOR, ACCOUNT_ID, _q("mobile", S, "the recipient (default 13800000000)")],
                     errors=(404,),
                 )
@@ -302,7 +171,7 @@ def spec() -> dict[str, Any]:
             "/_sim/messages": {
                 "get": _op(
                     "List messages",
-                    _json(_paged("messages", MESSAGE)),
+                    _json(sh.MessagesPage),
                     params=[
                         _q("vendor"),
                         _q("account"),
@@ -317,7 +186,7 @@ def spec() -> dict[str, Any]:
             "/_sim/messages/{id}": {
                 "get": _op(
                     "One message with its timeline, callbacks, raw request and replies",
-                    _json(ANY_OBJ),
+                    _json(sh.MessageDetail),
                     params=[MESSAGE_ID, _q("vendor"), _q("mobile")],
                     errors=(404, 409),
                 )
@@ -325,27 +194,22 @@ def spec() -> dict[str, Any]:
             "/_sim/messages/{id}/outcome": {
                 "post": _op(
                     "End a message now with an outcome",
-                    _json(MESSAGE),
+                    _json(sh.MessageSummary),
                     params=[MESSAGE_ID],
-                    body=_body(_obj({"outcome": OUTCOME, "code": S}, ["outcome"])),
+                    body=_body(sh.ForceOutcome),
                     errors=(400, 404, 409),
                 )
             },
             "/_sim/mo": {
                 "get": _op(
                     "List replies (MO)",
-                    _json(_paged("mo", MO)),
+                    _json(sh.MoPage),
                     params=[_q("vendor"), _q("account"), _q("mobile"), *_paging()],
                 ),
                 "post": _op(
                     "The phone replies: routed to the account, or the one that last sent to the number",
-                    _json(_obj({"mo": MO}), "created"),
-                    body=_body(
-                        _obj(
-                            {"vendor": S, "mobile": S, "content": S, "account": S, "extension": S},
-                            ["vendor", "mobile", "content"],
-                        )
-                    ),
+                    _json(sh.MoCreated, "created"),
+                    body=_body(sh.MoIn),
                     errors=(400, 404, 409),
                     status="201",
                 ),
@@ -353,7 +217,7 @@ def spec() -> dict[str, Any]:
             "/_sim/callbacks": {
                 "get": _op(
                     "Every callback attempt",
-                    _json(_paged("callbacks", CALLBACK, queued=I)),
+                    _json(sh.CallbacksPage),
                     params=[
                         _q("vendor"),
                         _q("account"),
@@ -368,23 +232,23 @@ def spec() -> dict[str, Any]:
                 "post": _op(
                     "Retry now what a callback attempt carried (its batch if it waits for a retry, else "
                     "a new batch of the carried messages' reports or replies to the same URL)",
-                    _json(_obj({"retried": S, "attempt": CALLBACK})),
+                    _json(sh.Retried),
                     params=[CALLBACK_ID],
-                    body=_body(_obj({}), required=False),
+                    body=_body(sh.Empty, required=False),
                     errors=(404, 409),
                 )
             },
             "/_sim/requests": {
                 "get": _op(
                     "The raw vendor API requests kept",
-                    _json(_paged("requests", ANY_OBJ)),
+                    _json(sh.RequestsPage),
                     params=[_q("vendor"), _q("failed", FAILED, "true: only HTTP status >= 400"), *_paging()],
                 )
             },
             "/_sim/unsubscribes": {
                 "get": _op(
                     "The numbers that replied an unsubscribe keyword, per account (oldest first)",
-                    _json(_obj({"unsubscribes": {"type": "array", "items": UNSUBSCRIBE}})),
+                    _json(sh.Unsubscribes),
                     params=[_q("vendor"), _q("account")],
                     errors=(),
                 )
@@ -392,7 +256,7 @@ def spec() -> dict[str, Any]:
             "/_sim/unsubscribes/{vendor}/{id}": {
                 "delete": _op(
                     "Clear an account's unsubscribe list",
-                    _json(_obj({"removed": I})),
+                    _json(sh.Removed),
                     params=[VENDOR, ACCOUNT_ID],
                     errors=(404,),
                 )
@@ -400,7 +264,7 @@ def spec() -> dict[str, Any]:
             "/_sim/unsubscribes/{vendor}/{id}/{mobile}": {
                 "delete": _op(
                     "Take one number off an account's unsubscribe list",
-                    _json(_obj({"removed": I})),
+                    _json(sh.Removed),
                     params=[
                         VENDOR,
                         ACCOUNT_ID,
@@ -413,22 +277,7 @@ def spec() -> dict[str, Any]:
                 "get": _op(
                     "Everything the run kept as one JSON document (a download): clock, scenario, accounts, "
                     "messages with their timelines, replies, callback attempts, requests, unsubscribes",
-                    _json(
-                        _obj(
-                            {
-                                "format": S,
-                                "version": S,
-                                "clock": CLOCK,
-                                "scenario": ANY_OBJ,
-                                "accounts": {"type": "array", "items": ACCOUNT},
-                                "messages": {"type": "array", "items": MESSAGE},
-                                "mo": {"type": "array", "items": MO},
-                                "callbacks": {"type": "array", "items": CALLBACK},
-                                "requests": {"type": "array", "items": ANY_OBJ},
-                                "unsubscribes": {"type": "array", "items": UNSUBSCRIBE},
-                            }
-                        )
-                    ),
+                    _json(sh.Export),
                     params=[
                         _q(
                             "format",
@@ -439,48 +288,58 @@ def spec() -> dict[str, Any]:
                     errors=(400,),
                 )
             },
-            "/_sim/clock": {"get": _op("Read the clock", _json(CLOCK), errors=())},
+            "/_sim/clock": {"get": _op("Read the clock", _json(sh.Clock), errors=())},
             "/_sim/clock/advance": {
                 "post": _op(
                     "Advance, fire everything due in order, wait for the callbacks it caused",
-                    _json(CLOCK),
-                    body=_body(_obj({"seconds": {"type": "number", "minimum": 0}}, ["seconds"])),
+                    _json(sh.ClockFired),
+                    body=_body(sh.ClockAdvance),
                 )
             },
             "/_sim/clock/freeze": {
                 "post": _op(
                     "Freeze (optionally at a later instant)",
-                    _json(CLOCK),
-                    body=_body(_obj({"at": {"type": ["number", "string"]}}), required=False),
+                    _json(sh.ClockFired),
+                    body=_body(sh.ClockFreeze, required=False),
                 )
             },
-            "/_sim/clock/unfreeze": {"post": _op("Run with the wall clock again", _json(CLOCK), errors=())},
+            "/_sim/clock/unfreeze": {
+                "post": _op("Run with the wall clock again", _json(sh.Clock), errors=())
+            },
             "/_sim/scenario": {
-                "get": _op("The current scenario", _json(_obj({"scenario": ANY_OBJ})), errors=()),
+                "get": _op("The current scenario", _json(sh.CurrentScenario), errors=()),
                 "put": _op(
-                    "Replace the scenario (YAML body)",
-                    _json(_obj({"scenario": S, "rules": I, "reviews": I})),
-                    body=_body(S, media="application/yaml"),
+                    "Replace the scenario (YAML body, or the same as JSON; docs/scenarios.md)",
+                    _json(sh.ScenarioReplaced),
+                    body={
+                        "required": True,
+                        "content": {
+                            "application/yaml": {"schema": S},
+                            "application/json": {"schema": _model(Scenario, "validation")},
+                        },
+                    },
                     errors=(400, 413),
                 ),
             },
             "/_sim/reset": {
                 "post": _op(
                     "Forget everything; back to the config (the clock too, unless keep_clock)",
-                    _json(ANY_OBJ),
-                    body=_body(_obj({"keep_clock": {"type": "boolean"}}), required=False),
+                    _json(sh.ResetDone),
+                    body=_body(sh.Reset, required=False),
                 )
             },
             "/_sim/traffic": {
-                "get": _op("The traffic generator: running?, options, counters", _json(TRAFFIC), errors=()),
+                "get": _op(
+                    "The traffic generator: running?, options, counters", _json(sh.TrafficState), errors=()
+                ),
                 "post": _op(
                     "Start realistic traffic to this server (the same options as `sms-simulator traffic`)",
-                    _json(TRAFFIC, "started"),
-                    body=_body(TRAFFIC_OPTIONS, required=False),
+                    _json(sh.TrafficState, "started"),
+                    body=_body(sh.TrafficOptions, required=False),
                     errors=(400, 409),
                     status="202",
                 ),
-                "delete": _op("Stop the traffic generator", _json(TRAFFIC), errors=()),
+                "delete": _op("Stop the traffic generator", _json(sh.TrafficState), errors=()),
             },
             "/_sim/events": {
                 "get": {
@@ -494,7 +353,7 @@ def spec() -> dict[str, Any]:
                     "parameters": [_q("token")],
                     "responses": {
                         "302": {"description": "to /_sim/ui/"},
-                        "401": _json(ERROR, "wrong or missing token"),
+                        "401": _json(sh.Error, "wrong or missing token"),
                     },
                 }
             },

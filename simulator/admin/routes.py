@@ -4,43 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .. import __version__ as VERSION
 from ..config import Config, parse_window
 from ..core.errors import SimError
-from ..core.models import OUTCOMES, STATUSES, Message
+from ..core.models import STATUSES, Message
 from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
 from ..core.unsubscribes import COLLECTION as UNSUBSCRIBES
 from ..core.unsubscribes import listed as listed_unsubscribes
 from ..core.unsubscribes import record_key as unsubscribe_key
 from ..core.yamlfile import FileError
-from . import export_html, openapi
+from . import export_html, openapi, shapes
 from .guard import AUTHED
 
-ACCOUNT_FIELDS = {
-    "report_url",
-    "mo_url",
-    "mode",
-    "balance",
-    "allow_negative",
-    "enabled",
-    "ip_allowlist",
-    "send_window",
-    "sensitive_words",
-    "unsubscribe_keywords",
-    "name",
-}
+ACCOUNT_FIELDS = set(shapes.AccountPatch.model_fields) - {"options"}  # options: also at the top level
+B = TypeVar("B", bound=BaseModel)
 
 
 class AdminError(Exception):
@@ -88,18 +78,17 @@ async def json_body(request: web.Request, required: bool = True) -> dict[str, An
     return body
 
 
-def parse_instant(value: Any, field: str) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise AdminError(400, f"{field} must be epoch seconds or an ISO 8601 time") from None
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=UTC)
-        return dt.timestamp()
-    raise AdminError(400, f"{field} must be epoch seconds or an ISO 8601 time")
+def parse_body(model: type[B], body: dict[str, Any]) -> B:
+    """A request body checked by its model (simulator/admin/shapes.py): 400 with the first problem as
+    ``error`` and every one in ``problems``."""
+    parsed, problems = shapes.body_problems(model, body)
+    if parsed is None:
+        raise AdminError(400, problems[0], problems=problems)
+    return parsed  # type: ignore[return-value]
+
+
+async def read_body(request: web.Request, model: type[B], required: bool = True) -> B:
+    return parse_body(model, await json_body(request, required))
 
 
 EVENT_QUEUE = 1000  # events waiting for one /_sim/events reader; past it the reader is dropped
@@ -224,60 +213,21 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         body = await json_body(request)
         options_model = type(account.options)
         opt_fields = set(options_model.model_fields) if hasattr(options_model, "model_fields") else set()
-        options_patch = dict(body.pop("options", None) or {})
-        for k in list(body):
-            if k in opt_fields and k not in ACCOUNT_FIELDS:
-                options_patch[k] = body.pop(k)
-        unknown = set(body) - ACCOUNT_FIELDS
+        moved = {k: body.pop(k) for k in list(body) if k in opt_fields and k not in ACCOUNT_FIELDS}
+        unknown = set(body) - ACCOUNT_FIELDS - {"options"}
         if unknown:
             raise AdminError(
                 400,
                 f"unknown field(s): {', '.join(sorted(unknown))}",
                 allowed=sorted(ACCOUNT_FIELDS | opt_fields),
             )
-        changes: dict[str, Any] = {}
-        for k in ("report_url", "mo_url"):
-            if k in body:
-                v = body[k]
-                if v is not None and (not isinstance(v, str) or not v.startswith(("http://", "https://"))):
-                    raise AdminError(400, f"{k} must be an http(s) URL or null")
-                changes[k] = v or None
-        if "mode" in body:
-            if body["mode"] not in ("push", "pull"):
-                raise AdminError(400, "mode must be push or pull")
-            changes["mode"] = body["mode"]
-        if "balance" in body:
-            if not isinstance(body["balance"], int) or isinstance(body["balance"], bool):
-                raise AdminError(400, "balance must be an integer")
-            changes["balance"] = body["balance"]
-        for k in ("allow_negative", "enabled"):
-            if k in body:
-                if not isinstance(body[k], bool):
-                    raise AdminError(400, f"{k} must be true or false")
-                changes[k] = body[k]
-        if "name" in body:
-            changes["name"] = str(body["name"])
-        for k in ("sensitive_words", "unsubscribe_keywords"):
-            if k in body:
-                if not isinstance(body[k], list):
-                    raise AdminError(400, f"{k} must be a list of strings")
-                changes[k] = [str(w) for w in body[k]]
-        if "send_window" in body:
-            try:
-                changes["send_window"] = parse_window(body["send_window"]) if body["send_window"] else None
-            except ValueError as e:
-                raise AdminError(400, str(e)) from None
-        if "ip_allowlist" in body:
-            import ipaddress
-
-            ips = body["ip_allowlist"]
-            if not isinstance(ips, list):
-                raise AdminError(400, "ip_allowlist must be a list")
-            try:
-                changes["_networks"] = [ipaddress.ip_network(str(a), strict=False) for a in ips]
-            except ValueError as e:
-                raise AdminError(400, f"ip_allowlist: {e}") from None
-            changes["ip_allowlist"] = [str(a) for a in ips]
+        patch = parse_body(shapes.AccountPatch, body)
+        changes: dict[str, Any] = {k: getattr(patch, k) for k in patch.model_fields_set - {"options"}}
+        if "send_window" in changes:
+            changes["send_window"] = parse_window(changes["send_window"]) if changes["send_window"] else None
+        if "ip_allowlist" in changes:
+            changes["_networks"] = [ipaddress.ip_network(a, strict=False) for a in changes["ip_allowlist"]]
+        options_patch = {**(patch.options or {}), **moved}
         new_options = None
         if options_patch:
             try:
@@ -347,15 +297,9 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     @admin
     async def force_outcome(request: web.Request) -> web.Response:
         msg = find_message(request)
-        body = await json_body(request)
-        outcome = body.get("outcome")
-        if outcome not in OUTCOMES:
-            raise AdminError(400, f"outcome must be one of {', '.join(OUTCOMES)}")
-        code = body.get("code")
-        if code is not None and not isinstance(code, str):
-            raise AdminError(400, "code must be a string")
+        body = await read_body(request, shapes.ForceOutcome)
         try:
-            sim.engine.force(msg, outcome, code)
+            sim.engine.force(msg, body.outcome, body.code)
         except ValueError as e:
             raise AdminError(409, str(e)) from None
         await sim.dispatcher.drain()
@@ -364,16 +308,10 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     # -- replies (MO) ---------------------------------------------------------------------------------
     @admin
     async def inject_mo(request: web.Request) -> web.Response:
-        body = await json_body(request)
-        for k in ("vendor", "mobile", "content"):
-            if not isinstance(body.get(k), str) or not body[k]:
-                raise AdminError(400, f"{k} is required (a non-empty string)")
-        account = body.get("account")
-        if account is not None and not isinstance(account, str):
-            raise AdminError(400, "account must be a string")
+        body = await read_body(request, shapes.MoIn)
         try:
             mo = sim.engine.receive_mo(
-                body["vendor"], body["mobile"], body["content"], account, str(body.get("extension") or "")
+                body.vendor, body.mobile, body.content, body.account, body.extension or ""
             )
         except SimError as e:
             status = 404 if e.reason in ("unknown_vendor", "unknown_account") else 409
@@ -405,7 +343,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
 
     @admin
     async def retry_callback(request: web.Request) -> web.Response:
-        await json_body(request, required=False)
+        await read_body(request, shapes.Empty, required=False)
         attempt = sim.store.get_attempt(request.match_info["id"])
         if attempt is None:
             raise AdminError(404, f"no callback attempt {request.match_info['id']!r}")
@@ -490,20 +428,14 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
 
     @admin
     async def advance(request: web.Request) -> web.Response:
-        body = await json_body(request)
-        seconds = body.get("seconds")
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
-            raise AdminError(400, "seconds must be a non-negative number")
-        if seconds > 10 * 365 * 86400:
-            raise AdminError(400, "seconds must be at most ten years")
-        fired = sim.clock.advance(float(seconds))
+        body = await read_body(request, shapes.ClockAdvance)
+        fired = sim.clock.advance(body.seconds)
         await sim.dispatcher.drain()
         return answer({**clock_state(), "fired": fired})
 
     @admin
     async def freeze(request: web.Request) -> web.Response:
-        body = await json_body(request, required=False)
-        at = parse_instant(body["at"], "at") if "at" in body else None
+        at = (await read_body(request, shapes.ClockFreeze, required=False)).at
         if at is not None and at < sim.clock.now():
             raise AdminError(400, "at must not be in the past: the clock does not go backwards")
         sim.clock.freeze()
@@ -538,10 +470,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
 
     @admin
     async def reset(request: web.Request) -> web.Response:
-        body = await json_body(request, required=False)
-        keep_clock = body.get("keep_clock", False)
-        if not isinstance(keep_clock, bool):
-            raise AdminError(400, "keep_clock must be true or false")
+        keep_clock = (await read_body(request, shapes.Reset, required=False)).keep_clock
         await sim.dispatcher.drain(timeout=2)
         sim.reset(keep_clock=keep_clock)
         return answer({"status": "reset", "clock": clock_state()})
@@ -573,11 +502,9 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             await resp.write_eof()
         return resp
 
-    document = openapi.spec()
-
     @admin
     async def openapi_json(request: web.Request) -> web.Response:
-        return answer(document)
+        return answer(openapi.spec())  # generated from the models on the first call, then kept
 
     r = app.router
     r.add_get("/_sim/health", health)

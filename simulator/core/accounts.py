@@ -59,10 +59,19 @@ class Account:
             return False
         return any(addr in net for net in self._networks)
 
+    def ip_refusal(self, remote: str | None) -> str:
+        """Why :meth:`ip_allowed` refused ``remote``, for the request journal."""
+        return (
+            f"the client address {remote or '(none)'} is not on account {self.id}'s ip_allowlist "
+            f"({', '.join(self.ip_allowlist)})"
+        )
+
     def check_content(self, content: str) -> None:
         for word in self.sensitive_words:
             if word and word in content:
-                raise SimError("sensitive_word", word=word)
+                raise SimError("sensitive_word", word=word).because(
+                    f"the content contains {word!r}, one of account {self.id}'s sensitive_words"
+                )
 
     def check_send_window(self, now: float) -> None:
         if self.send_window is None:
@@ -71,7 +80,11 @@ class Account:
         t = datetime.fromtimestamp(now, BEIJING).time()
         inside = start <= t <= end if start <= end else (t >= start or t <= end)
         if not inside:
-            raise SimError("outside_send_window", window=f"{start:%H:%M}-{end:%H:%M}")
+            window = f"{start:%H:%M}-{end:%H:%M}"
+            raise SimError("outside_send_window", window=window).because(
+                f"it is {t:%H:%M:%S} Beijing time (simulated clock), outside account {self.id}'s "
+                f"send_window {window}"
+            )
 
     def public(self) -> dict[str, Any]:
         """What the admin API shows (credentials included: this is a sandbox)."""

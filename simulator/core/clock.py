@@ -20,7 +20,7 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -82,6 +82,9 @@ class Clock:
         self.on_error: Callable[[Timer, BaseException], None] | None = None
         # shared by several processes (see share()): who may fire a due timer, and the timers by seq
         self.claim: Callable[[list[Timer]], set[int]] | None = None
+        self.claim_async: Callable[[list[Timer]], Awaitable[set[int]]] | None = None  # the same, awaited
+        self._claimed: tuple[set[int], set[int]] = (set(), set())  # (won, asked) for the next advance
+        self._claiming = False
         self._by_seq: dict[int, Timer] | None = None
 
     # -- reading -------------------------------------------------------------------------------------
@@ -146,13 +149,14 @@ class Clock:
             raise ValueError("the clock cannot go backwards")
         target = self.now() + seconds
         fired = 0
-        won: set[int] = set()
-        lost: set[int] = set()
+        won, asked = self._claimed
+        self._claimed = (set(), set())
+        lost = asked - won
         if self.claim is not None:  # shared: one claim for every timer due in this step
-            due = [t for d, _, t in self._heap if d <= target and not t.cancelled]
+            due = [t for d, _, t in self._heap if d <= target and not t.cancelled and t.seq not in asked]
             if due:
-                won = self.claim(due)
-                lost = {t.seq for t in due} - won
+                won = won | self.claim(due)
+                lost |= {t.seq for t in due} - won
         was_frozen = self._frozen_at is not None
         offset = self._offset
         self._frozen_at = self.now()
@@ -234,11 +238,18 @@ class Clock:
             self._seq = itertools.count(max(top + 1, next(self._seq)))
         return out
 
-    def share(self, claim: Callable[[list[Timer]], set[int]], seqs: Iterator[int]) -> None:
+    def share(
+        self,
+        claim: Callable[[list[Timer]], set[int]],
+        claim_async: Callable[[list[Timer]], Awaitable[set[int]]],
+        seqs: Iterator[int],
+    ) -> None:
         """Several processes share this clock's timers (a shared store): ``claim(timers)`` says which
-        of the due ``timers`` this process may fire (each is fired by one process only), ``seqs`` gives
-        timer seqs unique across the processes."""
+        of the due ``timers`` this process may fire (each is fired by one process only; the real-time
+        path awaits ``claim_async``, which rides on the store's next round trip), ``seqs`` gives timer
+        seqs unique across the processes."""
         self.claim = claim
+        self.claim_async = claim_async
         self._seq = seqs
         self._by_seq = {t.seq: t for _, _, t in self._heap if not t.cancelled}
 
@@ -349,4 +360,23 @@ class Clock:
     def _on_handle(self) -> None:
         self._handle = None
         self._handle_due = None
-        self.run_due()
+        if self.claim_async is None:
+            self.run_due()
+        elif not self._claiming and self._loop is not None:
+            # shared: claim what is due in the store's next round trip, then fire what was won
+            due = [t for d, _, t in self._heap if d <= self.now() and not t.cancelled]
+            self._claiming = True
+            self._loop.create_task(self._claim_then_fire(due))
+
+    async def _claim_then_fire(self, due: list[Timer]) -> None:
+        try:
+            assert self.claim_async is not None
+            self._claimed = (await self.claim_async(due), {t.seq for t in due})
+            self.run_due()
+        except Exception as exc:  # the store failed: the timers stay, tried again at the next rearm
+            self._claimed = (set(), set())
+            if self.on_error is not None and due:
+                self.on_error(due[0], exc)
+        finally:
+            self._claiming = False
+            self._rearm()

@@ -321,6 +321,8 @@ class Dispatcher:
             except OSError as exc:
                 attempt.error = f"{type(exc).__name__}: {exc}"
             attempt.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+            if not attempt.ok:
+                attempt.diagnosis = _unacknowledged(attempt, vendor.push_expectation(stream))
         except Exception as exc:  # a vendor formatter bug must not kill the dispatcher
             log.exception("building push failed")
             attempt.error = f"internal: {type(exc).__name__}: {exc}"
@@ -351,3 +353,14 @@ class Dispatcher:
                 self.store.add_event(msg, attempt.at, "callback", note)
         with contextlib.suppress(Exception):
             self.bus.publish("callback", attempt=attempt.public())
+
+
+def _unacknowledged(attempt: CallbackAttempt, expected: str) -> str:
+    """Why the vendor does not count an attempt as acknowledged: what came back, and what it expects."""
+    if attempt.status is None:
+        got = f"there was no answer ({attempt.error})"
+    else:
+        body = attempt.response_body
+        shown = f"the body {body[:60] + ('…' if len(body) > 60 else '')!r}" if body else "no body"
+        got = f"the receiver answered HTTP {attempt.status} with {shown}"
+    return f"not acknowledged: {got}; {attempt.vendor} expects {expected}"

@@ -136,7 +136,9 @@ class Engine:
             if f.http_status:
                 raise HttpFault(f.http_status)
             if f.error:
-                raise SimError(f.error, rule=d.rule)
+                raise SimError(f.error, rule=d.rule).because(
+                    f"the scenario's rule {d.rule!r} injected the fault {f.error!r} (not a client error)"
+                )
             return
 
     async def submit(

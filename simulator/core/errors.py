@@ -7,7 +7,7 @@ that vendor's HTTP status, code and text.  Reasons are plain strings so scenario
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 # The reasons the core itself raises.  Vendors may raise their own reasons as well.
 REASONS = {
@@ -22,13 +22,21 @@ REASONS = {
 
 
 class SimError(Exception):
-    """A vendor-neutral failure; ``detail`` carries what the vendor's message may quote."""
+    """A vendor-neutral failure; ``detail`` carries what the vendor's message may quote, ``diagnosis``
+    (set with :meth:`because`) says in plain words why, for the request journal only (never the wire)."""
+
+    diagnosis: str | None = None
 
     def __init__(self, reason: str, message: str = "", **detail: Any) -> None:
         super().__init__(message or reason)
         self.reason = reason
         self.message = message or REASONS.get(reason, reason)
         self.detail = detail
+
+    def because(self, diagnosis: str) -> Self:
+        """``raise KxError("6").because("…")``: the journal's ``diagnosis`` for this refusal."""
+        self.diagnosis = diagnosis
+        return self
 
     def __repr__(self) -> str:
         return f"SimError({self.reason!r}, {self.message!r}, {self.detail!r})"

@@ -157,6 +157,7 @@ class CallbackAttempt:
     latency_ms: float | None = None  # real time the receiver took
     error: str | None = None  # connection error, timeout, or "unexpected answer"
     ok: bool = False  # the vendor's expected answer was received
+    diagnosis: str | None = None  # not acknowledged: what the receiver did and what the vendor expects
     gave_up: bool = False  # the last allowed attempt failed
     next_retry_at: float | None = None  # when the next attempt is scheduled
     items: int = 0  # reports/MO carried
@@ -203,7 +204,7 @@ class RequestLog:
         )
 
     warnings: list[str] = field(default_factory=list)  # notes for the user (e.g. a UTC timestamp accepted)
-    diagnosis: str | None = None  # why it was refused, in plain words (kx sign, unknown path)
+    diagnosis: str | None = None  # why it was refused, in plain words (docs/admin-api.md#diagnoses)
 
     def public(self) -> dict[str, Any]:
         return {

@@ -24,6 +24,7 @@ microseconds, less than an asyncio client's own overhead; docs/performance.md gi
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import logging
@@ -62,11 +63,19 @@ EPOCH_MS = 1_700_000_000_000  # record seqs count milliseconds from here (2023-1
 BLOCK = 1000  # numbers a process takes of a vendor sequence at a time
 SCHEMA_VERSION = 1
 STREAM_MAX = 200_000  # changes kept in the stream (a process further behind than this must restart)
+FOLLOW_IDLE = 0.05  # seconds: the follower thread reads the stream only when no request did lately
 
 # -- Lua: everything that must be exact across processes ---------------------------------------------------
 CHARGE = """
 local b = redis.call('HGET', KEYS[1], ARGV[1])
-if not b then b = ARGV[4]; redis.call('HSET', KEYS[1], ARGV[1], b) end
+if ARGV[5] == '1' then
+  b = ARGV[4]
+  redis.call('HSET', KEYS[1], ARGV[1], b)
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+elseif not b then
+  b = ARGV[4]
+  redis.call('HSET', KEYS[1], ARGV[1], b)
+end
 b = tonumber(b)
 local v = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if ARGV[3] == '0' and b < tonumber(ARGV[2]) then return {0, b, v} end
@@ -129,6 +138,18 @@ return 1
 """
 
 
+class Script:
+    """A Lua script sent with EVAL (Redis caches it compiled): unlike redis-py's registered scripts, a
+    pipeline holding one needs no SCRIPT EXISTS round trip first, and a restarted Redis needs no reload."""
+
+    def __init__(self, client: redis.Redis, text: str) -> None:
+        self.client = client
+        self.text = text
+
+    def __call__(self, keys: list[Any], args: list[Any], client: Any = None) -> Any:
+        return (client or self.client).eval(self.text, len(keys), *keys, *args)
+
+
 class UniqueSeq:
     """Record seqs unique across processes: (milliseconds since EPOCH_MS, process tag, 0..63), each
     process's own increasing, all of them roughly in time order (paging cursors)."""
@@ -178,20 +199,17 @@ class RedisStore(DurableStore):
         self.k_timers, self.k_due = p + "timers", p + "due"
         self.k_acct, self.k_bal, self.k_balv = p + "acct", p + "bal", p + "balv"
         self.k_coll, self.k_meta, self.k_ctr = p + "coll", p + "meta", p + "ctr"
-        self.k_pullkeys, self.k_log = p + "pullkeys", p + "log"
+        self.k_pullkeys, self.k_log, self.k_epoch = p + "pullkeys", p + "log", p + "epoch"
         self._data_keys = [
             self.k_msg, self.k_mo, self.k_att, self.k_req, self.k_reqb, self.k_respb, self.k_timers,
             self.k_due, self.k_acct, self.k_bal, self.k_balv, self.k_coll, self.k_meta,
         ]  # fmt: skip
         r = self._r
-        self._charge = r.register_script(CHARGE)
-        self._balance = r.register_script(BALANCE)
-        self._take = r.register_script(TAKE)
-        self._once = r.register_script(ONCE)
-        self._claim = r.register_script(CLAIM)
-        self._block = r.register_script(BLOCK_SCRIPT)
-        self._wipe_script = r.register_script(WIPE)
-        self.worker = int(r.incr(p + "workers"))  # this process's number among all that ever shared it
+        self._charge, self._balance, self._take = Script(r, CHARGE), Script(r, BALANCE), Script(r, TAKE)
+        self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
+        self._wipe_script = Script(r, WIPE)
+        self.worker = int(r.incr(p + "workers"))
+        self._epoch = int(r.get(self.k_epoch) or 0)  # this process's number among all that ever shared it
         self._blocks: dict[str, list[int]] = {}
         self._bal_known: dict[str, tuple[int, int]] = {}  # account → (balance, version) Redis told us
         self._last_id = "0-0"  # the last stream entry applied here
@@ -201,6 +219,11 @@ class RedisStore(DurableStore):
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsorted = False
+        self._caught_at = 0.0  # monotonic time of the last catch_up
+        self._calls: list[tuple[Any, list[Any], list[Any], Any]] = []  # this turn's scripts and their futures
+        self._want_sync = False  # a request of this turn waits for a catch-up
+        self._batch_done: asyncio.Future[None] | None = None
+        self._turn: asyncio.Handle | None = None  # this turn's round trip, scheduled
         self._applying = False  # applying another process's changes (they are not written again)
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
@@ -213,8 +236,9 @@ class RedisStore(DurableStore):
     def _pull_key(self, vendor: str, account: str, stream: str) -> str:
         return f"{self.prefix}:pull:{vendor}\0{account}\0{stream}"
 
-    def _once_key(self, name: str, key: str) -> str:
-        return f"{self.prefix}:once:{name}:{key}"
+    def _once_key(self, name: str, key: str) -> bytes:
+        # a reset starts a new epoch; a key may hold header bytes that are not UTF-8 (lone surrogates)
+        return f"{self.prefix}:once:{self._epoch}:{name}:{key}".encode("utf-8", "surrogatepass")
 
     def clear(self) -> None:
         super().clear()
@@ -229,9 +253,10 @@ class RedisStore(DurableStore):
             return
         pipe = self._r.pipeline(transaction=True)
         counters = [self.k_ctr] if self.seeded else []  # unseeded: numbers never repeat across resets
-        self._wipe_script(keys=[self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], client=pipe)
+        self._wipe_script([self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], [], client=pipe)
+        pipe.incr(self.k_epoch)  # replay claims of before the reset are forgotten (they expire on their own)
         pipe.xadd(self.k_log, {"o": self.worker, "wipe": 1}, maxlen=STREAM_MAX, approximate=True)
-        pipe.execute()
+        self._epoch = int(pipe.execute()[-2])
 
     def _reset_dirty(self) -> None:
         super()._reset_dirty()
@@ -254,9 +279,11 @@ class RedisStore(DurableStore):
             return
         negative_ok = account.allow_negative if allow_negative is None else allow_negative
         key = self._acct_key(account)
-        ok, balance, version = self._charge(
-            keys=[self.k_bal, self.k_balv], args=[key, units, int(bool(negative_ok)), account.balance]
-        )
+        known = self._bal_known.get(key)
+        # set in this process since Redis last said (the admin API; a test's own hand): a set, then the charge
+        was_set = int(known is not None and known[0] != account.balance)
+        args = [key, units, int(bool(negative_ok)), account.balance, was_set]
+        ok, balance, version = await self._batched(self._charge, [self.k_bal, self.k_balv], args)
         self._took_balance(account, key, int(balance), int(version))
         if not ok:
             raise SimError("insufficient_balance", balance=account.balance, needed=units)
@@ -281,7 +308,129 @@ class RedisStore(DurableStore):
 
     async def claim_once(self, name: str, key: str, expires_at: float, now: float) -> bool:
         ttl = max(1000, int((expires_at - now) * 1000) + 60_000)
-        return bool(self._once(keys=[self._once_key(name, key)], args=[repr(expires_at), repr(now), ttl]))
+        return bool(
+            await self._batched(self._once, [self._once_key(name, key)], [repr(expires_at), repr(now), ttl])
+        )
+
+    # -- one round trip per event-loop turn for all the requests of that turn ----------------------------
+    # A turn's requests may wait for a catch-up (at their start), for a charge or a replay claim (in the
+    # middle) and for their changes to be written (before their answer): all of it goes to Redis in one
+    # MULTI transaction at the end of the turn, the calling thread waiting for its answer once.
+    async def sync(self) -> None:
+        """Catch up with the other processes before handling a request."""
+        self._want_sync = True
+        await self._batch_future()
+
+    def _batched(self, script: Any, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
+        """Run a Lua script in this turn's transaction; the future gets its answer."""
+        fut = asyncio.get_running_loop().create_future()
+        self._calls.append((script, keys, args, fut))
+        self._batch_future()
+        return fut
+
+    def _batch_future(self) -> asyncio.Future[None]:
+        if self._batch_done is None:
+            self._batch_done = asyncio.get_running_loop().create_future()
+            self._soon()
+        return self._batch_done
+
+    def _kick(self) -> None:
+        self._changes += 1
+        self._soon()
+
+    def _soon(self) -> None:
+        if self._turn is None and self._ready:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # no loop: written by the next commit()/flush()/close()
+            self._turn = loop.call_soon(self._turn_end)
+
+    async def commit(self) -> None:
+        if self._written == self._changes:
+            return
+        if self._waiter is None:
+            self._waiter = asyncio.get_running_loop().create_future()
+        self._soon()
+        await asyncio.shield(self._waiter)
+
+    def flush(self) -> None:
+        """Send everything pending now (take, claim and close need this process's writes in first)."""
+        if self._turn is not None:
+            self._turn.cancel()
+        error = self._turn_end()
+        if error is not None:
+            raise error
+
+    def _turn_end(self) -> BaseException | None:
+        self._turn = None
+        waiter, self._waiter = self._waiter, None
+        done, self._batch_done = self._batch_done, None
+        calls, self._calls = self._calls, []
+        want_sync, self._want_sync = self._want_sync, False
+        try:
+            self._round_trip(calls, want_sync)
+        except Exception as e:
+            for fut in [waiter, done, *(c[3] for c in calls)]:
+                if fut is not None and not fut.done():
+                    fut.set_exception(e)
+                    fut.exception()  # retrieved: whoever awaits it still gets it
+            return e
+        for fut in (waiter, done):
+            if fut is not None and not fut.done():
+                fut.set_result(None)
+        return None
+
+    def _round_trip(self, calls: list[tuple[Any, list[Any], list[Any], Any]], want_sync: bool) -> None:
+        target = self._changes
+        writing = self._written != target
+        if not (calls or want_sync or writing):
+            return
+        pipe = self._r.pipeline(transaction=True)
+        if want_sync:
+            self._caught_at = time.monotonic()
+            pipe.xread({self.k_log: self._last_id}, count=2000)
+        bal_keys: list[tuple[str, Account | None]] = []
+        noted = False
+        if writing:
+            note: dict[str, bytes] = {"o": str(self.worker).encode()}
+            self._write_records(pipe, note)
+            pipe.hset(self.k_meta, "schema", SCHEMA_VERSION)  # marks the prefix as a simulator's state
+            bal_keys = self._write_balances(pipe)
+            noted = len(note) > 1
+            if noted:
+                pipe.xadd(self.k_log, note, maxlen=STREAM_MAX, approximate=True)  # type: ignore[arg-type]
+        for script, keys, args, _ in calls:  # after the writes: a timer claim sees this process's own
+            script(keys=keys, args=args, client=pipe)
+        results = pipe.execute(raise_on_error=False)
+        got = results.pop(0) if want_sync else None
+        written, answers = results[: len(results) - len(calls)], results[len(results) - len(calls) :]
+        if writing:
+            failed = next((r for r in written if isinstance(r, Exception)), None)
+            if failed is not None:
+                raise failed
+            self._reset_dirty()
+            self._written = target
+            # balances: the values after this transaction, with their versions
+            start = len(written) - len(bal_keys) - noted
+            for (key, account), res in zip(bal_keys, written[start:], strict=False):
+                self._d_bal.pop(key, None)
+                if account is not None:
+                    self._took_balance(account, key, int(res[0]), int(res[1]))
+        for (_, _, _, fut), answer in zip(calls, answers, strict=True):
+            if isinstance(answer, Exception):
+                fut.set_exception(answer)
+            else:
+                fut.set_result(answer)
+        if isinstance(got, Exception):
+            raise got
+        if got:
+            entries = got[0][1]
+            with self._apply_lock:
+                self._apply(entries)
+                self._last_id = entries[-1][0].decode()
+            if len(entries) == 2000:
+                self.catch_up()
 
     async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
         self.flush()  # this process's own puts are in Redis before it takes
@@ -328,30 +477,22 @@ class RedisStore(DurableStore):
         knows them), and those its ZREM took from the shared set."""
         won = {t.seq for t in timers if t.seq in self._d_timers}
         ask = [t.seq for t in timers if t.seq not in won]
+        if ask:  # in one transaction with what this process has not written yet (its cancellations)
+            answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            self._calls.append((self._claim, [self.k_due], ask, answer))
+            self.flush()
+            won.update(int(s) for s in answer.result())
+        return won
+
+    async def claim_async(self, timers: list[Timer]) -> set[int]:
+        """:meth:`claim` in this turn's round trip (the clock's real-time path)."""
+        won = {t.seq for t in timers if t.seq in self._d_timers}
+        ask = [t.seq for t in timers if t.seq not in won]
         if ask:
-            self.flush()  # cancellations and removals of this process first
-            won.update(int(s) for s in self._claim(keys=[self.k_due], args=ask))
+            won.update(int(s) for s in await self._batched(self._claim, [self.k_due], ask))
         return won
 
     # -- writing ---------------------------------------------------------------------------------------
-    def _write_changes(self) -> None:
-        pipe = self._r.pipeline(transaction=True)
-        note: dict[str, bytes] = {"o": str(self.worker).encode()}
-        self._write_records(pipe, note)
-        pipe.hset(self.k_meta, "schema", SCHEMA_VERSION)  # marks the prefix as a simulator's state
-        bal_keys = self._write_balances(pipe)
-        if len(note) > 1:
-            pipe.xadd(self.k_log, note, maxlen=STREAM_MAX, approximate=True)  # type: ignore[arg-type]
-        results = pipe.execute()
-        # balances: the values after this transaction, with their versions
-        if bal_keys:
-            tail = results[-(len(bal_keys) + (1 if len(note) > 1 else 0)) :]
-            for (key, account), res in zip(bal_keys, tail, strict=False):
-                balance, version = int(res[0]), int(res[1])
-                self._d_bal.pop(key, None)
-                if account is not None:
-                    self._took_balance(account, key, balance, version)
-
     def _write_records(self, pipe: Any, note: dict[str, bytes]) -> None:
         def listed(name: str, values: list[Any]) -> None:
             if values:
@@ -453,8 +594,10 @@ class RedisStore(DurableStore):
     def attach(self, sim: Any) -> None:
         """Called by the Sim once it has taken up the stored state: share its clock, follow the stream."""
         self.remote = sim
-        sim.clock.share(self.claim, UniqueSeq(self.worker))
+        sim.clock.share(self.claim, self.claim_async, UniqueSeq(self.worker))
         sim.dispatcher.tag = str(self.worker)
+        if sim.seed is not None:  # seeded: still never the vendor ids another process hands out
+            sim.rng = random.Random(f"{sim.seed}/process {self.worker}")
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -474,6 +617,9 @@ class RedisStore(DurableStore):
         me = str(self.worker).encode()
         try:
             while not self._stop.is_set():
+                if time.monotonic() - self._caught_at < FOLLOW_IDLE:  # requests are catching up anyway
+                    self._stop.wait(FOLLOW_IDLE)
+                    continue
                 start = self._last_id
                 try:
                     got = r.xread({self.k_log: start}, count=100, block=100)
@@ -507,6 +653,7 @@ class RedisStore(DurableStore):
 
     def catch_up(self) -> None:
         """Apply what the other processes wrote since the last call (read-your-writes across them)."""
+        self._caught_at = time.monotonic()
         with self._apply_lock:
             while True:
                 got = self._r.xread({self.k_log: self._last_id}, count=2000)
@@ -577,6 +724,7 @@ class RedisStore(DurableStore):
         bus = sim.bus if sim is not None else None
         if "wipe" in want and sim is not None:
             sim.reset(keep_clock=True)
+            self._epoch = int(self._r.get(self.k_epoch) or 0)
         for _, row in values.get("m", ()):
             if row is not None:
                 self._apply_message(_message_from_json(row), bus)
@@ -635,6 +783,8 @@ class RedisStore(DurableStore):
                 account = sim.remote_account(_loads(row))
                 if bal.get(key) is not None:
                     self._took_balance(account, key, int(bal[key]), int(balv.get(key) or 0))
+                elif key in self._bal_known:  # the row's balance may be older than the one known
+                    account.balance = self._bal_known[key][0]
         meta = dict(values.get("meta", ()))
         if meta.get("scenario") is not None:
             sim.remote_scenario(_loads(meta["scenario"]))

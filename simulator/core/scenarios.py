@@ -11,17 +11,51 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from .errors import REASONS
 from .models import OUTCOMES
-from .yamlfile import load_yaml_file, parse_yaml
+from .yamlfile import load_yaml_file, parse_yaml, unknown
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+# The vendor keys a scenario may name.  The core imports no vendor: simulator.vendors fills this when it
+# is imported (every entry point imports it); left empty, vendor names are not checked.
+VENDOR_KEYS: list[str] = []
+
+
+def register_vendors(keys: Iterable[str]) -> None:
+    VENDOR_KEYS[:] = list(keys)
+
+
+def _vendor_key(v: str) -> str:
+    if VENDOR_KEYS and v not in VENDOR_KEYS:
+        raise ValueError(unknown("vendor", v, VENDOR_KEYS))
+    return v
+
+
+def _outcome_name(v: str) -> str:
+    if v not in OUTCOMES:
+        raise ValueError(unknown("outcome", v, OUTCOMES))
+    return v
+
+
+VendorKey = Annotated[str, AfterValidator(_vendor_key)]
+OutcomeName = Annotated[str, AfterValidator(_outcome_name)]
 
 
 class _Strict(BaseModel):
@@ -35,7 +69,7 @@ def _as_list(v: Any) -> Any:
 
 
 class Match(_Strict):
-    vendor: list[str] | None = None  # one key or a list
+    vendor: list[VendorKey] | None = None  # one key or a list
     account: list[str] | None = None  # account ids
     mobile: list[str] | None = None  # exact recipients
     mobile_prefix: list[str] | None = None  # recipient starts with one of these
@@ -84,16 +118,70 @@ class DelayLognormal(_Strict):
     lognormal: LognormalParams
 
 
-Delay = float | Literal["validity"] | DelayRange | DelayNormal | DelayLognormal
+# Union members are told apart by the value's shape (a callable discriminator), so a wrong delay gets
+# one problem from the form it resembles, not one per form.  Tags start with "~": validation errors
+# carry them in their location and yamlfile leaves them out of the field it prints.
+DELAY_FORMS = "seconds (a number ≥ 0), {min, max}, {mean, stddev} or {lognormal: {median, sigma}}"
+
+
+def _delay_form(v: Any, validity: bool) -> str | None:
+    """The form a delay value has: a tag, or None for no known form (also called when dumping, with
+    the validated value)."""
+    if isinstance(v, BaseModel):
+        return _FORM_TAGS.get(type(v))
+    if isinstance(v, bool):  # YAML's yes/true is not a number of seconds
+        return None
+    if isinstance(v, dict):
+        if "lognormal" in v:
+            return "~lognormal"
+        if "mean" in v or "stddev" in v:
+            return "~normal"
+        if "min" in v or "max" in v:
+            return "~range"
+        return None
+    if isinstance(v, str):
+        if v == "validity":
+            return "~validity" if validity else None
+        try:
+            float(v)
+        except ValueError:
+            return None
+    return "~seconds" if isinstance(v, int | float | str) else None
+
+
+_FORM_TAGS: dict[type, str] = {DelayRange: "~range", DelayNormal: "~normal", DelayLognormal: "~lognormal"}
+
+
+def _delay(seconds: Any, validity: bool = False) -> Any:
+    """The delay forms a field takes, told apart by the value's shape."""
+    forms = [
+        Annotated[seconds, Tag("~seconds")],
+        Annotated[DelayRange, Tag("~range")],
+        Annotated[DelayNormal, Tag("~normal")],
+        Annotated[DelayLognormal, Tag("~lognormal")],
+    ]
+    if validity:
+        forms.insert(1, Annotated[Literal["validity"], Tag("~validity")])
+    message = "a delay is " + ("'validity', " if validity else "") + DELAY_FORMS
+    return Annotated[
+        Union[tuple(forms)],  # noqa: UP007 (built from a list)
+        Discriminator(
+            lambda v: _delay_form(v, validity), custom_error_type="delay", custom_error_message=message
+        ),
+    ]
+
+
+Seconds = Annotated[float, Field(ge=0)]
+Delay = _delay(Seconds, validity=True)
 
 LATENCY_CAP = 60.0  # real seconds: a sampled response latency never exceeds it
-LatencyDelay = Annotated[float, Field(ge=0, le=LATENCY_CAP)] | DelayRange | DelayNormal | DelayLognormal
+LatencyDelay = _delay(Annotated[float, Field(ge=0, le=LATENCY_CAP)])
 
 
 class Latency(_Strict):
     """Real time added before a vendor endpoint answers (first matching entry wins)."""
 
-    vendor: list[str] | None = None  # one key or a list; none: every vendor
+    vendor: list[VendorKey] | None = None  # one key or a list; none: every vendor
     path: list[str] | None = None  # exact request path(s); none: every endpoint of the vendor(s)
     delay: LatencyDelay
 
@@ -126,12 +214,18 @@ class Fault(_Strict):
     @classmethod
     def _known(cls, v: str | None) -> str | None:
         if v is not None and v not in REASONS:
-            raise ValueError(f"unknown error {v!r}; known: {', '.join(sorted(REASONS))}")
+            raise ValueError(unknown("error", v, sorted(REASONS)))
         return v
 
 
 Probability = Annotated[float, Field(ge=0, le=1)]
-ReportDelay = Annotated[float, Field(ge=0)] | DelayRange | DelayNormal | DelayLognormal
+ReportDelay = _delay(Seconds)
+
+# a rule's raw report code: one for every vendor, or one per vendor key
+Code = Annotated[
+    Union[Annotated[str, Tag("~one")], Annotated[dict[VendorKey, str], Tag("~each")]],  # noqa: UP007
+    Discriminator(lambda v: "~each" if isinstance(v, dict) else "~one"),
+]
 
 
 class Late(_Strict):
@@ -154,29 +248,19 @@ class Chaos(_Strict):
 class Rule(_Strict):
     name: str = ""
     match: Match = Field(default_factory=Match)
-    outcome: str | None = None
-    outcomes: dict[str, float] | None = None  # weights, normalised
-    code: str | dict[str, str] | None = None  # raw vendor report code, or one per vendor key
+    outcome: OutcomeName | None = None
+    outcomes: dict[OutcomeName, float] | None = None  # weights, normalised
+    code: Code | None = None  # raw vendor report code, or one per vendor key
     delay: Delay | None = None
     mo: list[MoReply] = Field(default_factory=list)
     fault: Fault | None = None
     chaos: Chaos | None = None
-
-    @field_validator("outcome")
-    @classmethod
-    def _outcome(cls, v: str | None) -> str | None:
-        if v is not None and v not in OUTCOMES:
-            raise ValueError(f"unknown outcome {v!r}; known: {', '.join(OUTCOMES)}")
-        return v
 
     @field_validator("outcomes")
     @classmethod
     def _outcomes(cls, v: dict[str, float] | None) -> dict[str, float] | None:
         if v is None:
             return v
-        bad = [k for k in v if k not in OUTCOMES]
-        if bad:
-            raise ValueError(f"unknown outcome {bad[0]!r}; known: {', '.join(OUTCOMES)}")
         if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
             raise ValueError("weights must be non-negative and not all zero")
         return v
@@ -189,15 +273,13 @@ class Rule(_Strict):
 
 
 class Defaults(_Strict):
-    outcome: str = "delivered"
+    outcome: OutcomeName = "delivered"
     delay: Delay = 2.0
-
-    _o = field_validator("outcome")(Rule._outcome.__func__)  # type: ignore[attr-defined]
 
 
 class ReviewMatch(_Strict):
     kind: list[Literal["signature", "template"]] | None = None
-    vendor: list[str] | None = None
+    vendor: list[VendorKey] | None = None
     name_contains: str | None = None
     content_contains: str | None = None
 

@@ -7,9 +7,13 @@ vendors come in as :class:`~simulator.core.plugin.VendorCore` objects.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 import uuid
 from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
 
 from .accounts import Account, Accounts
 from .clock import Clock
@@ -20,6 +24,8 @@ from .metrics import Metrics
 from .plugin import VendorCore
 from .scenarios import Scenario, ScenarioRunner
 from .store import MemoryStore
+
+log = logging.getLogger("simulator")
 
 
 class Sim:
@@ -78,11 +84,22 @@ class Sim:
         for a in self._account_factory():
             self.accounts.add(a)
 
+    @staticmethod
+    def _stored_scenario(data: Any) -> Scenario | None:
+        """The scenario a durable store kept; None (the configured one is used) when it no longer passes
+        the scenario checks, e.g. one saved by a version that accepted ``delay: -3``."""
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as e:
+            problems = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()[:3])
+            log.warning("the stored scenario is not valid any more (%s): using the configured one", problems)
+            return None
+
     def restore(self, build_account: Callable[[dict], Account]) -> bool:
         """Take up the state a durable store kept (accounts, scenario, clock, pending timers).
         Returns False when the store was empty (a new database)."""
         self._build_account = build_account
-        state = self.store.load(build_account, Scenario.model_validate)
+        state = self.store.load(build_account, self._stored_scenario)
         self.clock.journal = self.store  # type: ignore[assignment]
         attach = getattr(self.store, "attach", None)
         if attach is not None:  # shared by several processes: share the clock, follow the others
@@ -97,6 +114,8 @@ class Sim:
             self.accounts.add(a)
         if state.scenario is not None:
             self.set_scenario(state.scenario)
+        else:
+            self.store.save_scenario(self.scenario)
         if state.clock:
             self.clock.set_state(state.clock)
         timers = self.clock.restore(state.timers)

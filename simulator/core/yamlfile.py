@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +20,14 @@ class FileError(Exception):
         super().__init__("\n".join(problems))
         self.source = source
         self.problems = problems
+
+
+def unknown(kind: str, value: str, known: Iterable[str]) -> str:
+    """``unknown vendor 'kxx'; did you mean kx? (known: …)``: the one wording for a name not in a list."""
+    known = list(known)
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unknown {kind} {value!r}{hint} (known: {', '.join(known)})"
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -100,19 +110,30 @@ def parse_yaml(text: str | bytes, model: type[M], source: str = "<text>") -> M:
     return validate_data(data, model, source, node)
 
 
+_BOUNDS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}  # the value is named too
+
+
+def _internal(part: Any) -> bool:
+    """A location part that is pydantic's or a union tag's (``~range``), not a field the user wrote."""
+    return isinstance(part, str) and (part.startswith(("function-", "~")) or part == "[key]")
+
+
 def validate_data(data: Any, model: type[M], source: str, node: yaml.Node | None = None) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        problems: list[tuple[int, str]] = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple(p for p in err["loc"] if not _internal(p))
             field = ".".join(str(p) for p in loc) or "(top level)"
             line = _line_of(node, loc)
             where = f"{source}:{line}" if line else source
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{where}: {field}: {msg}")
-        raise FileError(source, problems) from None
+            if err["type"] in _BOUNDS:
+                msg = f"{msg}, not {err['input']!r}"
+            problems.append((line or 0, f"{where}: {field}: {msg}"))
+        problems.sort(key=lambda p: p[0])  # in the file's order (stable: fields of one line keep theirs)
+        raise FileError(source, [p for _, p in problems]) from None
 
 
 def load_yaml_file(path: str | Path, model: type[M]) -> M:

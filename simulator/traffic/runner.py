@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import aiohttp
+from pydantic import BaseModel, ConfigDict, Field
 from yarl import URL
 
 from .clients import CLIENTS, Credentials, CredentialsError, Result, huawei_templates
@@ -35,19 +36,31 @@ MAX_CONCURRENCY = 1000
 MAX_WAIT = 60.0
 MAX_NOTES = 50  # refusal/error lines reported; past that they are only counted
 REQUEST_TIMEOUT = 30.0
-OPTION_KEYS = (
-    "url",
-    "vendor",
-    "rate",
-    "duration",
-    "count",
-    "seed",
-    "reply_share",
-    "magic_share",
-    "concurrency",
-    "accounts",
-    "wait",
-)
+
+
+class OptionsIn(BaseModel):
+    """The options as given (``POST /_sim/traffic``'s body; the CLI's flags): their names and what they
+    take, for the OpenAPI document.  :func:`parse_options` checks them, with one-line messages for both
+    the CLI (text values) and the admin API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, description="the server's base URL (admin API: default this server)")
+    vendor: str | list[str] | None = Field(None, description="all, kx,huawei,… or a list")
+    rate: float | None = Field(None, ge=0.01, le=MAX_RATE, description="requests per second (default 10)")
+    duration: float | None = Field(
+        None, ge=0.01, le=MAX_DURATION, description=f"seconds (default {DEFAULT_DURATION:g} unless count)"
+    )
+    count: int | None = Field(None, ge=1, le=MAX_COUNT, description="requests")
+    seed: int | None = Field(None, ge=0, description="same seed, same vendors, recipients, texts, replies")
+    reply_share: float | None = Field(None, ge=0, le=1, description="of accepted recipients (default 0.1)")
+    magic_share: float | None = Field(None, ge=0, le=1, description="of recipients (default 0.1)")
+    concurrency: int | None = Field(None, ge=1, le=MAX_CONCURRENCY, description="in flight (default 32)")
+    accounts: dict[str, str] | None = Field(None, description="vendor → account id (default: the first)")
+    wait: float | None = Field(None, ge=0, le=MAX_WAIT, description="seconds to wait for a starting server")
+
+
+OPTION_KEYS = tuple(OptionsIn.model_fields)
 
 
 class OptionError(ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.scenarios import register_vendors
 from .base import Vendor
 from .emay import EmayVendor
 from .huawei import HuaweiVendor
@@ -16,3 +17,4 @@ VENDORS: dict[str, type[Vendor]] = {
     "mobset": MobsetVendor,
     "emay": EmayVendor,
 }
+register_vendors(VENDORS)  # scenarios refuse other vendor names

@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import math
+import reprlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
@@ -24,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..core import redact
 from ..core.accounts import Account
-from ..core.errors import SimError
+from ..core.errors import REASONS, SimError
 from ..core.models import MoRecord, RequestLog
 from ..core.plugin import Destination, OutboundRequest, Pull, Push, PushPolicy
 
@@ -156,6 +157,8 @@ class Vendor:
         entry.request_body = redact.mask_bytes(
             entry.request_body, lambda t: redact.mask_json(form(t), self.secret_json)
         )
+        if entry.diagnosis:  # made with placeholders; masked again in case a value quoted a secret
+            entry.diagnosis = redact.mask_secrets(entry.diagnosis, secrets)
         headers = entry.request_headers
         if any(redact.mask_secrets(v, secrets) != v for v in headers.values()):
             entry.request_headers = CIMultiDict(
@@ -164,6 +167,28 @@ class Vendor:
 
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         return web.json_response({"error": err.reason, "message": err.message}, status=400)
+
+    def error_label(self, err: SimError) -> str:
+        """How this vendor's answer names a refusal (``code 6 (sign校验失败)``), for its diagnosis."""
+        return err.message
+
+    def explain(self, err: SimError) -> str:
+        """The journal's ``diagnosis`` of a refusal: its own (:meth:`SimError.because`) or, failing
+        that, the vendor's code and text with the core's reason in plain words and its details."""
+        if err.diagnosis:
+            return err.diagnosis
+        text = f"refused with {self.error_label(err)}"
+        if err.reason in REASONS:
+            text += f": {REASONS[err.reason]}"
+        if err.detail:
+            text += " (" + ", ".join(f"{k}: {v}" for k, v in err.detail.items()) + ")"
+        return text
+
+    def push_expectation(self, stream: str) -> str:
+        """The answer a push receiver must give for the push to count as acknowledged, in words."""
+        if self.push_ok_body is None:
+            return "any HTTP 2xx answer"
+        return f"HTTP 2xx with the body {self.push_ok_body.decode()!r} (surrounding whitespace allowed)"
 
     def decoded_bodies(self, entry: Any) -> tuple[str | None, str | None]:
         """A journaled request's body and answer as written before encoding (emay: decrypted), for the
@@ -331,10 +356,55 @@ def warn(request: web.Request, text: str) -> None:
 
 
 def diagnose(request: web.Request, text: str) -> None:
-    """Say on the request's journal entry why it was refused (``GET /_sim/requests``: ``diagnosis``)."""
+    """Say on the request's journal entry why it was refused (``GET /_sim/requests``: ``diagnosis``);
+    for a refusal a handler answers itself instead of raising (see :meth:`Vendor.explain`)."""
     entry = request.get(REQUEST_LOG)
     if entry is not None:
         entry.diagnosis = text
+
+
+def refused(request: web.Request, err: SimError) -> SimError:
+    """Journal the diagnosis of an error the handler renders itself; returns the error."""
+    vendor = request.get(VENDOR_KEY)
+    if isinstance(vendor, Vendor):
+        diagnose(request, vendor.explain(err))
+    return err
+
+
+_SHORT = reprlib.Repr()  # keyword arguments need Python 3.12
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 3, 6, 6, 60, 60
+
+
+def bad_field(name: str, value: Any, rule: str) -> str:
+    """A refused field: its name, its value (cut to 80 characters) and the rule it breaks."""
+    return f"{name} {short(value)} refused: {rule}"
+
+
+def short(value: Any) -> str:
+    """A value for a diagnosis: a string's first 80 characters, any other value of any size or depth
+    bounded."""
+    if isinstance(value, str):
+        return repr(value[:80]) + ("…" if len(value) > 80 else "")
+    return _SHORT.repr(value)
+
+
+def unknown_account(name: str, value: str) -> str:
+    if not value:
+        return f"{name} is missing or empty"
+    return f"{name} {short(value)} is no account of this vendor's (the configured ones: GET /_sim/accounts)"
+
+
+def disabled_account(account: Account) -> str:
+    return f"account {account.id} is disabled (enabled: false in its config or PATCH /_sim/accounts)"
+
+
+def digest_refusal(name: str, formula: str, computed: str, expected: str, sent: str, why: str) -> str:
+    """A refused signature or digest: the formula, the computation with the exact string hashed (the
+    secret shown as a placeholder such as ``<apikey>``), the digest the simulator got, what was sent."""
+    return (
+        f"{name} refused: the simulator computed {formula} = {computed} = {expected}, the request sent "
+        f"{sent}; {why}"
+    )
 
 
 def no_note(text: str) -> None:

@@ -232,6 +232,20 @@ async def test_reset_without_a_configured_start_goes_back_to_the_wall_clock(make
     assert not clock.frozen and abs(clock.now() - clock.wall()) < 5
 
 
+async def test_a_scenario_put_at_run_time_is_checked_like_a_file(sim_client):
+    text = "name: typos\nrules:\n  - match: {vendor: kxx}\n    delay: -3\n  - delay: {min: 5}\n"
+    resp = await sim_client.put("/_sim/scenario", data=text, headers=YAML)
+    body = await resp.json()
+    assert resp.status == 400 and body["error"] == "invalid scenario"
+    assert body["problems"] == [
+        "scenario:3: rules.0.match.vendor.0: unknown vendor 'kxx'; did you mean kx? "
+        "(known: kx, huawei, smsgw, mobset, emay)",
+        "scenario:4: rules.0.delay: Input should be greater than or equal to 0, not -3",
+        "scenario:5: rules.1.delay.max: Field required",
+    ]
+    assert sim_client.sim.scenario.name == "default"  # the refused scenario did not replace it
+
+
 async def test_replace_scenario_at_run_time(sim_client):
     yaml_text = "name: all-fail\ndefaults: {outcome: undeliverable, delay: 0}\n"
     resp = await sim_client.put("/_sim/scenario", data=yaml_text, headers=YAML)

@@ -113,6 +113,64 @@ def test_check_bad_scenario(tmp_path, capsys):
     assert f"{f}:4: rules.0.outcome: unknown outcome 'lost'" in capsys.readouterr().err
 
 
+BAD_SCENARIO = """name: typos
+rules:
+  - match: {vendor: kxx}
+    delay: -3
+  - code: {kxx: F1}
+    outcomes: {deliverd: 1}
+  - delay: {min: 5}
+  - delay: {min: 5, max: 2}
+"""
+
+
+def test_check_refuses_names_a_rule_would_never_match_in_a_real_process(tmp_path):
+    """The command as a user runs it: one ``file:line: field: problem`` line per problem, exit 1."""
+    f = tmp_path / "typos.yaml"
+    f.write_text(BAD_SCENARIO)
+    good = ROOT / "simulator" / "scenarios"
+    run = subprocess.run(
+        [sys.executable, "-m", "simulator", "check", str(f), *sorted(map(str, good.glob("*.yaml")))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    known = "(known: kx, huawei, smsgw, mobset, emay)"
+    assert run.stderr.splitlines() == [
+        f"{f}:3: rules.0.match.vendor.0: unknown vendor 'kxx'; did you mean kx? {known}",
+        f"{f}:4: rules.0.delay: Input should be greater than or equal to 0, not -3",
+        f"{f}:5: rules.1.code.kxx: unknown vendor 'kxx'; did you mean kx? {known}",
+        f"{f}:6: rules.1.outcomes.deliverd: unknown outcome 'deliverd'; did you mean delivered? "
+        "(known: delivered, undeliverable, expired, rejected, blacklisted, no_report)",
+        f"{f}:7: rules.2.delay.max: Field required",
+        f"{f}:8: rules.3.delay: max must not be below min",
+    ]
+    # every shipped scenario still passes, in the same run
+    ok = run.stdout.splitlines()
+    assert len(ok) == len(list(good.glob("*.yaml"))) >= 4
+    assert all(": OK (scenario " in line for line in ok), ok
+
+
+def test_serve_refuses_a_scenario_check_refuses(tmp_path):
+    f = tmp_path / "typos.yaml"
+    f.write_text(BAD_SCENARIO)
+    conf = tmp_path / "sim.yaml"
+    conf.write_text("scenario: typos.yaml\n")
+    for args in (["--scenario", str(f)], ["--config", str(conf)]):
+        run = subprocess.run(
+            [sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 2, run.stdout
+        assert "Traceback" not in run.stderr
+        assert f"{f}:3: rules.0.match.vendor.0: unknown vendor 'kxx'; did you mean kx?" in run.stderr
+        assert len(run.stderr.splitlines()) == 6, run.stderr
+
+
 def test_check_missing_file(capsys):
     assert main(["check", "/nonexistent/x.yaml"]) == 1
     assert "cannot read" in capsys.readouterr().err

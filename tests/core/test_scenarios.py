@@ -122,7 +122,7 @@ def test_reviews():
         ("rules:\n  - outcomes: {delivered: 0}\n", "not all zero"),
         (
             "latency:\n  - {delay: -0.1}\n",
-            "latency.0.delay.constrained-float: Input should be greater than or equal to 0",
+            "<scenario>:2: latency.0.delay: Input should be greater than or equal to 0, not -0.1",
         ),
         ("latency:\n  - {delay: 61}\n", "less than or equal to 60"),
         ("latency:\n  - {delay: {min: 0.2, max: 0.1}}\n", "max must not be below min"),
@@ -135,9 +135,60 @@ def test_reviews():
         ("latency:\n  - {delay: 0.1, method: GET}\n", "method: Extra inputs are not permitted"),
         ("rules:\n  - chaos: {drop: 2}\n", "rules.0.chaos.drop: Input should be less than or equal to 1"),
         ("rules:\n  - chaos: {reorder: 0.1}\n", "reorder: Extra inputs are not permitted"),
+        # names a rule would never match, and delays that cannot happen (issue 12)
+        (
+            "rules:\n  - match: {vendor: kxx}\n",
+            "<scenario>:2: rules.0.match.vendor.0: unknown vendor 'kxx'; did you mean kx? (known: kx,",
+        ),
+        (
+            "rules:\n  - code: {kxx: F1}\n",
+            "<scenario>:2: rules.0.code.kxx: unknown vendor 'kxx'; did you mean kx?",
+        ),
+        (
+            "rules:\n  - outcomes: {deliverd: 1}\n",
+            "rules.0.outcomes.deliverd: unknown outcome 'deliverd'; did",
+        ),
+        ("rules:\n  - outcome: rejectd\n", "unknown outcome 'rejectd'; did you mean rejected?"),
+        (
+            "reviews:\n  - match: {vendor: [kx, emya]}\n",
+            "reviews.0.match.vendor.1: unknown vendor 'emya'; did",
+        ),
+        ("latency:\n  - {vendor: huaweii, delay: 1}\n", "latency.0.vendor.0: unknown vendor 'huaweii'; did"),
+        ("rules:\n  - fault: {error: system_eror}\n", "did you mean system_error?"),
+        (
+            "rules:\n  - delay: -3\n",
+            "<scenario>:2: rules.0.delay: Input should be greater than or equal to 0, not -3",
+        ),
+        (
+            "defaults:\n  delay: -1\n",
+            "<scenario>:2: defaults.delay: Input should be greater than or equal to 0",
+        ),
+        (
+            "rules:\n  - delay: {min: -1, max: 2}\n",
+            "rules.0.delay.min: Input should be greater than or equal to 0",
+        ),
+        (
+            "rules:\n  - delay: {min: 1, max: -2}\n",
+            "rules.0.delay.max: Input should be greater than or equal to 0",
+        ),
+        ("rules:\n  - delay: {mean: -1, stddev: 2}\n", "rules.0.delay.mean: Input should be greater than"),
+        (
+            "rules:\n  - chaos: {late: {delay: -5}}\n",
+            "rules.0.chaos.late.delay: Input should be greater than",
+        ),
+        (
+            "rules:\n  - delay: 3s\n",
+            "rules.0.delay: a delay is 'validity', seconds (a number ≥ 0), {min, max}",
+        ),
+        (
+            "latency:\n  - {delay: validity}\n",
+            "latency.0.delay: a delay is seconds (a number ≥ 0), {min, max}",
+        ),
     ],
 )
 def test_bad_scenarios_say_where_and_what(text, expected):
+    import simulator.vendors  # noqa: F401 (the vendor keys scenarios may name)
+
     with pytest.raises(FileError) as e:
         parse_scenario(text)
     assert any(expected in p for p in e.value.problems), e.value.problems
@@ -191,3 +242,72 @@ rules:
     assert 0.2 < share["drop"] < 0.4 and 0.4 < share["duplicate"] < 0.6 and 0.1 < share["fail_first"] < 0.3
     assert all(1 <= d["late"] <= 9 for d in draws if d and "late" in d)
     assert ScenarioRunner(parse_scenario("rules: [{chaos: {}}]")).decide("kx", "1", "139", "x").chaos is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules:\n  - delay: {min: 5}\n", "<scenario>:2: rules.0.delay.max: Field required"),
+        ("rules:\n  - delay: {max: 5}\n", "<scenario>:2: rules.0.delay.min: Field required"),
+        ("rules:\n  - delay: {mean: 5}\n", "<scenario>:2: rules.0.delay.stddev: Field required"),
+        ("rules:\n  - delay: {lognormal: {median: 5}}\n", "rules.0.delay.lognormal.sigma: Field required"),
+        ("rules:\n  - delay: {often: 5}\n", "rules.0.delay: a delay is 'validity', seconds"),
+        ("rules:\n  - delay: [1, 2]\n", "rules.0.delay: a delay is 'validity', seconds"),
+        ("rules:\n  - delay: true\n", "rules.0.delay: a delay is 'validity', seconds"),
+        ("rules:\n  - code: 5\n", "rules.0.code: Input should be a valid string"),
+    ],
+)
+def test_a_wrong_delay_or_code_is_one_problem(text, expected):
+    """One line from the form the value resembles, not one per member of the union."""
+    with pytest.raises(FileError) as e:
+        parse_scenario(text)
+    assert len(e.value.problems) == 1 and expected in e.value.problems[0], e.value.problems
+    assert e.value.problems[0].startswith("<scenario>:2: ")
+
+
+def test_problems_are_in_the_files_order_and_every_one_is_reported():
+    import simulator.vendors  # noqa: F401
+
+    text = "rules:\n  - delay: -3\n    match: {vendor: kxx}\n  - outcome: lost\n    code: {emya: X}\n"
+    with pytest.raises(FileError) as e:
+        parse_scenario(text)
+    lines = [int(p.split(":")[1]) for p in e.value.problems]
+    assert lines == [2, 3, 4, 5], e.value.problems
+
+
+def test_every_shipped_scenario_is_valid():
+    from simulator.config import packaged_scenarios
+
+    names = packaged_scenarios()
+    assert {"default", "flaky", "slow", "load-test"} <= set(names)
+    for name in names:
+        builtin_scenario(name)
+
+
+def test_vendor_keys_come_from_the_registry():
+    from simulator.core.scenarios import VENDOR_KEYS
+    from simulator.vendors import VENDORS
+
+    assert list(VENDORS) == VENDOR_KEYS
+    assert parse_scenario("rules:\n  - match: {vendor: [kx, huawei, smsgw, mobset, emay]}\n")
+
+
+def test_a_scenario_dumps_each_delay_form_without_warnings():
+    import warnings
+
+    text = (
+        "defaults: {delay: validity}\nrules:\n  - delay: {min: 1, max: 2}\n  - delay: {mean: 1, stddev: 0}\n"
+        "  - delay: {lognormal: {median: 5, sigma: 1}}\n  - delay: 3\n"
+    )
+    sc = parse_scenario(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dumped = sc.model_dump(mode="json")
+    assert dumped["defaults"]["delay"] == "validity"
+    assert [r["delay"] for r in dumped["rules"]] == [
+        {"min": 1, "max": 2},
+        {"mean": 1, "stddev": 0},
+        {"lognormal": {"median": 5, "sigma": 1}},
+        3,
+    ]
+    assert parse_scenario(sc.model_dump_json()) == sc  # what GET /_sim/scenario shows can be PUT back

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pytest
 
 from simulator import signing
@@ -191,3 +194,22 @@ async def test_reset_with_a_db_empties_the_file_too(make_client, tmp_path):
     assert [m["mobile"] for m in page["messages"]] == ["13912345678"]
     assert (await (await again.get("/_sim/accounts/kx/100001")).json())["balance"] == 1_000_000 - 1
     assert [t.kind for t in again.app[SIM_KEY].clock.timers()] == ["engine.outcome"]
+
+
+async def test_a_stored_scenario_that_no_longer_passes_the_checks_gives_way_to_the_configured_one(
+    make_client, tmp_path, caplog
+):
+    """A database written by a version that accepted ``delay: -3`` or ``vendor: kxx`` still opens."""
+    db = str(tmp_path / "sim.db")
+    client = await make_client(store={"db": db})
+    bad = client.app[SIM_KEY].scenario.model_dump(mode="json")
+    await client.close()
+    bad.update(name="old", rules=[{"match": {"vendor": ["kxx"]}, "delay": -3}])
+    with sqlite3.connect(db) as con:  # as an older version would have written it
+        con.execute("UPDATE meta SET value = ? WHERE key = 'scenario'", (json.dumps(bad),))
+    con.close()
+
+    again = await make_client(store={"db": db})
+    assert again.app[SIM_KEY].scenario.name == "default"
+    assert "the stored scenario is not valid any more" in caplog.text
+    assert (await (await again.get("/_sim/health")).json())["scenario"] == "default"

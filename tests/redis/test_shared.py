@@ -80,18 +80,19 @@ async def test_a_message_sent_through_one_is_found_through_the_other(pair, http)
     for n in range(10):
         answer = await kx_send((a, b)[n % 2], http, f"139000000{n:02d}")
         assert answer["code"] == "0"
+    seen = []
     for s in (a, b):
         msgs = await s.messages(http)
         assert sorted(m["mobile"] for m in msgs) == [f"139000000{n:02d}" for n in range(10)]
-        first = await s.message(http, msgs[0]["sim_id"])
-        assert first["status"] == "sent"
+        seen.append({m["sim_id"]: m["id"] for m in msgs})
+    assert seen[0] == seen[1]  # the same messages and vendor ids through either
     # the simulated clock is one: advanced through b, a reads the same time
     await b.advance(http, 3600)
     clock_a = (await a.ok(http, "GET", "/_sim/clock"))["now"]
     clock_b = (await b.ok(http, "GET", "/_sim/clock"))["now"]
     assert abs(clock_a - clock_b) < 1
-    for m in await a.messages(http):
-        assert m["status"] == "delivered"
+    for s in (a, b):
+        assert {m["status"] for m in await s.messages(http)} == {"delivered"}
 
 
 async def test_each_timer_fires_once_and_each_report_is_pulled_once_across_both(pair, http):
@@ -211,3 +212,55 @@ def test_an_unreachable_redis_is_one_line():
     )  # fmt: skip
     assert done.returncode == 2 and done.stderr.startswith("--redis: cannot use Redis at redis://")
     assert "Traceback" not in done.stderr
+
+
+async def test_the_live_feed_of_one_shows_messages_sent_through_the_other(pair, http):
+    a, b = pair
+    async with http.get(b.url + "/_sim/events") as feed:
+        await kx_send(a, http, "13911112222")
+        async with asyncio.timeout(5):
+            while True:
+                line = (await feed.content.readline()).decode()
+                if line.startswith("data:") and "13911112222" in line:
+                    event = json.loads(line[5:])
+                    break
+    assert event["type"] == "message" and event["message"]["mobile"] == "13911112222"
+
+
+async def test_redis_append_only_file_keeps_everything_across_a_crash_of_both(tmp_path, http):
+    port = free_port()
+    proc, url = start_redis(appendonly=True, folder=str(tmp_path), port=port)
+    folder = tmp_path / "sim"
+    folder.mkdir()
+    sim = Server(folder, {}, store_args=["--redis", url])
+    try:
+        await sim.start()
+        for n in range(3):
+            await kx_send(sim, http, f"1360000{n:04d}")
+        await sim.kill()
+        proc.kill()  # SIGKILL: only the append-only file is left
+        proc.wait()
+        proc, _ = start_redis(appendonly=True, folder=str(tmp_path), port=port)
+        await sim.start()
+        assert sorted(m["mobile"] for m in await sim.messages(http)) == [f"1360000{n:04d}" for n in range(3)]
+        assert (await sim.account(http))["balance"] == 1000000 - 3
+    finally:
+        await sim.kill(check=False)
+        proc.kill()
+        proc.wait()
+
+
+async def test_an_emay_secure_request_is_accepted_by_one_process_only(pair, http):
+    from tests.vendors.emay.client import DEMO_APP_ID, DEMO_SECRET, now_ms, seal
+
+    headers = {"appId": DEMO_APP_ID, "gzip": "on"}
+
+    async def post(s: Server, sealed: bytes) -> str:
+        async with http.post(s.url + "/inter/sendSingleSMS", data=sealed, headers=headers) as r:
+            return r.headers.get("result", "")
+
+    for n in range(5):
+        body = {"mobile": f"1380013{n:04d}", "content": "【测试】hi", "requestTime": now_ms()}
+        sealed = seal({**body, "requestValidPeriod": 60}, DEMO_SECRET)
+        verdicts = sorted(await asyncio.gather(*(post(s, sealed) for s in pair)))  # the same bytes, at once
+        assert verdicts == ["ERROR_REQUEST_NO_VALID", "SUCCESS"], verdicts

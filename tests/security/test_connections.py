@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -134,6 +135,11 @@ async def test_log_requests_prints_at_the_default_level(serve):
             break
         await asyncio.sleep(0.05)
     assert "kx GET /api/sms/balance -> 200" in srv.log()
+    # a refused request's line ends with its diagnosis
+    assert re.search(
+        r"kx GET /api/sms/balance -> 200 in [\d.]+ ms: required parameter\(s\) missing or empty: ts, sign",
+        srv.log(),
+    )
 
 
 async def test_journal_query_is_the_raw_query_string(live_sim, http):

@@ -7,6 +7,9 @@ from .harness import shot
 
 def test_html_export_opens_from_a_file_and_shows_messages_and_timelines(server, page, tmp_path):
     server.kx_send("13800000006")
+    refused = urllib.request.Request(server.url + "/api/sms/send", data=b"userid=nobody&ts=1&sign=x")
+    with urllib.request.urlopen(refused) as r:
+        r.read()
     server.call("POST", "/_sim/clock/advance", {"seconds": 10})
     with urllib.request.urlopen(server.url + "/_sim/export?format=html", timeout=30) as r:
         html = r.read()
@@ -19,4 +22,5 @@ def test_html_export_opens_from_a_file_and_shows_messages_and_timelines(server, 
     assert "unsubscribe" in row.locator("ol").text_content()
     assert "TD" in page.text_content("#mo")
     assert page.locator("#callbacks td").first.text_content() == "none"
+    assert "userid 'nobody' is no account" in page.text_content("#requests")
     shot(page, "export")

@@ -6,7 +6,11 @@ Controls page) and saves a screenshot of what it checked to tests/ui/screenshots
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
+import time
+import urllib.error
 import urllib.request
 
 from playwright.sync_api import expect
@@ -228,6 +232,9 @@ def test_callbacks_page_highlights_failures_and_retries_now(server, page, receiv
     failed = page.locator("#rows tbody tr.failed")
     expect(failed).to_have_count(1)
     expect(failed.first).to_contain_text("500 unexpected answer")
+    expect(failed.first.locator(".diagnosis")).to_contain_text(
+        "the receiver answered HTTP 500 with the body 'SUCCESS'; kx expects HTTP 2xx with the body 'SUCCESS'"
+    )
     page.check("input[name=failed]")
     page.click("#filters button[type=submit]")
     expect(page).to_have_url(re.compile(r"failed=true"))
@@ -301,3 +308,34 @@ def test_phone_screen_is_usable_on_a_phone(server, browser):
     expect(pg.locator("#messages tbody tr")).to_have_count(1)
     shot(pg, "inbox-mobile")
     context.close()
+
+
+def test_requests_page_shows_why_a_request_was_refused(server, page):
+    ts = str(int(time.time() * 1000))  # the harness's auth windows use the wall clock
+    wrong = f"userid=100001&ts={ts}&sign={'0' * 32}&mobile=13800000000&msgcontent=x".encode()
+    with urllib.request.urlopen(urllib.request.Request(server.url + "/api/sms/send", data=wrong)) as r:
+        assert b'"code":"6"' in r.read()
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(urllib.request.Request(server.url + "/api/sms/sned", data=b"userid=100001"))
+    open_page(page, server, "/_sim/ui/requests")
+    rows = page.locator("#rows tbody tr:not(.detail)")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_have_class("failed")
+    expect(rows.nth(0).locator(".diagnosis")).to_have_text(
+        "no vendor endpoint at /api/sms/sned; did you mean /api/sms/send?"
+    )
+    expected = hashlib.md5(f"100001{ts}kxdemoapikey0001".encode()).hexdigest()
+    sign = rows.nth(1).locator(".diagnosis")
+    expect(sign).to_be_visible()
+    expect(sign).to_contain_text(f'md5("100001{ts}<apikey>") = {expected}')
+    rows.nth(1).locator("button", has_text="Details").click()
+    detail = page.locator("#rows tr.detail").nth(1)
+    expect(detail).to_contain_text("Why it was refused")
+    expect(detail.locator("p.diagnosis")).to_contain_text("they differ: check the apikey")
+    # a refusal that creates no message still reaches the open page (the `refused` event)
+    urllib.request.urlopen(
+        urllib.request.Request(server.url + "/sms?action=balance&account=922011&password=x")
+    ).read()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0).locator(".diagnosis")).to_contain_text("a plain password was sent")
+    shot(page, "requests-diagnosis")

@@ -9,6 +9,7 @@
   function rows(a) {
     const answer = a.status === null ? (a.error || "no answer") : `${a.status}${a.error ? ` ${a.error}` : ""}`;
     const detail = el("tr", { class: "detail", hidden: true }, el("td", { colspan: 10 },
+      a.diagnosis ? el("p", { class: "diagnosis" }, a.diagnosis) : null,
       el("h4", {}, `${a.method} ${a.url}`), pre(headers(a.request_headers)), pre(pretty(a.request_body)),
       el("h4", {}, `Answer: ${answer}`), pre(a.response_body)));
     const toggle = toggler(detail);
@@ -24,7 +25,8 @@
       el("td", {}, timeCell(a.at)), el("td", {}, a.vendor), el("td", {}, a.account), el("td", {}, a.stream),
       el("td", { class: "url" }, a.url), el("td", { class: "num" }, a.attempt),
       el("td", {}, el("span", { class: a.ok ? "good" : "bad" }, a.ok ? `${a.status} ok` : answer),
-        a.gave_up ? " (gave up)" : "", a.next_retry_at ? ` · retry at ${SIM.time(a.next_retry_at)}` : ""),
+        a.gave_up ? " (gave up)" : "", a.next_retry_at ? ` · retry at ${SIM.time(a.next_retry_at)}` : "",
+        a.diagnosis ? el("div", { class: "diagnosis short", title: a.diagnosis }, a.diagnosis) : null),
       el("td", { class: "num" }, a.latency_ms === null ? "" : `${a.latency_ms} ms`),
       el("td", {}, a.message_ids.slice(0, 3).map((id) => [el("a", { href: `${base}/messages/${encodeURIComponent(id)}` }, id), " "]),
         a.message_ids.length > 3 ? `+${a.message_ids.length - 3}` : ""),

@@ -47,6 +47,7 @@
         el("span", { class: a.ok ? "good" : "bad" }, a.ok ? "accepted" : answer),
         a.latency_ms !== null ? ` · ${a.latency_ms} ms` : "",
         a.next_retry_at ? ` · next try ${time(a.next_retry_at)}` : "", a.gave_up ? " · gave up" : ""),
+      a.diagnosis ? el("p", { class: "diagnosis" }, a.diagnosis) : null,
       el("h4", {}, `${a.method} ${a.url}`), pre(headers(a.request_headers)), pre(pretty(a.request_body)),
       el("h4", {}, `Answer: ${answer}`), pre(a.response_body));
   }
@@ -55,6 +56,7 @@
     if (!r) return el("p", {}, "The request that created this message is no longer kept (see store.max_requests).");
     const url = r.path + (r.query ? `?${r.query}` : "");
     return el("div", {},
+      r.diagnosis ? [el("h3", {}, "What the simulator refused, and why"), el("p", { class: "diagnosis" }, r.diagnosis)] : null,
       el("h3", {}, "As the client sent it"),
       pre(`${r.method} ${url}\n${headers(r.request_headers)}`),
       el("h4", {}, r.decoded_body ? "Body (decrypted)" : "Body (decoded)"), pre(decoded(r.request_headers, r.request_body, r.decoded_body)),

@@ -1,4 +1,5 @@
-// Requests: the raw vendor request journal, refused requests highlighted with the vendor's code.
+// Requests: the raw vendor request journal, refused requests highlighted with the vendor's code and the
+// simulator's diagnosis (why it was refused, in plain words).
 "use strict";
 (() => {
   const { api, el, timeCell, pre, pretty, decoded, headers, qs, listPage, toggler, on, showError, base } = SIM;
@@ -33,16 +34,19 @@
 
   function rows(r) {
     const code = vendorCode(r);
-    const refused = r.status >= 400 || refusedCode(r.vendor, code);
+    const refused = r.status >= 400 || refusedCode(r.vendor, code) || Boolean(r.diagnosis);
     const url = r.path + (r.query ? `?${r.query}` : "");
     const detail = el("tr", { class: "detail", hidden: true }, el("td", { colspan: 7 },
+      r.diagnosis ? [el("h4", {}, "Why it was refused"), el("p", { class: "diagnosis" }, r.diagnosis)] : null,
       el("h4", {}, "Request"), pre(`${r.method} ${url}\n${headers(r.request_headers)}`),
       pre(decoded(r.request_headers, r.request_body, r.decoded_body)),
       el("h4", {}, `Answer: HTTP ${r.status}`), pre(pretty(r.decoded_response || r.response_body)),
       r.warnings.length ? el("ul", { class: "problems" }, r.warnings.map((w) => el("li", {}, w))) : null));
     const toggle = toggler(detail);
     return [el("tr", { class: refused ? "failed" : "", dataset: { id: r.id } },
-      el("td", {}, timeCell(r.at)), el("td", {}, r.vendor), el("td", { class: "url" }, `${r.method} ${r.path}`),
+      el("td", {}, timeCell(r.at)), el("td", {}, r.vendor || "—"),
+      el("td", { class: "url" }, `${r.method} ${r.path}`,
+        r.diagnosis ? el("div", { class: "diagnosis short", title: r.diagnosis }, r.diagnosis) : null),
       el("td", {}, el("span", { class: r.status >= 400 ? "bad" : "" }, r.status)),
       el("td", { class: "mono" }, el("span", { class: refused ? "bad" : "" }, code), r.warnings.length ? el("span", { class: "hint", title: r.warnings.join("\n"), "aria-label": `warnings: ${r.warnings.join("; ")}` }, " ⚠") : ""),
       el("td", { class: "num" }, r.latency_ms === null ? "" : `${r.latency_ms} ms`), el("td", {}, toggle)), detail];
@@ -62,6 +66,7 @@
   let pending = null;
   const soon = () => { if (!cursor) { clearTimeout(pending); pending = setTimeout(load, 300); } };
   on("message", soon);
+  on("refused", soon);
   on("reset", load);
   load();
 })();

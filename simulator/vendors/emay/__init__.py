@@ -14,8 +14,8 @@ from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push
 from ..base import DeliverySettings, TimestampSettings, TimestampZone, Vendor, fmt_time, json_answer
 from . import crypto, push, routes, templates
-from .auth import REPLAY, RateLimiter, charset_of, gzip_on, replay_check
-from .codes import REPORT_CODES, EmayError, code_for
+from .auth import REPLAY, RateLimiter, charset_of, gzip_on, replay_check, replayed
+from .codes import API_CODES, REPORT_CODES, EmayError, code_for
 
 
 class EmayAccountOptions(BaseModel):
@@ -76,10 +76,14 @@ class EmayVendor(Vendor):
             del seen[next(iter(seen))]
         # a shared store: the same request sent to two processes at once is accepted by one only
         if not await self.sim.store.claim_once(REPLAY, key, expires_ms / 1000, now_ms / 1000):
-            raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
+            raise replayed("another process sharing the store took it first")
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)
+
+    def error_label(self, err: SimError) -> str:
+        code = code_for(err)
+        return f"{code} ({err.message if isinstance(err, EmayError) else API_CODES.get(code, code)})"
 
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         code = code_for(err)

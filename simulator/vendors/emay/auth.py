@@ -28,11 +28,15 @@ from ...core.accounts import Account
 from ..base import (
     TimestampSettings,
     check_wall_clock,
+    digest_refusal,
+    disabled_account,
     fmt_seconds,
     md5_hex,
     no_note,
     parse_wall,
     same,
+    short,
+    unknown_account,
     zone_hint,
 )
 from . import crypto
@@ -67,14 +71,21 @@ class RateLimiter:
         return True
 
 
-def check_account(account: Account | None, remote: str | None, limiter: RateLimiter, wall: float) -> Account:
-    if account is None or not account.enabled:
-        raise EmayError("ERROR_APPID")
+def check_account(
+    account: Account | None, remote: str | None, limiter: RateLimiter, wall: float, app_id: str = ""
+) -> Account:
+    if account is None:
+        raise EmayError("ERROR_APPID").because(unknown_account("appId", app_id))
+    if not account.enabled:
+        raise EmayError("ERROR_APPID").because(disabled_account(account))
     if not account.ip_allowed(remote):
-        raise EmayError("ERROR_CLIENT_IP")
+        raise EmayError("ERROR_CLIENT_IP").because(account.ip_refusal(remote))
     opts = account.options
     if not limiter.allow(account.id, opts.rate_limit, opts.rate_burst, wall):
-        raise EmayError("ERROR_OVER_SPEED")
+        raise EmayError("ERROR_OVER_SPEED").because(
+            f"account {account.id} sent more than options.rate_limit {opts.rate_limit:g} requests a second "
+            f"(burst {opts.rate_burst}, real time)"
+        )
     return account
 
 
@@ -115,23 +126,40 @@ def gzip_on(header: str | None) -> bool:
 def open_body(raw: bytes, secret: str, gzipped: bool, charset: str, limit: int) -> tuple[bytes, dict]:
     """Decrypt, gunzip and parse a secure body: (plaintext bytes, JSON object)."""
     if len(raw) > limit + 32:
-        raise EmayError("ERROR_PARAMS", "request body too large")
+        raise EmayError("ERROR_PARAMS", "request body too large").because(
+            f"the body is {len(raw)} bytes; at most {limit} (store: max_body_bytes) plus padding"
+        )
+    recipe = "AES/ECB/PKCS5Padding with the account's secretKey <secretKey> as the key"
     try:
         data = crypto.decrypt(raw, secret)
-        if gzipped:
-            data = crypto.decompress(data, limit)
-    except crypto.TooLarge:
-        raise EmayError("ERROR_PARAMS", "request body too large once decompressed") from None
     except crypto.CryptoError as exc:
-        raise EmayError("ERROR_ENCRYPTION", str(exc)) from None
+        why = f"the {len(raw)}-byte body could not be decrypted ({recipe}): {exc}"
+        raise EmayError("ERROR_ENCRYPTION", str(exc)).because(why) from None
+    if gzipped:
+        try:
+            data = crypto.decompress(data, limit)
+        except crypto.TooLarge:
+            raise EmayError("ERROR_PARAMS", "request body too large once decompressed").because(
+                f"the body decompresses to more than {limit} bytes (max_body_bytes)"
+            ) from None
+        except crypto.CryptoError as exc:
+            why = f"the body decrypted, but the header gzip: on says it is gzip data and it is not: {exc}"
+            raise EmayError("ERROR_ENCRYPTION", str(exc)).because(why) from None
     if len(data) > limit:
-        raise EmayError("ERROR_PARAMS", "request body too large")
+        raise EmayError("ERROR_PARAMS", "request body too large").because(
+            f"the decrypted body is {len(data)} bytes; at most {limit} (max_body_bytes)"
+        )
     # Like Java's new String(bytes, encode): undecodable bytes become U+FFFD, they do not fail.
     text = data.decode(charset, errors="replace").lstrip("\ufeff")
     try:
         body = json.loads(text)
     except ValueError:
-        raise EmayError("ERROR_PARAMS", "the decrypted body is not JSON") from None
+        why = (
+            "the body decrypted, but it is gzip data (it starts with 1f 8b): send the header gzip: on"
+            if data[:2] == b"\x1f\x8b"
+            else f"the body decrypted, but it is not JSON: {text[:60]!r}"
+        )
+        raise EmayError("ERROR_PARAMS", "the decrypted body is not JSON").because(why) from None
     except RecursionError:
         raise EmayError("ERROR_PARAMS", "the decrypted body nests too deeply") from None
     if not isinstance(body, dict):
@@ -183,20 +211,32 @@ def check_validity(body: dict[str, Any], now_ms: float, note: Callable[[str], No
     """requestTime + requestValidPeriod * 1000 > now, else ERROR_REQUEST_NO_VALID; returns the expiry (ms)."""
     rt, period = _int(body.get("requestTime"), JAVA_LONG), _int(body.get("requestValidPeriod"), JAVA_INT)
     if rt is None or period is None:
-        raise EmayError("ERROR_PARAMS", "requestTime and requestValidPeriod are required integers")
+        shown = {k: body.get(k) for k in ("requestTime", "requestValidPeriod")}
+        raise EmayError("ERROR_PARAMS", "requestTime and requestValidPeriod are required integers").because(
+            f"requestTime and requestValidPeriod must be integers (epoch ms, seconds); got {short(shown)}"
+        )
     expires = rt + period * 1000
     if not expires > now_ms:
         skew = (rt - now_ms) / 1000
         hint = zone_hint(skew, None)
-        note(
+        why = (
             f"requestTime {rt} refused: skew {fmt_seconds(skew)} and requestValidPeriod {period} s "
             f"(accepted: requestTime + requestValidPeriod after now)" + (f"; {hint}" if hint else "")
         )
-        raise EmayError("ERROR_REQUEST_NO_VALID")
+        note(why)
+        raise EmayError("ERROR_REQUEST_NO_VALID").because(why)
     return expires
 
 
 REPLAY = "emay.replay"  # store collection: request hash → expiry (epoch ms)
+
+
+def replayed(valid: str) -> EmayError:
+    """ERROR_REQUEST_NO_VALID for a request body accepted before and still valid, with its diagnosis."""
+    return EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted").because(
+        f"the same encrypted request was already accepted at this path and is still valid ({valid}): "
+        "a new request needs a new requestTime"
+    )
 
 
 def replay_check(
@@ -225,7 +265,7 @@ def replay_check(
             del seen[oldest]
     exp = seen.get(key)
     if exp is not None and exp > now_ms:
-        raise EmayError("ERROR_REQUEST_NO_VALID", "this request was already submitted")
+        raise replayed(f"for {fmt_seconds((exp - now_ms) / 1000, False)} more")
     seen[key] = expires_ms
     return key
 
@@ -242,13 +282,14 @@ def check_timestamp(
     ts = params.get("timestamp", "").strip()
     stamp = parse_wall(ts, "%Y%m%d%H%M%S") if len(ts) == 14 and ts.isascii() and ts.isdigit() else None
     if stamp is None:
-        note(f"timestamp {ts!r} refused: not a date as yyyyMMddHHmmss")
-        raise EmayError("ERROR_TIMESTAMP")
+        why = f"timestamp {short(ts)} refused: not a date as yyyyMMddHHmmss"
+        note(why)
+        raise EmayError("ERROR_TIMESTAMP").because(why)
     check = check_wall_clock(stamp, policy.timestamp_zones, policy.timestamp_window, now, shown=ts)
     if check.explanation:
         note(check.explanation)
     if not check.ok:
-        raise EmayError("ERROR_TIMESTAMP")
+        raise EmayError("ERROR_TIMESTAMP").because(check.explanation)
 
 
 def check_sign(
@@ -260,5 +301,16 @@ def check_sign(
 ) -> None:
     check_timestamp(params, now, policy, note)
     sign = params.get("sign", "").strip().lower()
-    if not sign or not same(sign, make_sign(account.id, account.secret, params["timestamp"].strip())):
-        raise EmayError("ERROR_SIGN")
+    timestamp = params["timestamp"].strip()
+    expected = make_sign(account.id, account.secret, timestamp)
+    if not sign or not same(sign, expected):
+        raise EmayError("ERROR_SIGN").because(
+            digest_refusal(
+                "sign",
+                "md5(appId + secretKey + timestamp)",
+                f'md5("{account.id}<secretKey>{timestamp}")',
+                expected,
+                params.get("sign", ""),
+                "they differ: check the secretKey and that the timestamp is hashed exactly as sent",
+            )
+        )

@@ -14,7 +14,7 @@ from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.models import Message
 from ...core.scenarios import Decision
-from ..base import REQUEST_ID, client_ip, dumps, form_params, json_answer, own_url, parse_time, warn
+from ..base import REQUEST_ID, client_ip, dumps, form_params, json_answer, own_url, parse_time, short, warn
 from . import crypto, shortlinks, templates, wire
 from .auth import SecureRequest, charset_of, check_account, check_sign, check_validity, gzip_on, open_body
 from .codes import EmayError
@@ -112,7 +112,7 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
         async def handler(request: web.Request) -> web.Response:
             s = sim()
             app_id = request.headers.get("appId", "").strip()
-            account = check_account(v.account(app_id), client_ip(request), v.limiter, s.clock.wall())
+            account = check_account(v.account(app_id), client_ip(request), v.limiter, s.clock.wall(), app_id)
             charset = charset_of(request.headers.get("encode"))
             gz = gzip_on(request.headers.get("gzip"))
             plain, body = open_body(
@@ -275,9 +275,8 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
     async def simple_auth(request: web.Request) -> tuple[dict[str, str], Any]:
         s = sim()
         params = await form_params(request, "utf-8")
-        account = check_account(
-            v.account(params.get("appId", "").strip()), client_ip(request), v.limiter, s.clock.wall()
-        )
+        app_id = params.get("appId", "").strip()
+        account = check_account(v.account(app_id), client_ip(request), v.limiter, s.clock.wall(), app_id)
         check_sign(params, account, s.clock.auth_now(), v.settings, partial(warn, request))
         return params, account
 
@@ -324,7 +323,9 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
     async def retrieve_report(request: web.Request) -> web.Response:
         params, account = await simple_auth(request)
         if not account.options.retrieve_enabled:
-            raise EmayError("ERROR_NO_RETRIEVE_SERVICE")
+            raise EmayError("ERROR_NO_RETRIEVE_SERVICE").because(
+                f"account {account.id} has options.retrieve_enabled: false"
+            )
         s = sim()
         now = s.clock.now()
         start, end = (
@@ -338,10 +339,17 @@ def setup(v: EmayVendor) -> list[web.RouteDef]:
             or start < now - RETRIEVE_AGE
             or end > now + CLOCK_SKEW
         ):
-            raise EmayError("ERROR_REPORT_TIME")
+            raise EmayError("ERROR_REPORT_TIME").because(
+                f"startTime {short(params.get('startTime', ''))} and "
+                f"endTime {short(params.get('endTime', ''))} "
+                f"refused: both yyyyMMddHHmmss (Beijing), start before end, at most {RETRIEVE_SPAN} s apart, "
+                f"within the last {RETRIEVE_AGE // 86400} days and not in the future"
+            )
         listed = [i.strip() for i in params.get("smsId", "").split(",") if i.strip()]
         if len(listed) > RETRIEVE_MAX_IDS:
-            raise EmayError("ERROR_TOO_MUCH_SMSIDS")
+            raise EmayError("ERROR_TOO_MUCH_SMSIDS").because(
+                f"smsId lists {len(listed)} ids; at most {RETRIEVE_MAX_IDS}"
+            )
         ids = set(listed)
         for report in s.store.reports(v.key, account.id):
             msg = report.message

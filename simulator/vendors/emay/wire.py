@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core.models import Message, MoRecord, Report
-from ..base import fmt_time, parse_time
+from ..base import bad_field, fmt_time, parse_time
 from .codes import EmayError, report_desc
 
 MAX_MOBILES = 500  # §2.1.2-2.1.11 and §2.2.1: at most 500 numbers per request
@@ -29,7 +29,9 @@ def text(value: Any) -> str:
     """A JSON field as text: null → "", numbers → their digits (Jackson coerces scalars to String);
     an object or array where the document says String → ERROR_PARAMS."""
     if isinstance(value, (dict, list)):
-        raise EmayError("ERROR_PARAMS", "a text field holds an object or array")
+        raise EmayError("ERROR_PARAMS", "a text field holds an object or array").because(
+            bad_field("a text field", value, "a string or a number, not an object or array")
+        )
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -42,40 +44,48 @@ def text(value: Any) -> str:
 def mobile(value: Any) -> str:
     m = text(value).strip()
     if not m:
-        raise EmayError("ERROR_MOBILE_EMPTY")
+        raise EmayError("ERROR_MOBILE_EMPTY").because("a mobile is empty")
     if not MOBILE_RE.fullmatch(m):
-        raise EmayError("ERROR_MOBILE_ERROR", f"{m!r} is not a mainland mobile number")
+        raise EmayError("ERROR_MOBILE_ERROR", f"{m!r} is not a mainland mobile number").because(
+            bad_field("mobile", m, "a mainland mobile number: 11 digits starting with 1")
+        )
     return m
 
 
 def mobiles(values: list[Any]) -> list[str]:
     if not values:
-        raise EmayError("ERROR_MOBILE_EMPTY")
+        raise EmayError("ERROR_MOBILE_EMPTY").because("mobiles is empty")
     if len(values) > MAX_MOBILES:
-        raise EmayError("ERROR_MOBILE_NUMBER")
+        raise EmayError("ERROR_MOBILE_NUMBER").because(f"{len(values)} mobiles; at most {MAX_MOBILES}")
     return [mobile(v) for v in values]
 
 
 def content(value: Any, limit: int) -> str:
     c = text(value)
     if not c.strip():
-        raise EmayError("ERROR_CONTENT_EMPTY")
+        raise EmayError("ERROR_CONTENT_EMPTY").because(bad_field("content", c, "must not be blank"))
     if len(c) > limit:
-        raise EmayError("ERROR_LONG_CONTENT")
+        raise EmayError("ERROR_LONG_CONTENT").because(
+            f"content is {len(c)} characters; at most {limit} (max_content_length)"
+        )
     return c
 
 
 def custom_sms_id(value: Any) -> str | None:
     c = text(value).strip()
     if len(c) > MAX_CUSTOM_SMSID:
-        raise EmayError("ERROR_CUSTOM_SMSID")
+        raise EmayError("ERROR_CUSTOM_SMSID").because(
+            bad_field("customSmsId", c, f"at most {MAX_CUSTOM_SMSID} characters")
+        )
     return c or None
 
 
 def extended_code(value: Any) -> str:
     e = text(value).strip()
     if not EXTENDED_RE.fullmatch(e):
-        raise EmayError("ERROR_EXTENDED_CODE")
+        raise EmayError("ERROR_EXTENDED_CODE").because(
+            bad_field("extendedCode", e, f"up to {MAX_EXTENDED_CODE} digits")
+        )
     return e
 
 
@@ -91,20 +101,26 @@ def timer(value: Any, now: float, fmt: str = TIME_FMT) -> float | None:
     if fmt == SIMPLE_TIME_FMT and not (len(t) == 14 and t.isdigit()):
         when = None  # §2.2: yyyyMMddHHmmss, 14 digits
     if when is None:
-        raise EmayError("ERROR_PARAMS", f"timerTime {t!r} is not {fmt}")
+        raise EmayError("ERROR_PARAMS", f"timerTime {t!r} is not {fmt}").because(
+            bad_field("timerTime", t, f"a Beijing time as {fmt}")
+        )
     if when < int(now) or when - now > MAX_SCHEDULE_AHEAD:
-        raise EmayError("ERROR_SMS_TIME")
+        raise EmayError("ERROR_SMS_TIME").because(
+            bad_field("timerTime", t, f"not in the past and at most {MAX_SCHEDULE_AHEAD // 86400} days ahead")
+        )
     return when if when > now else None
 
 
 def items(body: dict[str, Any], key: str = "smses") -> list[dict[str, Any]]:
     raw = body.get(key)
     if raw is None or raw == []:
-        raise EmayError("ERROR_MOBILE_EMPTY")
+        raise EmayError("ERROR_MOBILE_EMPTY").because(f"{key} is missing or empty")
     if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
-        raise EmayError("ERROR_PARAMS", f"{key} must be a list of objects")
+        raise EmayError("ERROR_PARAMS", f"{key} must be a list of objects").because(
+            bad_field(key, raw, "a list of objects")
+        )
     if len(raw) > MAX_MOBILES:
-        raise EmayError("ERROR_MOBILE_NUMBER")
+        raise EmayError("ERROR_MOBILE_NUMBER").because(f"{key} has {len(raw)} items; at most {MAX_MOBILES}")
     return raw
 
 

@@ -15,6 +15,7 @@ from ..base import DeliverySettings, Vendor, json_answer
 from . import iam, manage, push, wire
 from .codes import REPORT_CODES, error_for
 from .iam import ManageSettings
+from .manage.common import MgmtError
 
 
 class Channel(BaseModel):
@@ -102,6 +103,12 @@ class HuaweiVendor(Vendor):
 
         return routes.setup(self) + iam.routes(self) + manage.routes(self)
 
+    def error_label(self, err: SimError) -> str:
+        if isinstance(err, MgmtError):
+            return f"{err.code} ({err.detail_text})"
+        _, code, description = error_for(err)
+        return f"{code} ({description})"
+
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         status, code, description = error_for(err)
         return json_answer(wire.answer(code, description), status=status)
@@ -149,3 +156,6 @@ class HuaweiVendor(Vendor):
     def push_accepted(self, stream: str, status: int, body: bytes) -> bool:
         """ "用户可以返回任意响应消息给短信平台，短信平台不会对响应消息处理": any answer is taken."""
         return True
+
+    def push_expectation(self, stream: str) -> str:
+        return "any answer at all (the platform does not read it)"

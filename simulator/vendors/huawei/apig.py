@@ -59,6 +59,32 @@ def payload_hash(headers: Mapping[str, str], body: bytes) -> str:
     return hashlib.sha256(body).hexdigest() if body else EMPTY_HASH
 
 
+def canonical_request(
+    method: str,
+    path: str,
+    query: Iterable[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes,
+    signed: list[str],
+) -> str:
+    return "\n".join(
+        [
+            method.upper(),
+            canonical_uri(path),
+            canonical_query(query),
+            canonical_headers(headers, signed),
+            ";".join(signed),
+            payload_hash(headers, body),
+        ]
+    )
+
+
+def string_to_sign(canonical: str, sdk_date: str) -> str:
+    # header bytes that are not UTF-8 arrive as surrogate escapes: hash the bytes the client signed
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{ALGORITHM}\n{sdk_date}\n{digest}"
+
+
 def signature(
     secret: str,
     method: str,
@@ -69,19 +95,12 @@ def signature(
     signed: list[str],
     sdk_date: str,
 ) -> str:
-    canonical = "\n".join(
-        [
-            method.upper(),
-            canonical_uri(path),
-            canonical_query(query),
-            canonical_headers(headers, signed),
-            ";".join(signed),
-            payload_hash(headers, body),
-        ]
+    return _hmac(
+        secret, string_to_sign(canonical_request(method, path, query, headers, body, signed), sdk_date)
     )
-    # header bytes that are not UTF-8 arrive as surrogate escapes: hash the bytes the client signed
-    digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
-    to_sign = f"{ALGORITHM}\n{sdk_date}\n{digest}"
+
+
+def _hmac(secret: str, to_sign: str) -> str:
     return hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
 
 
@@ -114,9 +133,20 @@ def verify(
     headers: Mapping[str, str],
     body: bytes,
     sdk_date: str,
-) -> bool:
-    expected = signature(secret, method, path, query, headers, body, auth.signed_headers, sdk_date)
-    return hmac.compare_digest(expected, auth.signature)
+) -> str | None:
+    """None when the signature is right; else why it was refused: the canonical request and string to
+    sign the simulator built and the signature it computed (the secret shown as ``<secret>``)."""
+    canonical = canonical_request(method, path, query, headers, body, auth.signed_headers)
+    to_sign = string_to_sign(canonical, sdk_date)
+    expected = _hmac(secret, to_sign)
+    if hmac.compare_digest(expected, auth.signature):
+        return None
+    return (
+        f"Signature refused: the simulator computed hex(HMAC-SHA256(<secret>, StringToSign)) = {expected}, "
+        f"the request sent {auth.signature}; CanonicalRequest = {canonical!r}; StringToSign = {to_sign!r}; "
+        "compare them with what the client signed (method, path with its trailing '/', sorted query, "
+        "the SignedHeaders' values, the body's SHA-256)"
+    )
 
 
 def sign_headers(

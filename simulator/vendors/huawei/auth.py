@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ...core.accounts import Account
-from ..base import check_instant, no_note, same
+from ..base import bad_field, check_instant, digest_refusal, disabled_account, no_note, same, unknown_account
 from . import apig
 from .codes import HuaweiError
 
@@ -102,6 +102,26 @@ def wsse_headers(app_key: str, secret: str, nonce: str, created: str, raw: bool 
     }
 
 
+WSSE_FORM = (
+    'Authorization: WSSE realm="SDP",profile="UsernameToken",type="Appkey" and X-WSSE: UsernameToken '
+    'Username="<app_key>",PasswordDigest="<digest>",Nonce="<nonce>",Created="yyyy-MM-ddTHH:mm:ssZ"'
+)
+
+
+def digest_diagnosis(given: str, nonce: str, created: str, secret: str) -> str:
+    """Why a PasswordDigest was refused, the app_secret shown as ``<app_secret>``."""
+    hex_b64, raw_b64 = password_digests(nonce, created, secret)
+    hex_digest = base64.b64decode(hex_b64).decode("ascii")
+    return digest_refusal(
+        "PasswordDigest",
+        "Base64(SHA256(Nonce + Created + app_secret))",
+        f'SHA256("{nonce}{created}<app_secret>") = {hex_digest}, Base64 of that hex string',
+        f"{hex_b64} (Base64 of the raw 32 bytes, {raw_b64}, is accepted too)",
+        given,
+        "they differ: check the app_secret and that Nonce and Created are hashed exactly as sent",
+    )
+
+
 def _digest_ok(given: str, nonce: str, created: str, secret: str) -> bool:
     given = given.strip()
     hex_b64, raw_b64 = password_digests(nonce, created, secret)
@@ -153,17 +173,17 @@ def parse_wsse(authorization: str, x_wsse: str | None) -> tuple[str, str, str, s
     if not digest:
         raise HuaweiError("E000024")
     if len(nonce) > MAX_NONCE:
-        raise HuaweiError("E000027")
+        raise HuaweiError("E000027").because(f"Nonce is {len(nonce)} characters; at most {MAX_NONCE}")
     return username, digest, nonce, created
 
 
-def check_account(account: Account | None, remote: str | None) -> Account:
+def check_account(account: Account | None, remote: str | None, app_key: str = "") -> Account:
     if account is None:
-        raise HuaweiError("E000102")
+        raise HuaweiError("E000102").because(unknown_account("app_key", app_key))
     if not account.enabled:
-        raise HuaweiError("E000103")
+        raise HuaweiError("E000103").because(disabled_account(account))
     if not account.ip_allowed(remote):
-        raise HuaweiError("E000620")
+        raise HuaweiError("E000620").because(account.ip_refusal(remote))
     return account
 
 
@@ -183,29 +203,40 @@ def authenticate_wsse(
     nonces: dict[tuple[str, str], float] | None,
     note: Callable[[str], None] = no_note,
 ) -> Account:
-    username, digest, nonce, created_text = parse_wsse(
-        headers.get("Authorization", ""), headers.get("X-WSSE")
-    )
+    try:
+        username, digest, nonce, created_text = parse_wsse(
+            headers.get("Authorization", ""), headers.get("X-WSSE")
+        )
+    except HuaweiError as err:
+        raise err.because(err.diagnosis or f"{err.message} The simulator expects {WSSE_FORM}") from None
     created = parse_created(created_text)
     if created is None:
-        raise HuaweiError("E000025")
-    account = check_account(lookup(username), remote)
+        raise HuaweiError("E000025").because(bad_field("Created", created_text, "yyyy-MM-ddTHH:mm:ssZ (UTC)"))
+    account = check_account(lookup(username), remote, username)
     check = check_instant(created, policy.wsse_window, now, name="Created", shown=created_text, expects="utc")
     if check.explanation:
         note(check.explanation)
     if not check.ok:
-        raise HuaweiError("E000110")
+        raise HuaweiError("E000110").because(check.explanation)
     if not _digest_ok(digest, nonce, created_text, account.secret):
-        raise HuaweiError("E000105")
+        raise HuaweiError("E000105").because(digest_diagnosis(digest, nonce, created_text, account.secret))
     if policy.replay_check and nonces is not None:
         _forget_expired(nonces, now)
         key = (account.id, nonce)
         expires = nonces.get(key)
         if expires is not None and expires > now:
-            raise HuaweiError("E000101", "Authentication failed. (nonce already used)")
+            raise nonce_replayed(account.id, nonce, policy.wsse_window)
         nonces.pop(key, None)  # re-insert at the end so the dict stays in expiry order
         nonces[key] = now + policy.wsse_window
     return account
+
+
+def nonce_replayed(app_key: str, nonce: str, window: float) -> HuaweiError:
+    """E000101 for a nonce used again within the window, with its diagnosis."""
+    return HuaweiError("E000101", "Authentication failed. (nonce already used)").because(
+        f"Nonce {nonce!r} was already used by app_key {app_key} within the last {window:g} s (replay_check): "
+        "send a new random Nonce with every request"
+    )
 
 
 def _forget_expired(nonces: dict[tuple[str, str], float], now: float) -> None:
@@ -233,24 +264,34 @@ def verify_aksk(
     or E000102 when ``secret_for(access)`` knows no such key.  Usable for any API-gateway style API."""
     sdk_date = headers.get("X-Sdk-Date")
     if sdk_date is None or not sdk_date.strip():
-        raise HuaweiError("E000041")
+        raise HuaweiError("E000041").because("the X-Sdk-Date header (yyyyMMddTHHmmssZ, UTC) is missing")
     sdk_date = sdk_date.strip()
     signed_at = apig.parse_sdk_date(sdk_date)
     if signed_at is None:
-        raise HuaweiError("E000042")
-    auth = apig.parse_authorization(headers.get("Authorization", ""))
+        raise HuaweiError("E000042").because(bad_field("X-Sdk-Date", sdk_date, "yyyyMMddTHHmmssZ (UTC)"))
+    authorization = headers.get("Authorization", "")
+    auth = apig.parse_authorization(authorization)
     if auth is None or auth.algorithm != apig.ALGORITHM or not auth.access or not auth.signed_headers:
-        raise HuaweiError("E000043")
+        raise HuaweiError("E000043").because(
+            bad_field(
+                "Authorization",
+                authorization,
+                f"{apig.ALGORITHM} Access=<key>, SignedHeaders=<a;b>, Signature=<hex>",
+            )
+        )
     secret = secret_for(auth.access)
     if secret is None:
-        raise HuaweiError("E000102")
+        raise HuaweiError("E000102").because(
+            f"Access {auth.access!r} is none of the configured access keys (vendors.huawei.access_keys)"
+        )
     check = check_instant(signed_at, window, now, name="X-Sdk-Date", shown=sdk_date, expects="utc")
     if check.explanation:
         note(check.explanation)
     if not check.ok:
-        raise HuaweiError("E000044")
-    if not apig.verify(secret, auth, method, path, query, headers, body, sdk_date):
-        raise HuaweiError("E000045")
+        raise HuaweiError("E000044").because(check.explanation)
+    refusal = apig.verify(secret, auth, method, path, query, headers, body, sdk_date)
+    if refusal is not None:
+        raise HuaweiError("E000045").because(refusal)
     return auth.access
 
 
@@ -274,14 +315,16 @@ def authenticate(
     """Authenticate a send request with whichever scheme its Authorization header names."""
     authorization = headers.get("Authorization")
     if authorization is None or not authorization.strip():
-        raise HuaweiError("E000001")
+        raise HuaweiError("E000001").because(
+            f"the Authorization header is missing: send X-WSSE ({WSSE_FORM}) or an {apig.ALGORITHM} signature"
+        )
     if not is_aksk(authorization):
         return authenticate_wsse(headers, lookup, now, remote, policy, nonces, note)
 
     found: dict[str, Account] = {}
 
     def secret_for(access: str) -> str | None:
-        account = check_account(lookup(access), remote)
+        account = check_account(lookup(access), remote, access)
         found["account"] = account
         return account.secret
 

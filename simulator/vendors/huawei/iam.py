@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..base import json_answer, same, warn
+from ..base import diagnose, fmt_seconds, json_answer, same, warn
 from . import auth as send_auth
 from .codes import HuaweiError
 from .registry import DEFAULT_VARIABLE_LENGTHS
@@ -124,10 +124,11 @@ class Caller:
 
 
 class IamError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, diagnosis: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.diagnosis = diagnosis or message  # the journal's plain words
 
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
@@ -182,7 +183,14 @@ def issue_token(v: HuaweiVendor, body: Any) -> Token:
         None,
     )
     if found is None or not same(found.password, password):
-        raise IamError(401, "The username or password is wrong.")
+        who = f"IAM user {name!r} of domain {domain or domain_ref!r}"
+        raise IamError(
+            401,
+            "The username or password is wrong.",
+            f"{who} is none of vendors.huawei.iam_users"
+            if found is None
+            else f"the password given for {who} is not the configured one (not shown)",
+        )
     scope = auth.get("scope")
     project_id: str | None = None
     if isinstance(scope, dict) and "project" in scope:
@@ -260,9 +268,30 @@ def find_token(v: HuaweiVendor, value: str) -> Token | None:
     return token
 
 
+def token_refusal(v: HuaweiVendor, value: str, header: str = "X-Auth-Token") -> str:
+    """Why ``find_token`` found no token: none given, never issued (or issued before a reset), expired."""
+    if not value:
+        return f"the {header} header is missing: get a token with POST /v3/auth/tokens"
+    token = v.sim.store.collection(TOKENS).get(value)
+    if token is None:
+        return (
+            f"the {header} ({len(value)} characters) was never issued by this simulator, or before a "
+            "reset: get a new one with POST /v3/auth/tokens"
+        )
+    ago = v.sim.clock.now() - token.expires_at
+    return (
+        f"the {header} expired at {_iso(token.expires_at)} (simulated clock), {fmt_seconds(ago, False)} ago"
+    )
+
+
 # -- AK/SK -----------------------------------------------------------------------------------------------
 class AkskError(Exception):
-    """Why an AK/SK-signed request was refused (the message is the error detail)."""
+    """Why an AK/SK-signed request was refused (the message is the error detail, ``diagnosis`` the
+    journal's plain words)."""
+
+    def __init__(self, message: str, diagnosis: str | None = None) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis or message
 
 
 def verify_aksk(v: HuaweiVendor, request: web.Request, body: bytes) -> AccessKey:
@@ -282,7 +311,7 @@ def verify_aksk(v: HuaweiVendor, request: web.Request, body: bytes) -> AccessKey
             partial(warn, request),
         )
     except HuaweiError as err:
-        raise AkskError(f"{err.code}: {err.message}") from None
+        raise AkskError(f"{err.code}: {err.message}", err.diagnosis) from None
     return keys[ak]
 
 
@@ -292,10 +321,12 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
         try:
             body = json.loads(await request.read() or b"null")
         except (ValueError, UnicodeDecodeError, RecursionError):
+            diagnose(request, "the body is not valid UTF-8 JSON")
             return iam_error(400, "The request body is not valid JSON.")
         try:
             token = issue_token(v, body)
         except IamError as err:
+            diagnose(request, err.diagnosis)
             return iam_error(err.status, err.message)
         catalog = not request.query.get("nocatalog")
         return json_answer(
@@ -307,9 +338,11 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
     async def check_token(request: web.Request) -> web.Response:
         caller = find_token(v, request.headers.get("X-Auth-Token", ""))
         if caller is None:
+            diagnose(request, token_refusal(v, request.headers.get("X-Auth-Token", "")))
             return iam_error(401, "The request you have made requires authentication.")
         subject = find_token(v, request.headers.get("X-Subject-Token", ""))
         if subject is None:
+            diagnose(request, token_refusal(v, request.headers.get("X-Subject-Token", ""), "X-Subject-Token"))
             return iam_error(404, "The token does not exist or has expired.")
         catalog = not request.query.get("nocatalog")
         return json_answer(token_body(v, subject, catalog), headers={"X-Subject-Token": subject.value})
@@ -320,12 +353,14 @@ def routes(v: HuaweiVendor) -> list[web.RouteDef]:
         if "X-Auth-Token" in request.headers:
             token = find_token(v, request.headers["X-Auth-Token"])
             if token is None:
+                diagnose(request, token_refusal(v, request.headers["X-Auth-Token"]))
                 return iam_error(401, "The request you have made requires authentication.")
             domain = token.domain
         else:
             try:
                 domain = verify_aksk(v, request, body).domain
             except AkskError as err:
+                diagnose(request, err.diagnosis)
                 return iam_error(401, f"The request you have made requires authentication: {err}")
         seen: dict[str, str] = {}
         for u in settings.iam_users:

@@ -18,7 +18,7 @@ from ...core.billing import count_segments
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.scenarios import Decision
-from ..base import BEIJING, REQUEST_ID, client_ip, form_params, json_answer, warn
+from ..base import BEIJING, REQUEST_ID, bad_field, client_ip, diagnose, form_params, json_answer, warn
 from . import auth, registry, wire
 from .codes import (
     ALL_FAILED,
@@ -68,20 +68,22 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
             nonce = auth.parse_wsse(request.headers["Authorization"], request.headers.get("X-WSSE"))[2]
             key = f"{account.id}\0{nonce}"
             if not await v.sim.store.claim_once(auth.NONCES, key, now + s.wsse_window, now):
-                raise HuaweiError("E000101", "Authentication failed. (nonce already used)")
+                raise auth.nonce_replayed(account.id, nonce, s.wsse_window)
         return account
 
     async def batch_send(request: web.Request) -> web.Response:
         account = await authenticate(request)
         if request.content_type != FORM:
-            raise HuaweiError("E000040")
+            raise HuaweiError("E000040").because(bad_field("Content-Type", request.content_type, FORM))
         req = wire.parse_batch(await form_params(request))
         return await send(account, req, request)
 
     async def batch_send_diff(request: web.Request) -> web.Response:
         account = await authenticate(request)
         if request.content_type != JSON:
-            raise HuaweiError("E000040", "The value of ContentType must be application/json.")
+            raise HuaweiError("E000040", "The value of ContentType must be application/json.").because(
+                bad_field("Content-Type", request.content_type, JSON)
+            )
         req = wire.parse_diff(await request.read())
         return await send(account, req, request)
 
@@ -92,20 +94,25 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
         channel = registry.signature_by_channel(sim, account.id, req.sender)
         results: list[dict[str, Any]] = []
         subs: list[Submission] = []
+        refusals: list[str] = []  # per number, for the journal
         for group in req.groups:
             group_status, content = check_template(v, account, channel, group)
             seen: set[str] = set()
             for number in group.numbers:
                 if not number.valid:
                     status = STATUS_BAD_NUMBER
+                    refusals.append(f"{number.origin}: {status}, not a valid number")
                 elif number.e164 in seen:
                     status = STATUS_DUPLICATE
+                    refusals.append(f"{number.origin}: {status}, listed twice for the same content")
                 else:
                     status = group_status
                     seen.add(number.e164)
+                    if status != SUCCESS:
+                        refusals.append(f"{number.origin}: {status}, {content}")
                 msg_id = f"{batch}_{sim.store.next_number('huawei.sms')}"
                 total = None
-                if status == SUCCESS and content is not None:
+                if status == SUCCESS:
                     sub = Submission(
                         number.mobile,
                         content,
@@ -117,6 +124,9 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
                     subs.append(sub)
                     total = count_segments(content)
                 results.append(wire.sms_id(msg_id, req.sender, number, status, now, total))
+        if refusals:
+            more = f"; and {len(refusals) - 3} more" if len(refusals) > 3 else ""
+            diagnose(request, "; ".join(refusals[:3]) + more)
         if not subs:
             return json_answer(wire.answer(ALL_FAILED, API_CODES[ALL_FAILED][1], results))
         check_limits(v, account, len(subs), now)
@@ -159,39 +169,55 @@ def _usable(t: registry.Template, account: Account) -> bool:
 
 def check_template(
     v: HuaweiVendor, account: Account, channel: registry.Signature | None, group: wire.Group
-) -> tuple[str, str | None]:
-    """(per-number status, rendered text with 【signature】) for one template + values + channel."""
+) -> tuple[str, str]:
+    """(per-number status, rendered text with 【signature】) for one template + values + channel; for a
+    failed status the text says why instead (the journal's diagnosis)."""
     t = registry.template(v.sim, group.template_id)
-    if t is None or not _usable(t, account):
-        return STATUS_TEMPLATE_INACTIVE, None
+    tid = group.template_id
+    if t is None:
+        return STATUS_TEMPLATE_INACTIVE, f"templateId {tid!r} is no template of this simulator"
+    if not _usable(t, account):
+        return STATUS_TEMPLATE_INACTIVE, f"template {tid} is {t.status} or not app {account.id}'s"
     if channel is None or channel.status != "approved":
-        return STATUS_TYPE_MISMATCH, None
+        state = "unknown" if channel is None else channel.status
+        return STATUS_TYPE_MISMATCH, f"the channel (from) is {state} for app {account.id}"
+    mismatch = f"the channel's signature and template {tid} ({t.type}) do not belong together"
     if _universal(t):
         if not group.signature:
-            return STATUS_TYPE_MISMATCH, None
+            return STATUS_TYPE_MISMATCH, f"template {tid} is universal: the request must name a signature"
         named = [
             s
             for s in registry.signatures(v.sim).values()
             if s.app_key == account.id and s.name == group.signature and s.status == "approved"
         ]
         if not named:
-            return STATUS_TYPE_MISMATCH, None
+            return (
+                STATUS_TYPE_MISMATCH,
+                f"signature {group.signature!r} is no approved signature of app {account.id}",
+            )
         if t.type != "UNIVERSAL_TYPE" and all(s.type != t.type for s in named):
-            return STATUS_TYPE_MISMATCH, None
+            return STATUS_TYPE_MISMATCH, mismatch
         signature = group.signature
     else:
         if channel.type != t.type:
-            return STATUS_TYPE_MISMATCH, None
+            return STATUS_TYPE_MISMATCH, f"the channel is {channel.type}, template {tid} is {t.type}"
         bound = getattr(t, "sign_id", "") or ""
         if bound and bound != channel.id:
-            return STATUS_TYPE_MISMATCH, None
+            return (
+                STATUS_TYPE_MISMATCH,
+                f"template {tid} is bound to signature {bound}, not the channel's {channel.id}",
+            )
         signature = channel.name
     indexes = sorted({int(i) for i in registry.VARIABLE_RE.findall(t.content)})
     if len(group.paras) != len(indexes):
-        return STATUS_TEMPLATE_VARIABLES, None
+        return (
+            STATUS_TEMPLATE_VARIABLES,
+            f"templateParas has {len(group.paras)} values; template {tid} has {len(indexes)}",
+        )
     for i, value in enumerate(group.paras):
         if i < len(t.max_lengths) and len(value) > t.max_lengths[i]:
-            return STATUS_TEMPLATE_VARIABLES, None
+            rule = f"at most {t.max_lengths[i]} characters (template {tid})"
+            return STATUS_TEMPLATE_VARIABLES, bad_field(f"templateParas[{i}]", value, rule)
     values = [""] * (max(indexes) if indexes else 0)
     for n, value in zip(indexes, group.paras, strict=True):
         values[n - 1] = value
@@ -245,7 +271,11 @@ def check_limits(v: HuaweiVendor, account: Account, n: int, now: float) -> None:
     day, month = _periods(now)
     for period, limit in ((day, opts.daily_limit), (month, opts.monthly_limit)):
         if limit is not None and counts.get((account.id, period), 0) + n > limit:
-            raise HuaweiError("E000623")
+            which = "daily_limit" if period == day else "monthly_limit"
+            raise HuaweiError("E000623").because(
+                f"{n} more messages would pass app {account.id}'s options.{which} {limit} "
+                f"({counts.get((account.id, period), 0)} sent so far)"
+            )
 
 
 def count_sent(v: HuaweiVendor, account: Account, n: int, now: float) -> None:

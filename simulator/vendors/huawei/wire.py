@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...core.models import Message, MoRecord, Report
-from ..base import fmt_time
+from ..base import bad_field, fmt_time
 from .codes import HuaweiError, report_description, report_source
 
 MAX_NUMBERS = 500  # per request (batchSendSms) or per smsContent item (batchSendDiffSms)
@@ -86,12 +86,17 @@ def country_of(digits: str) -> str | None:
     return None
 
 
+def bad(name: str, value: Any, rule: str) -> HuaweiError:
+    """E000503 with the field, its value and the rule as the journal's diagnosis."""
+    return HuaweiError("E000503").because(bad_field(name, value, rule))
+
+
 def parse_number(text: str) -> Number:
     """Normalise one recipient.  Characters other than digits and one leading '+' → E000503 for the
     whole request (the SDK's documented rule); digits that do not make a number → an invalid Number."""
     raw = text.strip()
     if not raw or len(raw) > MAX_NUMBER_LENGTH or not re.fullmatch(r"\+?\d+", raw):
-        raise HuaweiError("E000503")
+        raise bad("a number in to", raw, f"digits after an optional '+', at most {MAX_NUMBER_LENGTH}")
     if raw.startswith("+"):
         digits = raw[1:]
     elif MAINLAND_RE.fullmatch(raw):
@@ -113,59 +118,59 @@ def parse_number(text: str) -> Number:
 
 def parse_numbers(items: list[str]) -> list[Number]:
     if not items:
-        raise HuaweiError("E000503")
+        raise bad("to", "", "at least one number")
     if len(items) > MAX_NUMBERS:
-        raise HuaweiError("E000503")
+        raise bad("to", f"{len(items)} numbers", f"at most {MAX_NUMBERS}")
     return [parse_number(t) for t in items]
 
 
 # -- common fields -----------------------------------------------------------------------------------
-def _opt(value: Any) -> str | None:
+def _opt(value: Any, name: str) -> str | None:
     """An optional string field: absent, null or empty mean absent."""
     if value is None:
         return None
     if not isinstance(value, str):
-        raise HuaweiError("E000503")
+        raise bad(name, value, "a string")
     return value.strip() or None
 
 
 def check_from(value: Any) -> str:
-    sender = _opt(value)
+    sender = _opt(value, "from")
     if sender is None or len(sender) > MAX_FROM:
-        raise HuaweiError("E000503")
+        raise bad("from", sender or "", f"required, at most {MAX_FROM} characters")
     return sender
 
 
 def check_extend(value: Any) -> str | None:
-    extend = _opt(value)
+    extend = _opt(value, "extend")
     if extend is None:
         return None
     if len(extend.encode("utf-8")) > MAX_EXTEND_BYTES or "{" in extend or "}" in extend:
-        raise HuaweiError("E000503")
+        raise bad("extend", extend, f"at most {MAX_EXTEND_BYTES} bytes, no braces")
     return extend
 
 
 def check_callback(value: Any) -> str | None:
-    url = _opt(value)
+    url = _opt(value, "statusCallback")
     if url is None:
         return None
     parts = urlsplit(url)
     if len(url) > MAX_CALLBACK or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise HuaweiError("E000503")
+        raise bad("statusCallback", url, f"an http(s) URL of at most {MAX_CALLBACK} characters")
     return url
 
 
 def check_template_id(value: Any) -> str:
-    tid = _opt(value)
+    tid = _opt(value, "templateId")
     if tid is None or not TEMPLATE_ID_RE.fullmatch(tid):
-        raise HuaweiError("E000503")
+        raise bad("templateId", tid or "", f"required, matching {TEMPLATE_ID_RE.pattern}")
     return tid
 
 
 def check_signature(value: Any) -> str | None:
-    sig = _opt(value)
+    sig = _opt(value, "signature")
     if sig is not None and len(sig) > MAX_SIGNATURE:
-        raise HuaweiError("E000503")
+        raise bad("signature", sig, f"at most {MAX_SIGNATURE} characters")
     return sig
 
 
@@ -174,14 +179,14 @@ def check_paras(values: Any) -> list[str]:
     if values is None:
         return []
     if not isinstance(values, list):
-        raise HuaweiError("E000503")
+        raise bad("templateParas", values, "a JSON array")
     out = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, str | int | float):
-            raise HuaweiError("E000503")
+            raise bad("a templateParas value", v, "a string or a number")
         text = v if isinstance(v, str) else json.dumps(v)
         if "{" in text or "}" in text:
-            raise HuaweiError("E000503")
+            raise bad("a templateParas value", text, "no braces")
         out.append(text)
     return out
 
@@ -218,7 +223,7 @@ def parse_batch(params: dict[str, str]) -> SendRequest:
     sender = check_from(params.get("from"))
     to_text = params.get("to") or ""
     if not to_text.strip() or len(to_text) > MAX_TO_LENGTH:
-        raise HuaweiError("E000503")
+        raise bad("to", to_text, f"required, at most {MAX_TO_LENGTH} characters")
     numbers = parse_numbers([t for t in to_text.split(",") if t.strip()])
     template_id = check_template_id(params.get("templateId"))
     paras = parse_paras_text(params.get("templateParas"))
@@ -237,28 +242,28 @@ def _load_json(text: str) -> Any:
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
-        raise HuaweiError("E000000") from None
+        raise HuaweiError("E000000").because(bad_field("JSON", text, "parseable JSON")) from None
 
 
 def parse_diff(raw: bytes) -> SendRequest:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise HuaweiError("E000000") from None
+        raise HuaweiError("E000000").because("the body is not UTF-8") from None
     body = _load_json(text)
     if not isinstance(body, dict):
-        raise HuaweiError("E000000")
+        raise HuaweiError("E000000").because("the body is JSON but not an object")
     sender = check_from(body.get("from"))
     items = body.get("smsContent")
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-        raise HuaweiError("E000503")
+        raise bad("smsContent", items, "a non-empty array of objects")
     groups = []
     for item in items:
         to = item.get("to")
         if isinstance(to, str):
             to = [t for t in to.split(",") if t.strip()]
         if not isinstance(to, list) or not all(isinstance(t, str) for t in to):
-            raise HuaweiError("E000503")
+            raise bad("smsContent[].to", to, "a string or an array of strings")
         numbers = parse_numbers(to)
         groups.append(
             Group(

@@ -44,6 +44,9 @@ class KxVendor(Vendor):
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         return json_answer(wire.error(*error_for(err)))
 
+    def error_label(self, err: SimError) -> str:
+        return "code {} ({})".format(*error_for(err))
+
     # ids and submissions -----------------------------------------------------------------------------
     def new_taskid(self) -> str:
         """22 digits like the document's 1222015900000109761867: MMddHHmmss + a 12-digit sequence."""

@@ -10,7 +10,7 @@ from aiohttp import web
 from ...core.engine import Submission
 from ...core.errors import SimError
 from ...core.scenarios import Decision
-from ..base import client_ip, diagnose, form_params, json_answer, warn
+from ..base import client_ip, diagnose, form_params, json_answer, refused, short, warn
 from . import wire
 from .auth import authenticate
 from .codes import KxError, error_for
@@ -31,7 +31,6 @@ def setup(v: KxVendor) -> list[web.RouteDef]:
             client_ip(request),
             http_enabled,
             partial(warn, request),
-            partial(diagnose, request),
         )
 
     async def send(request: web.Request) -> web.Response:
@@ -65,30 +64,36 @@ def setup(v: KxVendor) -> list[web.RouteDef]:
         try:
             account = auth(creds, request)
             if raw_items is None:
-                raise KxError("2")
+                raise KxError("2").because("the body has no list of mobile/content items")
             if len(items) > wire.MAX_P2P_ITEMS:
-                raise KxError("15")
+                raise KxError("15").because(f"{len(items)} items; at most {wire.MAX_P2P_ITEMS} per request")
             now = v.sim.clock.now()
             common = wire.parse_common(creds["_body"], now)
             account.check_send_window(now)
         except SimError as err:
-            return json_answer(wire.p2p_all_failed(*error_for(err), mobiles))
+            return json_answer(wire.p2p_all_failed(*error_for(refused(request, err)), mobiles))
         taskid = v.new_taskid()
         results: list[dict[str, str]] = []
         subs: list[Submission] = []
+        item_refusals: list[str] = []
         for mobile, content in items:
             try:
                 if not mobile or not content:
-                    raise KxError("2")
+                    raise KxError("2").because("mobile and msgcontent are both required")
                 if len(content) > wire.MAX_CONTENT:
-                    raise KxError("11")
+                    raise KxError("11").because(
+                        f"msgcontent is {len(content)} characters; at most {wire.MAX_CONTENT}"
+                    )
                 account.check_content(content)
             except SimError as err:
                 code, msg = error_for(err)
+                item_refusals.append(f"item {short(mobile)}: {v.explain(err)}")
                 results.append({"mobile": mobile, "code": code, "msg": msg})
                 continue
             subs.append(v.submission(mobile, content, taskid, common))
             results.append({"mobile": mobile, "code": "0", "msg": "提交成功"})
+        if item_refusals:
+            diagnose(request, "; ".join(item_refusals))
         if not subs:
             first = next(r for r in results if r["code"] != "0")
             return json_answer(
@@ -97,7 +102,7 @@ def setup(v: KxVendor) -> list[web.RouteDef]:
         try:
             await v.submit(account, subs, request)
         except SimError as err:
-            return json_answer(wire.p2p_all_failed(*error_for(err), mobiles))
+            return json_answer(wire.p2p_all_failed(*error_for(refused(request, err)), mobiles))
         return json_answer(wire.ok({"taskid": taskid, "result": results}))
 
     h = v.handler

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core.models import Message, MoRecord, Report
-from ..base import fmt_time, parse_time
+from ..base import bad_field, fmt_time, parse_time
 from .codes import API_CODES, KxError, report_message
 
 MAX_MOBILES = 1000  # §4.2: one request, at most 1000 numbers (→ 15)
@@ -37,22 +37,24 @@ class Common:
 def parse_common(params: dict[str, Any], now: float) -> Common:
     extnum = str(params.get("extnum") or "").strip()
     if not EXTNUM_RE.fullmatch(extnum):
-        raise KxError("9")
+        raise KxError("9").because(bad_field("extnum", extnum, "up to 6 digits"))
     time_text = str(params.get("time") or "").strip()
     scheduled_at = None
     if time_text:
-        if not re.fullmatch(r"\d{14}", time_text):
-            raise KxError("8")
-        scheduled_at = parse_time(time_text, "%Y%m%d%H%M%S")
+        scheduled_at = parse_time(time_text, "%Y%m%d%H%M%S") if re.fullmatch(r"\d{14}", time_text) else None
         if scheduled_at is None:
-            raise KxError("8")
+            raise KxError("8").because(bad_field("time", time_text, "a Beijing time as yyyyMMddHHmmss"))
         if scheduled_at - now > MAX_SCHEDULE_AHEAD:
-            raise KxError("16")
+            raise KxError("16").because(
+                bad_field("time", time_text, f"at most {MAX_SCHEDULE_AHEAD // 86400} days ahead")
+            )
         if scheduled_at <= now:
             scheduled_at = None  # a time in the past means "now"
     messageid = str(params.get("messageid") or "").strip()
     if len(messageid) > MAX_MESSAGEID or "\\" in messageid:
-        raise KxError("2", "参数校验失败,messageid最长32位且不支持特殊字符\\")
+        raise KxError("2", "参数校验失败,messageid最长32位且不支持特殊字符\\").because(
+            bad_field("messageid", messageid, f"at most {MAX_MESSAGEID} characters, no backslash")
+        )
     return Common(extnum, scheduled_at, messageid)
 
 
@@ -67,11 +69,12 @@ def parse_send(params: dict[str, str], now: float) -> SendRequest:
     mobiles = [m.strip() for m in params.get("mobile", "").split(",") if m.strip()]
     content = params.get("msgcontent", "")
     if not mobiles or not content:
-        raise KxError("2")
+        absent = " and ".join(n for n, x in (("mobile", mobiles), ("msgcontent", content)) if not x)
+        raise KxError("2").because(f"required parameter(s) missing or empty: {absent}")
     if len(mobiles) > MAX_MOBILES:
-        raise KxError("15")
+        raise KxError("15").because(f"mobile lists {len(mobiles)} numbers; at most {MAX_MOBILES}")
     if len(content) > MAX_CONTENT:
-        raise KxError("11")
+        raise KxError("11").because(f"msgcontent is {len(content)} characters; at most {MAX_CONTENT}")
     return SendRequest(mobiles, content, parse_common(params, now))
 
 
@@ -92,9 +95,9 @@ def parse_p2p_body(raw: bytes) -> tuple[dict[str, str], list[dict[str, Any]] | N
     try:
         body = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise KxError("2") from None
+        raise KxError("2").because("the body is not UTF-8 JSON") from None
     if not isinstance(body, dict):
-        raise KxError("2")
+        raise KxError("2").because("the body is JSON but not an object")
     body = _strip_keys(body)
     creds = {k: "" if body.get(k) is None else str(body.get(k)).strip() for k in ("userid", "ts", "sign")}
     items = body.get("list")

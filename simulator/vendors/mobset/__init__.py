@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from ...core.accounts import Account
+from ...core.errors import SimError
 from ...core.models import Message, MoRecord
 from ...core.plugin import Destination, Pull
 from ..base import BEIJING, DeliverySettings, TimestampSettings, TimestampZone, Vendor, json_answer
@@ -69,6 +70,9 @@ class MobsetVendor(Vendor):
 
     def routes(self) -> list[web.RouteDef]:
         return routes.setup(self)
+
+    def error_label(self, err: SimError) -> str:
+        return "Code {} ({})".format(*error_for(err, None))
 
     def render_error(self, request: web.Request, err) -> web.StreamResponse:
         return json_answer(wire.error(*error_for(err, request.get(METHOD_KEY))))

@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...core.accounts import Account
-from ..base import BEIJING, TimestampSettings, check_wall_clock, md5_hex, no_note, parse_wall, same
+from ..base import (
+    BEIJING,
+    TimestampSettings,
+    check_wall_clock,
+    digest_refusal,
+    md5_hex,
+    no_note,
+    parse_wall,
+    same,
+    short,
+    unknown_account,
+)
 from .codes import MobsetError, missing
 
 TIME_WINDOW = 20 * 60  # seconds either side of the server clock
@@ -28,6 +39,18 @@ FIXED = ("CorpID", "LoginName", "TimeStamp", "SecretKey")
 
 def make_secret(corp_id: str, password: str, timestamp: str) -> str:
     return md5_hex(f"{corp_id}{password}{timestamp}")
+
+
+def secret_diagnosis(creds: Credentials, expected: str) -> str:
+    """Why a SecretKey was refused, the password shown as ``<password>``."""
+    return digest_refusal(
+        "SecretKey",
+        "md5(CorpID + Password + TimeStamp)",
+        f'md5("{creds.corp_id}<password>{creds.timestamp}")',
+        expected,
+        creds.secret_key,
+        "they differ: check the password and that TimeStamp is hashed exactly as sent",
+    )
 
 
 def parse_stamp(text: str, now: float) -> datetime | None:
@@ -80,26 +103,33 @@ def authenticate(
     note: Callable[[str], None] = no_note,
 ) -> Account:
     """The platform's order: enterprise, user, SDK permission, IP, stamp format, key, stamp freshness."""
-    if account is None or not account.enabled or account.options.status == "closed":
-        raise MobsetError(-107)
+    if account is None:
+        raise MobsetError(-107).because(unknown_account("CorpID", creds.corp_id))
+    if not account.enabled or account.options.status == "closed":
+        state = "disabled (enabled: false)" if not account.enabled else "closed (options.status)"
+        raise MobsetError(-107).because(f"enterprise {account.id} is {state}")
     opts = account.options
     if opts.login_name and creds.login_name != opts.login_name:
-        raise MobsetError(-103)
+        raise MobsetError(-103).because(
+            f"LoginName {short(creds.login_name)} is not account {account.id}'s ({opts.login_name!r})"
+        )
     if not opts.sdk_enabled:
-        raise MobsetError(-104)
+        raise MobsetError(-104).because(f"account {account.id} has options.sdk_enabled: false")
     if not account.ip_allowed(remote):
-        raise MobsetError(-106)
+        raise MobsetError(-106).because(account.ip_refusal(remote))
     stamp = parse_stamp(creds.timestamp, now)
     if stamp is None:
-        note(f"TimeStamp {creds.timestamp!r} refused: not a date as yyyyMMddHHmmss or MMddHHmmss")
-        raise missing("TimeStamp")
-    if not same(creds.secret_key.lower(), make_secret(creds.corp_id, account.secret, creds.timestamp)):
-        raise MobsetError(-105)
+        why = f"TimeStamp {short(creds.timestamp)} refused: not a date as yyyyMMddHHmmss or MMddHHmmss"
+        note(why)
+        raise missing("TimeStamp", why)
+    expected = make_secret(creds.corp_id, account.secret, creds.timestamp)
+    if not same(creds.secret_key.lower(), expected):
+        raise MobsetError(-105).because(secret_diagnosis(creds, expected))
     check = check_wall_clock(
         stamp, policy.timestamp_zones, policy.timestamp_window, now, name="TimeStamp", shown=creds.timestamp
     )
     if check.explanation:
         note(check.explanation)
     if not check.ok:
-        raise MobsetError(-109)
+        raise MobsetError(-109).because(check.explanation)
     return account

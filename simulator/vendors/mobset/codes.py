@@ -116,8 +116,9 @@ class MobsetError(SimError):
         self.code = code
 
 
-def missing(param: str) -> MobsetError:
-    return MobsetError(-102, param)
+def missing(param: str, why: str = "") -> MobsetError:
+    """-102 naming the parameter; ``why`` is the diagnosis (default: it is missing or empty)."""
+    return MobsetError(-102, param).because(why or f"required parameter {param} is missing or empty")
 
 
 def error_for(err: SimError, method: str | None) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from ...core import billing
 from ...core.accounts import Account
 from ...core.engine import Submission
 from ...core.scenarios import Decision
-from ..base import REQUEST_ID, client_ip, fmt_time, form_params, json_answer, warn
+from ..base import REQUEST_ID, bad_field, client_ip, fmt_time, form_params, json_answer, warn
 from . import wire
 from .auth import authenticate, credentials
 from .codes import SENSITIVE_CODE, USER_STATUS_TEXT, MobsetError, missing
@@ -24,37 +24,52 @@ PATH = "/SDK3/Sms"
 Method = Callable[[Account, dict[str, str], web.Request], Awaitable[dict[str, Any]]]
 
 
+def no_signature(signature: str) -> MobsetError:
+    """-132: the account has no usable signature (its ``options.signature``)."""
+    return MobsetError(-132).because(
+        bad_field("options.signature", signature, "the account needs a valid 【signature】")
+    )
+
+
 def setup(v: MobsetVendor) -> list[web.RouteDef]:
     # -- SmsSend (§4.1) ----------------------------------------------------------------------------------
     def check_sender(account: Account) -> None:
         opts = account.options
         if not opts.sms_permission:
-            raise MobsetError(-111)
+            raise MobsetError(-111).because(f"account {account.id} has options.sms_permission: false")
         if opts.user_status != "active":
-            raise MobsetError(-112, text=USER_STATUS_TEXT)
+            raise MobsetError(-112, text=USER_STATUS_TEXT).because(
+                f"account {account.id} has options.user_status: {opts.user_status}"
+            )
         if opts.status == "disabled":
-            raise MobsetError(-123)
+            raise MobsetError(-123).because(f"enterprise {account.id} has options.status: disabled")
         if v.expired(account):
-            raise MobsetError(-125)
+            raise MobsetError(-125).because(
+                f"enterprise {account.id} has expired (options.status or options.expires_at)"
+            )
 
     def signed(account: Account, content: str) -> str:
         """The text the phone receives: the account's 【signature】 added where missing (§4.5)."""
         opts = account.options
         if not content.strip():
-            raise MobsetError(-110)
+            raise MobsetError(-110).because(bad_field("Content", content, "must not be blank"))
         if not wire.signature_ok(opts.signature):
-            raise MobsetError(-132)
+            raise no_signature(opts.signature)
         if not opts.signature_approved:
-            raise MobsetError(-133)
+            raise MobsetError(-133).because(f"account {account.id} has options.signature_approved: false")
         if wire.has_signature(content, opts.signature):
             text = content
         else:
             other = wire.find_signature(content)
             if other is not None:
-                raise MobsetError(-133, other)
+                raise MobsetError(-133, other).because(
+                    f"the content carries the signature {other!r}, not the account's {opts.signature!r}"
+                )
             text = wire.sign(content, opts.signature, opts.signature_position)
         if len(text) > v.settings.max_content:
-            raise MobsetError(-110)
+            raise MobsetError(-110).because(
+                f"the signed content is {len(text)} characters; at most {v.settings.max_content}"
+            )
         return text
 
     def segments(text: str, long_sms: bool) -> int:
@@ -75,9 +90,14 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
         daily = v.sim.store.collection("mobset.daily")
         day_key = f"{account.id}:{fmt_time(now, '%Y%m%d')}"
         if opts.daily_limit is not None and daily.get(day_key, 0) + units > opts.daily_limit:
-            raise MobsetError(-126)
+            raise MobsetError(-126).because(
+                f"{units} more segments would pass account {account.id}'s options.daily_limit "
+                f"{opts.daily_limit}"
+            )
         if opts.user_quota is not None and units > opts.user_quota:
-            raise MobsetError(-129)
+            raise MobsetError(-129).because(
+                f"{units} segments exceed account {account.id}'s options.user_quota {opts.user_quota}"
+            )
         sensitive = any(w and w in text for w in account.sensitive_words)
         extra = {"add_num": req.add_num, "long_sms": req.long_sms, "login_name": params["loginname"].strip()}
         subs = [
@@ -127,7 +147,7 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
     async def get_sign(account: Account, params: dict[str, str], request: web.Request) -> dict[str, Any]:
         signature = account.options.signature
         if not wire.signature_ok(signature):
-            raise MobsetError(-132)
+            raise no_signature(signature)
         return wire.answer(0, "取签名成功", Sign=signature)
 
     # -- SmsCancel (§4.6) --------------------------------------------------------------------------------
@@ -169,7 +189,7 @@ def setup(v: MobsetVendor) -> list[web.RouteDef]:
             raise missing("Methods")
         method = methods.get(name)
         if method is None:
-            raise MobsetError(-191)
+            raise MobsetError(-191).because(bad_field("Methods", name, "one of " + ", ".join(methods)))
         request[wire.METHOD_KEY] = name
         creds = credentials(params)
         account = authenticate(

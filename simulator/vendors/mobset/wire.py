@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.models import MoRecord, Report
-from ..base import BEIJING, fmt_time
+from ..base import BEIJING, bad_field, fmt_time
 from .codes import ERRORS, MobsetError, missing, report_status
 
 METHOD_KEY = web.RequestKey("mobset_method", str)  # the Methods being served (for error codes)
@@ -70,7 +70,7 @@ def parse_send(params: dict[str, str], max_addnum: int) -> SendRequest:
         raise missing("PhoneNumbers")
     numbers = [n.strip() for n in params["phonenumbers"].split(",") if n.strip()]
     if not numbers or len(numbers) > MAX_NUMBERS:
-        raise MobsetError(-112)
+        raise MobsetError(-112).because(f"PhoneNumbers lists {len(numbers)} numbers; 1 to {MAX_NUMBERS}")
     if "content" not in params:
         raise missing("Content")
     content = params["content"]
@@ -79,7 +79,7 @@ def parse_send(params: dict[str, str], max_addnum: int) -> SendRequest:
     scheduled_at = parse_timer(timer) if timer else None
     add_num = params.get("addnum", "").strip()
     if not DIGITS_RE.fullmatch(add_num) or len(add_num) > max_addnum:
-        raise missing("AddNum")
+        raise missing("AddNum", bad_field("AddNum", add_num, f"digits only, at most {max_addnum}"))
     return SendRequest(numbers, content, long_sms, scheduled_at, add_num)
 
 
@@ -88,7 +88,7 @@ def parse_cancel(params: dict[str, str]) -> list[str]:
     if not ids:
         raise missing("SmsID")
     if len(ids) > MAX_CANCEL:
-        raise MobsetError(-143)
+        raise MobsetError(-143).because(f"SmsID lists {len(ids)} ids; at most {MAX_CANCEL}")
     return ids
 
 

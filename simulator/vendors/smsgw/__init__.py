@@ -17,7 +17,7 @@ from ...core.models import Message, MoRecord, Report
 from ...core.plugin import Destination, OutboundRequest, Pull, Push
 from ..base import DeliverySettings, Vendor, json_answer
 from . import push, routes, wire
-from .codes import REPORT_CODES, SmsgwError, status_for
+from .codes import REPORT_CODES, STATUS, SmsgwError, status_for
 from .routes import ACCOUNT_KEY, ACTION_KEY
 
 ChargeType = Literal["PRECHARGE", "POSTCHARGE"]
@@ -63,6 +63,10 @@ class SmsgwVendor(Vendor):
 
     def reset(self) -> None:
         self._inflight.clear()
+
+    def error_label(self, err: SimError) -> str:
+        status = status_for(err)
+        return f"status {status} ({err.message if isinstance(err, SmsgwError) else STATUS[status]})"
 
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         status = status_for(err)
@@ -112,7 +116,9 @@ class SmsgwVendor(Vendor):
         limit = self.options(account).max_connections
         n = self._inflight.get(account.id, 0)
         if limit and n >= limit:
-            raise SmsgwError(21)
+            raise SmsgwError(21).because(
+                f"account {account.id} already has {n} requests in flight; options.max_connections is {limit}"
+            )
         self._inflight[account.id] = n + 1
         try:
             yield

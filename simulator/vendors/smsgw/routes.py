@@ -10,7 +10,7 @@ from ...core.accounts import Account
 from ...core.billing import count_segments
 from ...core.engine import Submission
 from ...core.scenarios import Decision
-from ..base import REQUEST_ID, client_ip, form_params, json_answer
+from ..base import REQUEST_ID, bad_field, client_ip, diagnose, form_params, json_answer, short
 from . import wire
 from .auth import authenticate
 from .codes import INVALID_NUMBER_STAT, SENSITIVE_STAT, SmsgwError
@@ -80,6 +80,18 @@ def setup(v: SmsgwVendor) -> list[web.RouteDef]:
         if subs:
             await engine.accept(account, subs, decisions, request.get(REQUEST_ID), allow_negative=post)
         listed = [wire.submit_item(mids[i], m, results[i]) for i, (m, _) in enumerate(items)]
+        why = {
+            10: f"extno {short(extno)} is not account {account.id}'s access number {opts.extno!r} "
+            f"plus up to {opts.max_extension_digits} digits",
+            17: f"the content has no 【signature】 at its start or end that account {account.id} may use "
+            f"(options.signatures: {', '.join(opts.signatures) or 'any'})",
+            15: f"the balance ({account.balance} 厘) does not cover it at {opts.price_per_segment} 厘 "
+            "a segment",
+        }
+        refusals = [f"{m}: result {r}, {why[r]}" for (m, _), r in zip(items, results, strict=True) if r]
+        if refusals:
+            more = f"; and {len(refusals) - 3} more" if len(refusals) > 3 else ""
+            diagnose(request, "; ".join(refusals[:3]) + more)
         return json_answer(wire.list_answer(0, account.balance, listed))
 
     async def send(account: Account, params: dict[str, str], request: web.Request) -> web.Response:
@@ -120,7 +132,9 @@ def setup(v: SmsgwVendor) -> list[web.RouteDef]:
         request[ACTION_KEY] = action
         fn = actions.get(action)
         if fn is None:
-            raise SmsgwError(1, "action不存在")
+            raise SmsgwError(1, "action不存在").because(
+                bad_field("action", params.get("action", ""), "one of " + ", ".join(actions))
+            )
         account = v.account(params.get("account", "").strip())
         http_enabled = v.options(account).http_enabled if account is not None else True
         account = authenticate(action, params, account, client_ip(request), http_enabled)

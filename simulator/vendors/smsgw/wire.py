@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ...core.models import MoRecord, Report
-from ..base import fmt_time
+from ..base import bad_field, fmt_time
 from .codes import SmsgwError
 
 ACTIONS = ("send", "p2p", "balance", "report", "mo")
@@ -28,15 +28,15 @@ def parse_mobiles(raw: str) -> list[str]:
     """Comma-separated numbers; blanks around them and empty entries (a trailing comma) are ignored."""
     mobiles = [m.strip() for m in raw.split(",") if m.strip()]
     if not mobiles:
-        raise SmsgwError(1, "mobile不能为空")
+        raise SmsgwError(1, "mobile不能为空").because(bad_field("mobile", raw, "at least one number"))
     if len(mobiles) > MAX_MOBILES:
-        raise SmsgwError(102)
+        raise SmsgwError(102).because(f"mobile lists {len(mobiles)} numbers; at most {MAX_MOBILES}")
     return mobiles
 
 
 def parse_content(raw: str) -> str:
     if not raw.strip():
-        raise SmsgwError(1, "content不能为空")
+        raise SmsgwError(1, "content不能为空").because(bad_field("content", raw, "must not be blank"))
     return raw
 
 
@@ -51,12 +51,16 @@ def parse_p2p(raw: str) -> list[tuple[str, str]]:
             continue
         mobile, sep, content = line.partition("#")
         if not sep or not mobile.strip() or not content.strip():
-            raise SmsgwError(1, "mobileContentList格式错误")
+            raise SmsgwError(1, "mobileContentList格式错误").because(
+                bad_field("mobileContentList line", line, "mobile#content, both non-blank")
+            )
         items.append((mobile.strip(), content))
     if not items:
-        raise SmsgwError(1, "mobileContentList不能为空")
+        raise SmsgwError(1, "mobileContentList不能为空").because(
+            bad_field("mobileContentList", raw, "at least one mobile#content line")
+        )
     if len(items) > MAX_MOBILES:
-        raise SmsgwError(102)
+        raise SmsgwError(102).because(f"mobileContentList has {len(items)} lines; at most {MAX_MOBILES}")
     return items
 
 
@@ -69,7 +73,7 @@ def parse_size(params: dict[str, str], limits: tuple[int, int, int]) -> int:
         return default
     m = INTEGER_RE.fullmatch(raw)
     if m is None:  # ASCII digits only: int() would also take "1_000", "٣٠" or fullwidth digits
-        raise SmsgwError(1, "size格式错误")
+        raise SmsgwError(1, "size格式错误").because(bad_field("size", raw, "a whole number"))
     digits = m.group(2).lstrip("0") or "0"
     n = (
         int(digits) if len(digits) <= 9 else high + 1

@@ -47,7 +47,7 @@ async def test_unexpected_failure_gets_the_methods_own_code(client, monkeypatch,
         raise RuntimeError("store down")
 
     store = client.sim.store
-    for name in ("pull_take", "next_number", "messages_by_vendor_id"):
+    for name in ("pull_take", "take", "next_number", "messages_by_vendor_id"):
         monkeypatch.setattr(store, name, boom)
     if method == "SmsGetBalance":
         monkeypatch.setattr(type(client.sim.accounts.get("mobset", "300003")), "balance", property(boom))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ....core.errors import SimError
+from ...base import diagnose, refused
 from ..codes import MANAGE_ERRORS
 from ..iam import Caller
 from . import apps, files, signatures, templates
@@ -76,8 +77,10 @@ def endpoint(v: HuaweiVendor, fn: Handler) -> Callable[[web.Request], Awaitable[
             caller = authenticate(v, request, body)
             resp = await fn(v, request, caller, body)
         except MgmtError as err:
+            refused(request, err)
             resp = error_response(err.code, err.message, err.detail_text, err.status)
         except SimError as err:
+            refused(request, err)
             resp = error_response("MSGSMS.0001", MANAGE_ERRORS["MSGSMS.0001"], err.message, 500)
         except web.HTTPException:
             raise
@@ -93,6 +96,7 @@ def endpoint(v: HuaweiVendor, fn: Handler) -> Callable[[web.Request], Awaitable[
 
 async def no_such_api(v: HuaweiVendor, request: web.Request) -> web.Response:
     """Unknown paths and methods under the prefix: the API gateway's answer."""
+    diagnose(request, f"the management API has no {request.method} {request.path}")
     resp = error_response(
         "APIGW.0101",
         "The API does not exist or has not been published in the environment",

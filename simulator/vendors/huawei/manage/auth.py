@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ..iam import AkskError, Caller, find_token, verify_aksk
+from ..iam import AkskError, Caller, find_token, token_refusal, verify_aksk
 from .common import MgmtError
 
 if TYPE_CHECKING:
@@ -24,7 +24,9 @@ def authenticate(v: HuaweiVendor, request: web.Request, body: bytes) -> Caller:
     if token_value:
         token = find_token(v, token_value)
         if token is None:
-            raise MgmtError("MSGSMS.0049", "the token is invalid or has expired", 401)
+            raise MgmtError("MSGSMS.0049", "the token is invalid or has expired", 401).because(
+                token_refusal(v, token_value)
+            )
         if token.project_id is None:
             raise MgmtError("MSGSMS.0049", "a project-scoped token is required (auth.scope.project)", 401)
         if token.project_id != pid:
@@ -34,7 +36,7 @@ def authenticate(v: HuaweiVendor, request: web.Request, body: bytes) -> Caller:
         try:
             key = verify_aksk(v, request, body)
         except AkskError as err:
-            raise MgmtError("MSGSMS.0003", str(err), 401) from None
+            raise MgmtError("MSGSMS.0003", str(err), 401).because(err.diagnosis) from None
         header_project = request.headers.get("X-Project-Id")
         if key.project_id != pid or (header_project and header_project != pid):
             raise MgmtError("MSGSMS.0056", f"the access key may not manage project {pid}", 403)
