@@ -253,6 +253,8 @@ async def vendor_middleware(request: web.Request, handler):
             else web.json_response({"error": "internal error"}, status=500)
         )
     vendor = request.get(VENDOR_KEY)
+    if entry is not None and sim.dispatcher.urgent:  # chaos before_answer: pushes that go out first
+        await sim.dispatcher.before_answer(entry.id)
     if vendor is not None and not dropped:
         delay = sim.engine.runner.latency(vendor.key, request.path)  # the scenario's `latency`
         if delay > 0:

@@ -1,5 +1,5 @@
 """Command line: ``serve`` the simulator, ``check`` config/scenario files, ``sign`` requests for curl,
-send realistic ``traffic``."""
+send realistic ``traffic``, ``export`` a run."""
 
 from __future__ import annotations
 
@@ -377,6 +377,106 @@ def _traffic(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_from_url(url: str, token: str | None) -> dict[str, Any]:
+    """The run document a running simulator answers at ``GET /_sim/export``."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url.rstrip("/") + "/_sim/export", headers={"Accept": "application/json"})
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            doc = json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        raise ExportError(f"{url}: HTTP {e.code} {e.reason}") from None
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise ExportError(f"{url}: cannot reach the simulator: {reason}") from None
+    except ValueError:
+        raise ExportError(f"{url}: the answer is not a run export (not JSON)") from None
+    if not isinstance(doc, dict) or not str(doc.get("format", "")).startswith("sms-simulator-run/"):
+        raise ExportError(f"{url}: the answer is not a run export")
+    return doc
+
+
+def _export_from_db(path: str, config_path: str | None) -> dict[str, Any]:
+    """The run kept in a ``--db`` file, read from a consistent copy (SQLite's backup): the file is never
+    written, and a server may be running on it."""
+    import sqlite3
+    import tempfile
+
+    from .admin.routes import export_run
+    from .app import build_sim
+
+    if not Path(path).is_file():
+        raise ExportError(f"--db {path}: no such file")
+    config = load_config(config_path)
+    with tempfile.TemporaryDirectory(prefix="sms-simulator-export-") as tmp:
+        copy = Path(tmp) / "run.db"
+        try:
+            src = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+            try:
+                dst = sqlite3.connect(copy)
+                with dst:
+                    src.backup(dst)
+                dst.close()
+            finally:
+                src.close()
+        except sqlite3.DatabaseError as e:
+            raise ExportError(f"--db {path}: not a simulator database ({e})") from None
+        config.store.db = str(copy)
+        try:
+            sim = build_sim(config)
+        except DatabaseError as e:
+            raise ExportError(f"--db {path}: {e}") from None
+        try:
+            return export_run(sim)
+        finally:
+            sim.store.close()
+
+
+class ExportError(Exception):
+    pass
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Write a run as JSON and/or one self-contained HTML page (the same as ``GET /_sim/export``)."""
+    import json
+
+    from .admin import export_html
+
+    if bool(args.url) == bool(args.db):
+        print("sms-simulator export: give --url (a running simulator) or --db (its file)", file=sys.stderr)
+        return 2
+    token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
+    try:
+        doc = _export_from_db(args.db, args.config) if args.db else _export_from_url(args.url, token)
+    except FileError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        return 2
+    except ExportError as e:
+        print(f"sms-simulator export: {e}", file=sys.stderr)
+        return 2
+    formats = ["json", "html"] if args.format == "both" else [args.format]
+    written = []
+    for fmt in formats:
+        out = Path(f"{args.output}.{fmt}")
+        text = json.dumps(doc, ensure_ascii=False, indent=1) if fmt == "json" else export_html.render(doc)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+        except OSError as e:
+            print(f"sms-simulator export: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+            return 2
+        written.append(str(out))
+    n = len(doc.get("messages", []))
+    print(f"{', '.join(written)}: {n} message{'s' if n != 1 else ''}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from . import __version__
 
@@ -493,6 +593,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     t.add_argument("--dry-run", action="store_true", help="print the plan as JSON lines, send nothing")
     t.set_defaults(fn=_traffic)
+
+    x = sub.add_parser(
+        "export",
+        help="write everything a run kept as JSON and one self-contained HTML page",
+        description="The same document as GET /_sim/export: requests with their diagnosis, messages and "
+        "their timelines, callback attempts, replies, unsubscribes.  From a running simulator (--url) or "
+        "from its --db file without a server (read from a copy: the file is left as it is).",
+    )
+    x.add_argument("--url", help="a running simulator's base URL, e.g. http://127.0.0.1:8090")
+    x.add_argument("--db", help="a simulator's SQLite file (serve --db)")
+    x.add_argument("--config", help="with --db: the config the server ran with (default: the built-in one)")
+    x.add_argument(
+        "--output",
+        "-o",
+        default="sms-simulator-run",
+        help="file name without its extension",
+    )
+    x.add_argument("--format", choices=["json", "html", "both"], default="both", help="default both")
+    x.add_argument("--admin-token", help=f"with --url: the admin token (default: ${ADMIN_TOKEN_ENV})")
+    x.set_defaults(fn=_export)
 
     args = p.parse_args(argv)
     return args.fn(args)

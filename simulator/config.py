@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .core.accounts import Account
+from .core.quotas import Quotas
 from .core.unsubscribes import DEFAULT_KEYWORDS
 from .core.yamlfile import FileError, load_yaml_file, unknown, validate_data
 from .vendors import VENDORS
@@ -71,6 +72,7 @@ class AccountConfig(_Strict):
     send_window: str | None = None  # "08:00-22:00", Beijing time
     sensitive_words: list[str] = Field(default_factory=list)
     unsubscribe_keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_KEYWORDS))
+    quotas: Quotas | None = None  # per-number limits; {}: the vendor's documented defaults
     options: dict[str, Any] = Field(default_factory=dict)  # the vendor's own account options
 
     @field_validator("id", "secret", mode="before")
@@ -126,6 +128,7 @@ class AccountConfig(_Strict):
             send_window=parse_window(self.send_window) if self.send_window else None,
             sensitive_words=list(self.sensitive_words),
             unsubscribe_keywords=list(self.unsubscribe_keywords),
+            quotas=self.quotas.model_copy() if self.quotas is not None else None,
             options=VENDORS[self.vendor].AccountOptions.model_validate(self.options),
         )
 

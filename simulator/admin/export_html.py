@@ -28,6 +28,7 @@ pre{white-space:pre-wrap;word-break:break-all;margin:0;max-height:12em;overflow:
 <h2>Callback attempts</h2><table id="callbacks"></table>
 <h2>Requests</h2><table id="requests"></table>
 <h2>Unsubscribes</h2><table id="unsubscribes"></table>
+<h2>Quota counts</h2><table id="quotas"></table>
 <script type="application/json" id="run">__DATA__</script>
 <script>
 "use strict";
@@ -76,13 +77,17 @@ table("mo", ["at", "vendor", "account", "mobile", "content", "id"],
   run.mo.map((m) => [iso(m.at), m.vendor, m.account, m.mobile, m.content, m.id]));
 table("callbacks", ["at", "vendor", "account", "stream", "attempt", "url", "status", "result", "body"],
   run.callbacks.map((c) => [iso(c.at), c.vendor, c.account, c.stream, c.attempt, c.url, c.status,
-    c.ok ? "ok" : (c.diagnosis || c.error || "failed"), el("pre", c.request_body)]));
+    (c.ok ? "ok" : (c.diagnosis || c.error || "failed")) +
+      (c.held_back ? ` (held back ${c.held_back} s)` : ""), el("pre", c.request_body)]));
 table("requests", ["at", "vendor", "method", "path", "status", "diagnosis", "latency ms", "body", "answer"],
   run.requests.map((q) => [iso(q.at), q.vendor, q.method, q.path, q.status, q.diagnosis || "", q.latency_ms,
     el("pre", q.decoded_body || q.request_body || q.query),
     el("pre", q.decoded_response || q.response_body)]));
 table("unsubscribes", ["at", "vendor", "account", "mobile", "reply"],
   run.unsubscribes.map((u) => [iso(u.at), u.vendor, u.account, u.mobile, u.content]));
+table("quotas", ["vendor", "account", "mobile", "last 24 h", "last sent", "month", "this month"],
+  (run.quotas || []).map((q) => [q.vendor, q.account, q.mobile, q.last_24h, iso(q.last_sent_at), q.month,
+    q.this_month]));
 </script>
 </body></html>
 """

@@ -76,6 +76,21 @@ def _op(summary: str, ok: dict[str, Any], *, params=(), body=None, errors=(400,)
     return op
 
 
+def _number_lists(name: str, listing: str, model: type[BaseModel], clear_all: str, clear_one: str) -> dict:
+    """GET /_sim/<name> and its DELETEs per account and per number (records keyed vendor/account/mobile)."""
+    mobile = {"name": "mobile", "in": "path", "required": True, "schema": S}
+    removed = _json(shapes.Removed)
+    return {
+        f"/_sim/{name}": {"get": _op(listing, _json(model), params=[_q("vendor"), _q("account")], errors=())},
+        f"/_sim/{name}/{{vendor}}/{{id}}": {
+            "delete": _op(clear_all, removed, params=[VENDOR, ACCOUNT_ID], errors=(404,))
+        },
+        f"/_sim/{name}/{{vendor}}/{{id}}/{{mobile}}": {
+            "delete": _op(clear_one, removed, params=[VENDOR, ACCOUNT_ID, mobile], errors=(404,))
+        },
+    }
+
+
 def _body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
     """A request body: the model's shape (validation mode)."""
     return {"required": required, "content": {"application/json": {"schema": _model(model, "validation")}}}
@@ -245,38 +260,25 @@ def _paths() -> dict[str, Any]:
                     params=[_q("vendor"), _q("failed", FAILED, "true: only HTTP status >= 400"), *_paging()],
                 )
             },
-            "/_sim/unsubscribes": {
-                "get": _op(
-                    "The numbers that replied an unsubscribe keyword, per account (oldest first)",
-                    _json(sh.Unsubscribes),
-                    params=[_q("vendor"), _q("account")],
-                    errors=(),
-                )
-            },
-            "/_sim/unsubscribes/{vendor}/{id}": {
-                "delete": _op(
-                    "Clear an account's unsubscribe list",
-                    _json(sh.Removed),
-                    params=[VENDOR, ACCOUNT_ID],
-                    errors=(404,),
-                )
-            },
-            "/_sim/unsubscribes/{vendor}/{id}/{mobile}": {
-                "delete": _op(
-                    "Take one number off an account's unsubscribe list",
-                    _json(sh.Removed),
-                    params=[
-                        VENDOR,
-                        ACCOUNT_ID,
-                        {"name": "mobile", "in": "path", "required": True, "schema": S},
-                    ],
-                    errors=(404,),
-                )
-            },
+            **_number_lists(
+                "quotas",
+                "The per-number quota counts, per account and number",
+                sh.QuotaCounts,
+                "Forget an account's quota counts",
+                "Forget one number's quota counts (removed 0: none were kept)",
+            ),
+            **_number_lists(
+                "unsubscribes",
+                "The numbers that replied an unsubscribe keyword, per account (oldest first)",
+                sh.Unsubscribes,
+                "Clear an account's unsubscribe list",
+                "Take one number off an account's unsubscribe list",
+            ),
             "/_sim/export": {
                 "get": _op(
                     "Everything the run kept as one JSON document (a download): clock, scenario, accounts, "
-                    "messages with their timelines, replies, callback attempts, requests, unsubscribes",
+                    "messages with their timelines, replies, callback attempts, requests, unsubscribes and "
+                    "quota counts",
                     _json(sh.Export),
                     params=[
                         _q(

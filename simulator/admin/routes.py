@@ -20,6 +20,9 @@ from .. import __version__ as VERSION
 from ..config import Config, parse_window
 from ..core.errors import SimError
 from ..core.models import STATUSES, Message
+from ..core.quotas import COLLECTION as QUOTA_COUNTS
+from ..core.quotas import listed as listed_quotas
+from ..core.quotas import split_key as split_quota_key
 from ..core.scenarios import parse_scenario
 from ..core.sim import Sim
 from ..core.unsubscribes import COLLECTION as UNSUBSCRIBES
@@ -115,6 +118,12 @@ def paging(q: Mapping[str, str]) -> dict[str, Any]:
     return {"limit": limit, "cursor": int(cursor) if cursor else None, "newest_first": order == "desc"}
 
 
+def invalid(what: str, e: ValidationError) -> AdminError:
+    """A 400 ``invalid <what>`` naming each problem's field."""
+    problems = [f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()]
+    return AdminError(400, f"invalid {what}", problems=problems)
+
+
 def flag(q: Mapping[str, str], name: str) -> bool | None:
     v = q.get(name)
     if v is None or v == "":
@@ -130,20 +139,52 @@ def paged(key: str, items: list[dict[str, Any]], nxt: int | None, total: int, **
     return answer({key: items, "next": str(nxt) if nxt is not None else None, "total": total, **extra})
 
 
+def clock_of(sim: Sim) -> dict[str, Any]:
+    """The clock as ``GET /_sim/clock`` shows it."""
+    now = sim.clock.now()
+    return {
+        "now": now,
+        "iso": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
+        "wall": sim.clock.wall(),
+        "offset": round(now - sim.clock.wall(), 6),
+        "frozen": sim.clock.frozen,
+        "auth_clock": "simulated" if sim.clock.auth_uses_simulated else "wall",
+        "pending_timers": sim.clock.pending,
+    }
+
+
+def request_of(sim: Sim, entry: Any) -> dict[str, Any]:
+    """A journaled request, with ``decoded_body`` and ``decoded_response`` when its vendor encodes
+    bodies (emay: decrypted)."""
+    vendor = sim.vendors.get(entry.vendor)
+    body, answer_ = vendor.decoded_bodies(entry) if vendor is not None else (None, None)  # type: ignore[attr-defined]
+    return {**entry.public(), "decoded_body": body, "decoded_response": answer_}
+
+
+def export_run(sim: Sim) -> dict[str, Any]:
+    """Everything the run kept, as one JSON-ready document (``GET /_sim/export`` and
+    ``sms-simulator export``; docs/admin-api.md, "Run export")."""
+    store = sim.store
+    return {
+        "format": "sms-simulator-run/1",
+        "version": VERSION,
+        "clock": clock_of(sim),
+        "scenario": sim.scenario.model_dump(mode="json"),
+        "accounts": [a.public() for a in sim.accounts.list()],
+        "messages": [m.public() for m in store.query_messages()],
+        "mo": [m.public() for m in store.query_mo()],
+        "callbacks": [a.public() for a in store.attempts()],
+        "requests": [request_of(sim, r) for r in store.requests()],
+        "unsubscribes": listed_unsubscribes(store.collection(UNSUBSCRIBES)),
+        "quotas": listed_quotas(store.collection(QUOTA_COUNTS), sim.clock.now()),
+    }
+
+
 def setup(app: web.Application, sim: Sim, config: Config) -> None:
     started = time.time()
 
     def clock_state() -> dict[str, Any]:
-        now = sim.clock.now()
-        return {
-            "now": now,
-            "iso": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
-            "wall": sim.clock.wall(),
-            "offset": round(now - sim.clock.wall(), 6),
-            "frozen": sim.clock.frozen,
-            "auth_clock": "simulated" if sim.clock.auth_uses_simulated else "wall",
-            "pending_timers": sim.clock.pending,
-        }
+        return clock_of(sim)
 
     def find_account(request: web.Request):
         vendor, aid = request.match_info["vendor"], request.match_info["id"]
@@ -173,11 +214,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         return found[0]
 
     def request_public(entry) -> dict[str, Any]:
-        """A journaled request, with ``decoded_body`` and ``decoded_response`` when its vendor encodes
-        bodies (emay: decrypted)."""
-        vendor = sim.vendors.get(entry.vendor)
-        body, answer_ = vendor.decoded_bodies(entry) if vendor is not None else (None, None)  # type: ignore[attr-defined]
-        return {**entry.public(), "decoded_body": body, "decoded_response": answer_}
+        return request_of(sim, entry)
 
     # -- health and accounts ------------------------------------------------------------------------
     @admin
@@ -233,11 +270,7 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
             try:
                 new_options = options_model.model_validate({**account.options.model_dump(), **options_patch})
             except ValidationError as e:
-                raise AdminError(
-                    400,
-                    "invalid options",
-                    problems=[f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()],
-                ) from None
+                raise invalid("options", e) from None
         for k, v in changes.items():
             setattr(account, k, v)
         if new_options is not None:
@@ -375,42 +408,45 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
         coll = sim.store.collection(UNSUBSCRIBES)
         return answer({"unsubscribes": listed_unsubscribes(coll, q.get("vendor"), q.get("account"))})
 
-    @admin
-    async def clear_unsubscribes(request: web.Request) -> web.Response:
+    def forget_numbers(request: web.Request, name: str, missing: str | None = None) -> web.Response:
+        """Delete an account's records (or one number's) from a collection keyed vendor/account/mobile;
+        ``missing``: a 404 when the one number has none (its text names the number), else removed 0."""
         account = find_account(request)
-        coll = sim.store.collection(UNSUBSCRIBES)
+        coll = sim.store.collection(name)
         mobile = request.match_info.get("mobile")
         if mobile is not None:
             key = unsubscribe_key(account.vendor, account.id, mobile)
-            if key not in coll:
-                raise AdminError(404, f"{mobile} is not on {account.vendor} account {account.id}'s list")
-            keys = [key]
-        else:
-            keys = [
-                unsubscribe_key(r["vendor"], r["account"], r["mobile"])
-                for r in listed_unsubscribes(coll, account.vendor, account.id)
-            ]
+            if key not in coll and missing is not None:
+                raise AdminError(404, missing.format(mobile=mobile, account=account))
+            keys = [key] if key in coll else []
+        else:  # list(): the keys alone (a durable store counts only the deletions as changes)
+            keys = [k for k in list(coll) if split_quota_key(k)[:2] == (account.vendor, account.id)]
         for key in keys:
             del coll[key]
         return answer({"removed": len(keys)})
 
+    @admin
+    async def clear_unsubscribes(request: web.Request) -> web.Response:
+        return forget_numbers(
+            request, UNSUBSCRIBES, "{mobile} is not on {account.vendor} account {account.id}'s list"
+        )
+
+    # -- quotas ---------------------------------------------------------------------------------------
+    @admin
+    async def list_quotas(request: web.Request) -> web.Response:
+        q = request.query
+        coll = sim.store.collection(QUOTA_COUNTS)
+        return answer({"quotas": listed_quotas(coll, sim.clock.now(), q.get("vendor"), q.get("account"))})
+
+    @admin
+    async def clear_quotas(request: web.Request) -> web.Response:
+        return forget_numbers(request, QUOTA_COUNTS)
+
     # -- run export -----------------------------------------------------------------------------------
     @admin
-    async def export_run(request: web.Request) -> web.Response:
+    async def export_handler(request: web.Request) -> web.Response:
         """Everything the run kept, as one JSON document (docs/admin-api.md, "Run export")."""
-        store = sim.store
-        doc = {
-            "format": "sms-simulator-run/1",
-            "version": VERSION,
-            "clock": clock_state(),
-            "scenario": sim.scenario.model_dump(mode="json"),
-            "accounts": [a.public() for a in sim.accounts.list()],
-            "messages": [m.public() for m in store.query_messages()],
-            "mo": [m.public() for m in store.query_mo()],
-            "callbacks": [a.public() for a in store.attempts()],
-            "requests": [request_public(r) for r in store.requests()],
-            "unsubscribes": listed_unsubscribes(store.collection(UNSUBSCRIBES)),
-        }
+        doc = export_run(sim)
         fmt = request.query.get("format", "json")
         if fmt == "html":
             resp = web.Response(text=export_html.render(doc), content_type="text/html", charset="utf-8")
@@ -521,8 +557,11 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     r.add_get("/_sim/callbacks", list_callbacks)
     r.add_post("/_sim/callbacks/{id}/retry", retry_callback)
     r.add_get("/_sim/requests", list_requests)
+    r.add_get("/_sim/quotas", list_quotas)
+    r.add_delete("/_sim/quotas/{vendor}/{id}", clear_quotas)
+    r.add_delete("/_sim/quotas/{vendor}/{id}/{mobile}", clear_quotas)
     r.add_get("/_sim/unsubscribes", list_unsubscribes)
-    r.add_get("/_sim/export", export_run)
+    r.add_get("/_sim/export", export_handler)
     r.add_delete("/_sim/unsubscribes/{vendor}/{id}", clear_unsubscribes)
     r.add_delete("/_sim/unsubscribes/{vendor}/{id}/{mobile}", clear_unsubscribes)
     r.add_get("/_sim/clock", get_clock)

@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from ..config import AccountConfig, parse_window
 from ..core.models import OUTCOMES, Status
+from ..core.quotas import Quotas
 from ..core.scenarios import Scenario
 from ..traffic.runner import OptionsIn
 
@@ -128,10 +129,29 @@ class AccountPatch(Body):
     )
     sensitive_words: list[str] = Field(None, description="a list of strings")  # type: ignore[assignment]
     unsubscribe_keywords: list[str] = Field(None, description="a list of strings")  # type: ignore[assignment]
+    quotas: Quotas | None = Field(
+        None, description="an object of per-number limits ({}: the vendor's documented defaults), or null"
+    )
     name: str = Field(None, description="a string")  # type: ignore[assignment]
     options: dict[str, Any] = Field(  # type: ignore[assignment]
         None, description="an object of the vendor's account options (docs/vendors/<vendor>.md)"
     )
+
+    @field_validator("quotas", mode="before")
+    @classmethod
+    def _quotas(cls, v: Any) -> Any:
+        """Name the limit that is wrong (the field's description alone would not)."""
+        if v is None or isinstance(v, Quotas):
+            return v
+        if not isinstance(v, dict):
+            raise ValueError(
+                "quotas must be an object of per-number limits ({}: the vendor's defaults), or null"
+            )
+        try:
+            return Quotas.model_validate(v)
+        except ValidationError as e:
+            detail = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+            raise ValueError(f"invalid quotas: {detail}") from None
 
     @field_validator("report_url", "mo_url")
     @classmethod
@@ -299,6 +319,7 @@ class CallbackAttempt(Answer):
     diagnosis: str | None  # not acknowledged: what came back and what the vendor expects
     gave_up: bool
     next_retry_at: float | None
+    held_back: float  # simulated seconds the attempt waited (scenario chaos slow_push)
     items: int
     message_ids: list[str]
 
@@ -372,6 +393,21 @@ class Unsubscribes(Answer):
     unsubscribes: list[Unsubscribe]
 
 
+class QuotaCount(Answer):
+    vendor: str
+    account: str
+    mobile: str
+    last_24h: int
+    last_sent_at: float | None
+    month: str  # YYYY-MM, Beijing time
+    this_month: int
+    recent_contents: int
+
+
+class QuotaCounts(Answer):
+    quotas: list[QuotaCount]
+
+
 class Removed(Answer):
     removed: int
 
@@ -402,6 +438,7 @@ class Export(Answer):
     callbacks: list[CallbackAttempt]
     requests: list[RequestEntry]
     unsubscribes: list[Unsubscribe]
+    quotas: list[QuotaCount]
 
 
 class VendorTraffic(Answer):

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from .errors import SimError
+from .quotas import Quotas
 from .unsubscribes import DEFAULT_KEYWORDS
 
 Mode = Literal["push", "pull"]
@@ -37,6 +38,7 @@ class Account:
     sensitive_words: list[str] = field(default_factory=list)  # content containing one is refused
     # a reply that is one of these (trimmed, any case) puts the number on the account's unsubscribe list
     unsubscribe_keywords: list[str] = field(default_factory=lambda: list(DEFAULT_KEYWORDS))
+    quotas: Quotas | None = None  # per-number limits (core/quotas.py); None: none
     name: str = ""  # label shown in the UI
     options: Any = None  # the vendor's own AccountOptions model instance
     _networks: list[Any] = field(default_factory=list, repr=False)
@@ -105,6 +107,7 @@ class Account:
             ),
             "sensitive_words": list(self.sensitive_words),
             "unsubscribe_keywords": list(self.unsubscribe_keywords),
+            "quotas": self.quotas.model_dump(mode="json") if self.quotas is not None else None,
         }
         if isinstance(self.options, BaseModel):
             out["options"] = self.options.model_dump(mode="json")

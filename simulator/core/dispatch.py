@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -34,6 +35,7 @@ Item = Report | MoRecord
 OUTBOX = "_sim.outbox"  # (vendor, account, url, stream) → refs of items waiting for the batch timer
 BATCHES = "_sim.push_batches"  # batch id → {"key": channel key, "items": refs, "attempt": n}
 FAIL_FIRST = "_sim.chaos_fail_first"  # refs whose first push attempt fails (scenario chaos) → True
+SLOW = "_sim.chaos_slow_push"  # refs whose first push attempt is held back (scenario chaos) → seconds
 
 
 def _message_ids(items: list[Item]) -> list[str]:
@@ -76,6 +78,8 @@ class Dispatcher:
         self._flushing: set[tuple[str, str, str, str]] = set()  # channels with a push.flush timer
         self._resume: list[str] = []  # batches that were in flight when the last process stopped
         self.tag = ""  # a shared store: this process's number, so each process batches its own outbox
+        # send request id → pushes to finish before that request is answered (chaos before_answer)
+        self.urgent: dict[str, list[asyncio.Task[None]]] = {}
         # one connection budget per destination (scheme, host, port): a receiver that hangs uses up
         # its own budget only, and a callback's timeout starts once it has a connection slot
         self._slots: dict[tuple[str, str, int | None], asyncio.Semaphore] = {}
@@ -104,6 +108,7 @@ class Dispatcher:
     def reset(self) -> None:
         self._flushing.clear()
         self._resume.clear()
+        self.urgent.clear()
 
     def restored(self, timers: list[Timer]) -> None:
         """After a restart: note the channels that wait for a batch timer, and the batches that were
@@ -132,7 +137,9 @@ class Dispatcher:
         return sum(len(refs) for refs in dict.values(self.store.collection(OUTBOX)))
 
     # queueing ----------------------------------------------------------------------------------------
-    def enqueue(self, account: Account, target: Push, item: Item, fail_first: bool = False) -> None:
+    def enqueue(
+        self, account: Account, target: Push, item: Item, fail_first: bool = False, slow: float = 0.0
+    ) -> None:
         key: tuple[str, ...] = (account.vendor, account.id, target.url, target.stream)
         if self.tag:
             key += (self.tag,)
@@ -143,6 +150,8 @@ class Dispatcher:
         refs.append(item_ref(item))
         if fail_first:
             self.store.collection(FAIL_FIRST)[refs[-1]] = True
+        if slow:
+            self.store.collection(SLOW)[refs[-1]] = slow
         if key not in self._flushing:
             self._flushing.add(key)
             policy = self.vendors[account.vendor].push_policy(account, target.stream)
@@ -161,13 +170,41 @@ class Dispatcher:
         n = max(1, policy.batch_max)
         batches = self.store.collection(BATCHES)
         failing = self.store.collection(FAIL_FIRST)
+        slow = self.store.collection(SLOW)
         for i in range(0, len(refs), n):
             batch_id = self.store.new_id("pb")
             batch = {"key": [vendor, account_id, url, stream], "items": refs[i : i + n], "attempt": 0}
             if failing and any([failing.pop(r, None) for r in batch["items"]]):
                 batch["fail_first"] = True
+            held = max([slow.pop(r, 0.0) for r in batch["items"]]) if slow else 0.0
+            if held:
+                batch["slow"] = held
             batches[batch_id] = batch
-            self._start(batch_id)
+            if held:  # a slow push: its first attempt goes out once the carrier got round to it
+                self.clock.call_later(held, "push.retry", batch_id)
+            else:
+                self._start(batch_id)
+
+    def push_now(
+        self, account: Account, target: Push, item: Item, request_id: str, fail_first: bool = False
+    ) -> None:
+        """Push one item at once, in a batch of its own, and have :meth:`before_answer` wait for it
+        (chaos ``before_answer``: the report reaches the customer before the send is answered)."""
+        batch_id = self.store.new_id("pb")
+        key = [account.vendor, account.id, target.url, target.stream]
+        batch: dict[str, Any] = {"key": key, "items": [item_ref(item)], "attempt": 0}
+        if fail_first:
+            batch["fail_first"] = True
+        self.store.collection(BATCHES)[batch_id] = batch
+        task = self._start(batch_id)
+        if task is not None:
+            self.urgent.setdefault(request_id, []).append(task)
+
+    async def before_answer(self, request_id: str | None) -> None:
+        """Wait for the pushes that must reach their receiver before this request is answered."""
+        tasks = self.urgent.pop(request_id, None) if request_id is not None else None
+        if tasks:
+            await asyncio.wait(tasks)
 
     def _items(self, refs: list[str]) -> list[Item]:
         out: list[Item] = []
@@ -177,20 +214,21 @@ class Dispatcher:
                 out.append(item)
         return out
 
-    def _start(self, batch_id: str) -> None:
+    def _start(self, batch_id: str) -> asyncio.Task[None] | None:
         batches = self.store.collection(BATCHES)
         batch = batches.get(batch_id)
         if batch is None:
-            return
+            return None
         batches[batch_id] = {**batch, "attempt": batch["attempt"] + 1}
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             log.warning("no running loop: push to %s not sent", batch["key"][2])
-            return
+            return None
         task = loop.create_task(self._attempt(batch_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     def retry_now(self, attempt: CallbackAttempt) -> str | None:
         """Attempt again, now, what ``attempt`` carried (the sandbox's "retry now"); the new attempt's
@@ -295,6 +333,8 @@ class Dispatcher:
             items=len(items),
             message_ids=_message_ids(items),
         )
+        if number == 1 and batch.get("slow"):
+            attempt.held_back = batch["slow"]
         try:
             req = vendor.build_push(account, target, items, number)
             attempt.method = req.method
@@ -346,6 +386,8 @@ class Dispatcher:
         note = f"{attempt.id} {attempt.stream} → {attempt.url}: " + (
             "ok" if attempt.ok else (attempt.error or "failed") + (" (gave up)" if attempt.gave_up else "")
         )
+        if attempt.held_back:
+            note += f" (chaos: a slow push, sent {attempt.held_back:g} s late)"
         for sid in attempt.message_ids:
             msg = self.store.get_message(sid)
             if msg is not None:

@@ -15,6 +15,8 @@ keep it and a restarted process can run it:
 - ``engine.reply``    (vendor, account, mobile, content, sim_id): a phone's automatic reply
 - ``engine.report_again`` (sim_id, segment, why, fail_first): scenario chaos delivers a report late or
   a second time
+- ``engine.expire``   (sim_id): scenario chaos ``after_expiry``: the validity elapsed with no report yet
+- ``engine.mo_again`` (mo_sim_id, why): scenario chaos delivers a reply late or a second time
 - ``engine.review``   (done_kind, args, result, reason): a signature/template review result; the vendor
   registers ``done_kind`` and gets ``(*args, result, reason)``
 """
@@ -37,6 +39,7 @@ from .events import EventBus
 from .metrics import Metrics
 from .models import FINAL_STATUSES, OUTCOME_STATUS, Message, MoRecord, Report
 from .plugin import Keep, Pull, Push, VendorCore
+from .quotas import note as quota_note
 from .scenarios import Decision, ScenarioRunner
 from .store import MemoryStore
 from .unsubscribes import COLLECTION as UNSUBSCRIBES
@@ -108,6 +111,8 @@ class Engine:
         clock.register("engine.reply", self._auto_reply)
         clock.register("engine.review", self._review_due)
         clock.register("engine.report_again", self._report_again)
+        clock.register("engine.expire", self._expire_due)
+        clock.register("engine.mo_again", self._mo_again)
 
     def reset(self, runner: ScenarioRunner) -> None:
         self.runner = runner
@@ -170,10 +175,20 @@ class Engine:
         now = self.clock.now()
         out = []
         unsubscribed = self.store.collection(UNSUBSCRIBES)
+        vendor = self.vendors[account.vendor]
+        limits = account.quotas.effective(vendor.quota_defaults) if account.quotas is not None else None
         for i, (sub, dec) in enumerate(zip(subs, decisions, strict=True)):
+            over = None
             if unsubscribed and record_key(account.vendor, account.id, sub.mobile) in unsubscribed:
-                code = self.vendors[account.vendor].unsubscribe_code
+                code = vendor.unsubscribe_code
                 dec = Decision(outcome="blacklisted", delay=0.0, code=code, rule="unsubscribed")
+            elif limits is not None:
+                over = await self.store.count_send(
+                    limits, account.vendor, account.id, sub.mobile, sub.content, now
+                )
+                if over is not None:
+                    code = vendor.quota_codes.get(over)
+                    dec = Decision(outcome="rejected", delay=0.0, code=code, rule=f"quota {over}")
             msg = Message(
                 sim_id=self.store.new_id("m"),
                 id=sub.id or (id_factory(sub, i) if id_factory else ""),
@@ -193,6 +208,8 @@ class Engine:
                 msg.id = msg.sim_id
             self.store.add_message(msg)
             self.store.set_status(msg, "accepted", now, sys.intern(f"rule {dec.rule}: {dec.outcome}"))
+            if over is not None:
+                self.store.add_event(msg, now, "quota", quota_note(over, limits))  # type: ignore[arg-type]
             if self.bus.active:
                 self.bus.publish("message", message=msg.summary())
             plan = self._plan(msg, dec)
@@ -202,7 +219,7 @@ class Engine:
                     sub.scheduled_at, "engine.send", msg.sim_id, plan
                 )
             else:
-                self._send(msg, plan, now)
+                self._send(msg, plan, now, answering=True)
             out.append(msg)
         self.accounts.changed(account)
         return out
@@ -230,24 +247,75 @@ class Engine:
     def _send_due(self, sim_id: str, plan: dict[str, Any]) -> None:
         self._timers.pop(sim_id, None)
         msg = self.store.get_message(sim_id)
-        if msg is not None and msg.status == "scheduled":
-            self._send(msg, plan)
+        if msg is None or msg.status != "scheduled":
+            return
+        unsubscribed = self.store.collection(UNSUBSCRIBES)
+        if unsubscribed and record_key(msg.vendor, msg.account, msg.mobile) in unsubscribed:
+            # the number unsubscribed after the timed send was accepted: the carrier refuses it now
+            code = self.vendors[msg.vendor].unsubscribe_code
+            plan = self._plan(msg, Decision(outcome="blacklisted", delay=0.0, code=code, rule="unsubscribed"))
+            note = f"{msg.mobile} unsubscribed before the timed send fell due: reported at once"
+            self.store.add_event(msg, self.clock.now(), "unsubscribe", note)
+        self._send(msg, plan)
 
-    def _send(self, msg: Message, plan: dict[str, Any], now: float | None = None) -> None:
+    def _send(
+        self, msg: Message, plan: dict[str, Any], now: float | None = None, answering: bool = False
+    ) -> None:
+        """``answering``: the send request is still being answered (chaos ``before_answer`` applies)."""
         # one float object per moment: created_at, sent_at and the timeline share it (memory per message)
         msg.sent_at = now = self.clock.now() if now is None else now
         self._status(msg, "sent", at=now)
+        chaos = plan.get("chaos")
+        if chaos is not None and ("before_answer" in chaos or "after_expiry" in chaos):
+            self._chaos_send(msg, plan, chaos, now, answering)
+            return
         self._timers[msg.sim_id] = self.clock.call_later(plan["delay"], "engine.outcome", msg.sim_id, plan)
+
+    def _chaos_send(
+        self, msg: Message, plan: dict[str, Any], chaos: dict[str, Any], now: float, answering: bool
+    ) -> None:
+        """Chaos that changes when the report comes: at once, before the send is answered; or after the
+        message was already marked expired."""
+        if "after_expiry" in chaos:
+            validity = self.vendors[msg.vendor].validity_seconds
+            after = chaos["after_expiry"]
+            self.clock.call_later(validity, "engine.expire", msg.sim_id)
+            note = f"its report comes {after:g} s after the validity ({validity:g} s) elapsed"
+            self.store.add_event(msg, now, "chaos", note)
+            self._timers[msg.sim_id] = self.clock.call_later(
+                validity + after, "engine.outcome", msg.sim_id, plan
+            )
+            return
+        note = "the report is made at once and delivered before the send is answered"
+        self.store.add_event(msg, now, "chaos", note if answering else note + " (a timer send: no answer)")
+        self._finish(msg, plan, urgent=msg.request_id if answering else None)
+
+    def _expire_due(self, sim_id: str) -> None:
+        msg = self.store.get_message(sim_id)
+        if msg is not None and msg.status == "sent" and msg.outcome is None:
+            self._status(msg, "expired", "the validity elapsed with no report: marked expired (chaos)")
 
     def _outcome_due(self, sim_id: str, plan: dict[str, Any]) -> None:
         self._timers.pop(sim_id, None)
         msg = self.store.get_message(sim_id)
-        if msg is not None and msg.status == "sent" and msg.outcome is None:
+        if msg is None or msg.outcome is not None:
+            return
+        if msg.status == "sent":
+            self._finish(msg, plan)
+        elif msg.status == "expired" and "after_expiry" in (plan.get("chaos") or ()):
+            note = "the carrier's report arrives after the message was marked expired"
+            self.store.add_event(msg, self.clock.now(), "chaos", note)
             self._finish(msg, plan)
 
     def _finish(
-        self, msg: Message, plan: dict[str, Any], outcome: str | None = None, code: str | None = None
+        self,
+        msg: Message,
+        plan: dict[str, Any],
+        outcome: str | None = None,
+        code: str | None = None,
+        urgent: str | None = None,
     ) -> None:
+        """``urgent``: the id of the send request being answered; its reports go out before the answer."""
         self._timers.pop(msg.sim_id, None)
         outcome = outcome or plan["outcome"]
         msg.outcome = outcome
@@ -272,39 +340,52 @@ class Engine:
             report = Report(msg, outcome, msg.code, now, segment=part)
             self.store.add_report(report)
             if chaos:
-                self._chaos(msg, report, chaos, now)
+                self._chaos(msg, report, chaos, now, urgent)
             else:
                 self.route_report(msg, report, at=now)
         if outcome == "delivered":
+            mo_chaos = chaos.get("mo")
             for content, delay in plan.get("mo", ()):
-                self.clock.call_later(
-                    delay, "engine.reply", msg.vendor, msg.account, msg.mobile, content, msg.sim_id
-                )
+                args = (msg.vendor, msg.account, msg.mobile, content, msg.sim_id)
+                self.clock.call_later(delay, "engine.reply", *args, *((mo_chaos,) if mo_chaos else ()))
 
     def route_report(
-        self, msg: Message, report: Report, why: str = "", at: float | None = None, fail_first: bool = False
+        self,
+        msg: Message,
+        report: Report,
+        why: str = "",
+        at: float | None = None,
+        fail_first: bool = False,
+        slow: float = 0.0,
+        urgent: str | None = None,
     ) -> None:
         """Send a report where the vendor says (push, pull queue, or kept); also used to deliver a
-        report again (emay retrieveReport).  ``why`` prefixes the timeline note; ``fail_first``: the
-        first push attempt that carries it fails (scenario chaos)."""
+        report again (emay retrieveReport).  ``why`` prefixes the timeline note; scenario chaos:
+        ``fail_first`` (the first push attempt that carries it fails), ``slow`` (that attempt is held
+        back so many seconds), ``urgent`` (pushed now, before the send request with this id is
+        answered)."""
         account = self.accounts.get(msg.vendor, msg.account)
         if account is None:
             return
         dest = self.vendors[msg.vendor].report_destination(account, msg)
-        self._route(account, dest, report, msg, why, at, fail_first)
+        self._route(account, dest, report, msg, why, at, fail_first, slow, urgent)
 
-    def _chaos(self, msg: Message, report: Report, chaos: dict[str, Any], now: float) -> None:
+    def _chaos(
+        self, msg: Message, report: Report, chaos: dict[str, Any], now: float, urgent: str | None = None
+    ) -> None:
         """Deliver a report the way the scenario's ``chaos`` drew for the message."""
         if chaos.get("drop"):
             self.store.add_event(msg, now, "chaos", f"report {report.id} dropped: it is never delivered")
             return
         fail_first = bool(chaos.get("fail_first"))
+        slow = chaos.get("slow_push", 0.0)
         late = chaos.get("late")
         if late is not None:
             self.store.add_event(msg, now, "chaos", f"report {report.id} held back {late:g} s")
-            self.clock.call_later(late, "engine.report_again", msg.sim_id, report.segment, "late", fail_first)
+            args = (msg.sim_id, report.segment, "late", fail_first, *((slow,) if slow else ()))
+            self.clock.call_later(late, "engine.report_again", *args)
         else:
-            self.route_report(msg, report, at=now, fail_first=fail_first)
+            self.route_report(msg, report, at=now, fail_first=fail_first, slow=slow, urgent=urgent)
         if "duplicate" in chaos:
             after = chaos["duplicate"] + (late or 0)
             self.store.add_event(
@@ -314,10 +395,10 @@ class Engine:
                 after, "engine.report_again", msg.sim_id, report.segment, "duplicate", False
             )
 
-    def _report_again(self, sim_id: str, segment: int, why: str, fail_first: bool) -> None:
+    def _report_again(self, sim_id: str, segment: int, why: str, fail_first: bool, slow: float = 0.0) -> None:
         report = self.store.get_report(f"{sim_id}/{segment}")
         if report is not None:
-            self.route_report(report.message, report, f"chaos ({why}): ", fail_first=fail_first)
+            self.route_report(report.message, report, f"chaos ({why}): ", fail_first=fail_first, slow=slow)
 
     def _route(
         self,
@@ -328,11 +409,19 @@ class Engine:
         why: str = "",
         at: float | None = None,
         fail_first: bool = False,
+        slow: float = 0.0,
+        urgent: str | None = None,
     ) -> None:
         now = self.clock.now() if at is None else at
         if isinstance(dest, Push):
-            self.dispatcher.enqueue(account, dest, item, fail_first)
-            note = sys.intern(f"queued for push to {dest.url}")
+            if urgent is not None:  # before_answer wins over slow_push
+                self.dispatcher.push_now(account, dest, item, urgent, fail_first)
+                note = f"pushed to {dest.url} at once, before the send is answered (chaos)"
+            else:
+                self.dispatcher.enqueue(account, dest, item, fail_first, slow)
+                note = sys.intern(f"queued for push to {dest.url}")
+                if slow:
+                    note += f" (chaos: a slow push, held back {slow:g} s)"
             if fail_first:
                 note += " (chaos: its first push attempt fails)"
         elif isinstance(dest, Pull):
@@ -347,9 +436,47 @@ class Engine:
             kind = "report" if isinstance(item, Report) else "mo"
             self.store.add_event(msg, now, kind, why + note)
 
-    def _auto_reply(self, vendor: str, account_id: str, mobile: str, content: str, sim_id: str) -> None:
+    def _auto_reply(
+        self,
+        vendor: str,
+        account_id: str,
+        mobile: str,
+        content: str,
+        sim_id: str,
+        chaos: dict[str, Any] | None = None,
+    ) -> None:
         with contextlib.suppress(SimError):
-            self.receive_mo(vendor, mobile, content, account_id, message_sim_id=sim_id)
+            self.receive_mo(vendor, mobile, content, account_id, message_sim_id=sim_id, chaos=chaos)
+
+    def _mo_again(self, mo_sim_id: str, why: str) -> None:
+        mo = self.store.get_mo(mo_sim_id)
+        account = self.accounts.get(mo.vendor, mo.account) if mo is not None else None
+        if mo is None or account is None:
+            return
+        msg = self.store.get_message(mo.message_sim_id) if mo.message_sim_id else None
+        dest = self.vendors[mo.vendor].mo_destination(account, mo)
+        self._route(account, dest, mo, msg, f"chaos ({why}, reply {mo.id}): ")
+
+    def _mo_chaos(self, mo: MoRecord, msg: Message | None, chaos: dict[str, Any]) -> bool:
+        """Apply a reply's chaos; True when it is routed now as usual."""
+
+        def note(text: str) -> None:
+            if msg is not None:
+                self.store.add_event(msg, mo.at, "chaos", f"reply {mo.id} {text}")
+
+        if chaos.get("drop"):
+            note("dropped: it is never delivered")
+            return False
+        late = chaos.get("late")
+        if "duplicate" in chaos:
+            after = chaos["duplicate"] + (late or 0)
+            note(f"will be delivered again in {after:g} s")
+            self.clock.call_later(after, "engine.mo_again", mo.sim_id, "duplicate")
+        if late is not None:
+            note(f"held back {late:g} s")
+            self.clock.call_later(late, "engine.mo_again", mo.sim_id, "late")
+            return False
+        return True
 
     # operations on messages --------------------------------------------------------------------------
     def cancel(self, msg: Message) -> bool:
@@ -392,8 +519,10 @@ class Engine:
         account_id: str | None = None,
         extension: str = "",
         message_sim_id: str | None = None,
+        chaos: dict[str, Any] | None = None,
     ) -> MoRecord:
-        """A phone replies.  Routed to ``account_id`` or to the account that last sent to the number."""
+        """A phone replies.  Routed to ``account_id`` or to the account that last sent to the number;
+        ``chaos``: what the scenario drew for a rule's replies (drop, duplicate, late)."""
         if vendor not in self.vendors:
             raise SimError("unknown_vendor", f"unknown vendor {vendor!r}")
         if account_id is None:
@@ -428,7 +557,8 @@ class Engine:
             self.store.add_event(msg, mo.at, "reply", f"{mo.id}: {content}")
         if is_unsubscribe(account.unsubscribe_keywords, content):
             self._unsubscribe(mo, msg)
-        self._route(account, v.mo_destination(account, mo), mo, msg)
+        if chaos is None or self._mo_chaos(mo, msg, chaos):
+            self._route(account, v.mo_destination(account, mo), mo, msg)
         return mo
 
     def _unsubscribe(self, mo: MoRecord, msg: Message | None) -> None:

@@ -162,6 +162,7 @@ class CallbackAttempt:
     next_retry_at: float | None = None  # when the next attempt is scheduled
     items: int = 0  # reports/MO carried
     message_ids: list[str] = field(default_factory=list)  # sim_ids of messages carried
+    held_back: float = 0.0  # simulated seconds the attempt was held back (scenario chaos slow_push)
     seq: int = 0  # the store's order of arrival (paging cursors)
 
     def public(self) -> dict[str, Any]:

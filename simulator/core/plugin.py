@@ -8,7 +8,7 @@ turned into an HTTP request, and what answer from the customer counts as receive
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from .accounts import Account
 from .models import Message, MoRecord, Report
@@ -62,6 +62,8 @@ class VendorCore(Protocol):
     validity_seconds: float  # how long the carrier tries before a message expires
     segment_reports: bool  # one report per billed segment (Report.segment = 1..n) instead of one
     unsubscribe_code: str | None  # report code for a send to an unsubscribed number; None: blacklisted's
+    quota_codes: dict[str, str]  # report code per quota limit (core/quotas.py); missing: rejected's
+    quota_defaults: dict[str, Any]  # the documented defaults of the limits
 
     def report_code(self, outcome: str, override: str | None) -> str: ...
     def report_destination(self, account: Account, message: Message) -> Destination | None: ...

@@ -1,11 +1,13 @@
 """The memory store shared through Redis (``--redis URL``): several processes, on one host or several,
 behave as one simulator.
 
-Each process keeps the memory store's indexes (reads never wait for Redis) and writes every change
-through to Redis once per event-loop turn, in one MULTI transaction that also appends a note of what
-changed to a stream.  Every process follows that stream and reads the records it names, so a message
-sent through one process is found through any other (the admin API and the vendors' pull calls first
-catch up with the stream: read-your-writes across processes).
+Each process keeps the memory store's indexes (reads never wait for Redis).  Everything the requests of
+one event-loop turn need from Redis goes in one MULTI transaction at the end of the turn (:meth:`_turn_end`):
+the catch-up read of the requests that start (``await store.sync()``), their charges and replay claims,
+the clock's timer claims, and the writes of every change made, ending with a note of what changed on a
+stream.  It is sent on one pipelined connection (:mod:`.redis_conn`); the loop serves other requests
+until the answer comes and resolves what waited for it.  Every process follows the stream and reads the
+records it names, so a message sent through one process is found through any other.
 
 What must be exact across processes is decided in Redis itself, by Lua scripts:
 - balances: check-and-charge (``charge``), refunds and admin changes as increments or sets, each with a
@@ -17,8 +19,8 @@ What must be exact across processes is decided in Redis itself, by Lua scripts:
   time in milliseconds and the process number, so they are unique and roughly in time order.
 
 Redis's own persistence (AOF) makes it durable; a process started later loads everything from it.
-The calls are synchronous (redis-py with hiredis): on the same host a round trip costs tens of
-microseconds, less than an asyncio client's own overhead; docs/performance.md gives the numbers.
+Rarer calls are synchronous (redis-py with hiredis): reading a pull queue, claiming timers when the
+clock is advanced through the admin API, taking a block of vendor ids, loading at start.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import hiredis
 import orjson
 import redis
 
@@ -56,6 +60,7 @@ from .durable import (
 )
 from .errors import SimError
 from .models import CallbackAttempt, Message, MoRecord, RequestLog
+from .redis_conn import Commands, RawConnection, stream_entries
 
 log = logging.getLogger("simulator.redis")
 
@@ -150,6 +155,21 @@ class Script:
         return (client or self.client).eval(self.text, len(keys), *keys, *args)
 
 
+@dataclass
+class _Turn:
+    """A transaction sent and what to do with its replies."""
+
+    target: int | None  # the change count it writes up to; None: it writes nothing
+    saved: dict[str, Any] | None  # the changes it carries (put back if it fails)
+    bal_keys: list[tuple[str, Account | None, int]]  # account key, account, the balance it had when sent
+    noted: bool  # it ends its writes with a note on the stream
+    calls: list[tuple[Any, list[Any], list[Any], Any]]
+    want_sync: bool
+    waiter: Any
+    done: Any
+    errors: list[BaseException] | None
+
+
 class UniqueSeq:
     """Record seqs unique across processes: (milliseconds since EPOCH_MS, process tag, 0..63), each
     process's own increasing, all of them roughly in time order (paging cursors)."""
@@ -224,6 +244,8 @@ class RedisStore(DurableStore):
         self._want_sync = False  # a request of this turn waits for a catch-up
         self._batch_done: asyncio.Future[None] | None = None
         self._turn: asyncio.Handle | None = None  # this turn's round trip, scheduled
+        self._sent = 0  # changes sent to Redis (written once their transaction is answered)
+        self._conn = RawConnection(url)  # the loop's pipelined connection (self._r: synchronous calls)
         self._applying = False  # applying another process's changes (they are not written again)
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
@@ -251,12 +273,15 @@ class RedisStore(DurableStore):
         self._bal_known.clear()
         if self._applying:  # another process's reset: it wiped Redis already
             return
-        pipe = self._r.pipeline(transaction=True)
+        self.flush()  # what this process sent before the reset is answered first
         counters = [self.k_ctr] if self.seeded else []  # unseeded: numbers never repeat across resets
-        self._wipe_script([self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], [], client=pipe)
-        pipe.incr(self.k_epoch)  # replay claims of before the reset are forgotten (they expire on their own)
-        pipe.xadd(self.k_log, {"o": self.worker, "wipe": 1}, maxlen=STREAM_MAX, approximate=True)
-        self._epoch = int(pipe.execute()[-2])
+        cmds = Commands()
+        cmds.list.append(("MULTI",))
+        self._wipe_script([self.k_pullkeys, *self._data_keys, *counters, self.k_pullkeys], [], client=cmds)
+        cmds.incr(self.k_epoch)  # replay claims of before the reset are forgotten (they expire on their own)
+        cmds.xadd(self.k_log, {"o": self.worker, "wipe": 1}, maxlen=STREAM_MAX, approximate=True)
+        cmds.list.append(("EXEC",))
+        self._epoch = int(self._conn.call(cmds.list)[-1][-2])
 
     def _reset_dirty(self) -> None:
         super()._reset_dirty()
@@ -284,16 +309,25 @@ class RedisStore(DurableStore):
         was_set = int(known is not None and known[0] != account.balance)
         args = [key, units, int(bool(negative_ok)), account.balance, was_set]
         ok, balance, version = await self._batched(self._charge, [self.k_bal, self.k_balv], args)
-        self._took_balance(account, key, int(balance), int(version))
+        self._took_balance(account, key, int(balance), int(version), args[3])
         if not ok:
             raise SimError("insufficient_balance", balance=account.balance, needed=units)
 
-    def _took_balance(self, account: Account, key: str, balance: int, version: int) -> None:
-        """Redis said the balance is ``balance`` at ``version``: never go back to an older one."""
+    def _took_balance(
+        self, account: Account, key: str, balance: int, version: int, sent: int | None = None
+    ) -> None:
+        """Redis said the balance is ``balance`` at ``version``: never go back to an older one.  A balance
+        set in this process since (unlike ``sent``, the one the answered command carried, or else unlike
+        the last one known) stays: it goes to Redis next."""
         known = self._bal_known.get(key)
+        if sent is not None:
+            set_here = account.balance != sent
+        else:
+            set_here = known is not None and account.balance != known[0]
         if known is None or version >= known[1]:
             known = self._bal_known[key] = (balance + self._d_bal.get(key, 0), version)
-        account.balance = known[0]
+        if not set_here:
+            account.balance = known[0]
 
     def refund(self, account: Account, units: int) -> None:
         if units <= 0:
@@ -355,82 +389,138 @@ class RedisStore(DurableStore):
         await asyncio.shield(self._waiter)
 
     def flush(self) -> None:
-        """Send everything pending now (take, claim and close need this process's writes in first)."""
+        """Send everything pending and wait for Redis's answer (take, claim and close need this
+        process's writes in first)."""
         if self._turn is not None:
             self._turn.cancel()
-        error = self._turn_end()
-        if error is not None:
-            raise error
+        errors: list[BaseException] = []
+        self._turn_end(errors)
+        self._conn.drain()
+        if errors:
+            raise errors[0]
 
-    def _turn_end(self) -> BaseException | None:
+    def _turn_end(self, errors: list[BaseException] | None = None) -> None:
+        """The end of a loop turn: send its transaction; the replies are handled by :meth:`_replied`
+        when they come, the loop serving other requests meanwhile."""
         self._turn = None
         waiter, self._waiter = self._waiter, None
         done, self._batch_done = self._batch_done, None
         calls, self._calls = self._calls, []
         want_sync, self._want_sync = self._want_sync, False
-        try:
-            self._round_trip(calls, want_sync)
-        except Exception as e:
-            for fut in [waiter, done, *(c[3] for c in calls)]:
-                if fut is not None and not fut.done():
-                    fut.set_exception(e)
-                    fut.exception()  # retrieved: whoever awaits it still gets it
-            return e
-        for fut in (waiter, done):
-            if fut is not None and not fut.done():
-                fut.set_result(None)
-        return None
-
-    def _round_trip(self, calls: list[tuple[Any, list[Any], list[Any], Any]], want_sync: bool) -> None:
         target = self._changes
-        writing = self._written != target
+        writing = self._sent != target
         if not (calls or want_sync or writing):
+            if waiter is None and done is None:
+                return
+            # only waiting for transactions under way: one PING answers after all of them
+            self._conn.send([("PING",)], lambda r: self._settle(r, waiter, done, errors))
             return
-        pipe = self._r.pipeline(transaction=True)
+        cmds = Commands()
+        cmds.list.append(("MULTI",))
         if want_sync:
             self._caught_at = time.monotonic()
-            pipe.xread({self.k_log: self._last_id}, count=2000)
-        bal_keys: list[tuple[str, Account | None]] = []
+            cmds.xread({self.k_log: self._last_id}, count=2000)
+        bal_keys: list[tuple[str, Account | None, int]] = []
         noted = False
+        saved: dict[str, Any] | None = None
         if writing:
             note: dict[str, bytes] = {"o": str(self.worker).encode()}
-            self._write_records(pipe, note)
-            pipe.hset(self.k_meta, "schema", SCHEMA_VERSION)  # marks the prefix as a simulator's state
-            bal_keys = self._write_balances(pipe)
+            self._write_records(cmds, note)
+            cmds.hset(self.k_meta, "schema", SCHEMA_VERSION)  # marks the prefix as a simulator's state
+            bal_keys = self._write_balances(cmds)
             noted = len(note) > 1
             if noted:
-                pipe.xadd(self.k_log, note, maxlen=STREAM_MAX, approximate=True)  # type: ignore[arg-type]
-        for script, keys, args, _ in calls:  # after the writes: a timer claim sees this process's own
-            script(keys=keys, args=args, client=pipe)
-        results = pipe.execute(raise_on_error=False)
-        got = results.pop(0) if want_sync else None
-        written, answers = results[: len(results) - len(calls)], results[len(results) - len(calls) :]
-        if writing:
-            failed = next((r for r in written if isinstance(r, Exception)), None)
-            if failed is not None:
-                raise failed
+                cmds.xadd(self.k_log, note, maxlen=STREAM_MAX, approximate=True)
+            saved = {k: v for k, v in vars(self).items() if k.startswith(("_d_", "_x_"))}
             self._reset_dirty()
-            self._written = target
+            self._sent = target
+        for script, keys, args, _ in calls:  # after the writes: a timer claim sees this process's own
+            script(keys=keys, args=args, client=cmds)
+        cmds.list.append(("EXEC",))
+        turn = _Turn(
+            target if writing else None, saved, bal_keys, noted, calls, want_sync, waiter, done, errors
+        )
+        self._conn.send(cmds.list, lambda replies: self._replied(replies, turn))
+
+    def _settle(self, replies: Any, waiter: Any, done: Any, errors: list[BaseException] | None) -> None:
+        error = replies if isinstance(replies, BaseException) else None
+        self._resolve([waiter, done], error, errors)
+
+    @staticmethod
+    def _resolve(futures: list[Any], error: BaseException | None, errors: list[BaseException] | None) -> None:
+        if error is not None and errors is not None:
+            errors.append(error)
+        for fut in futures:
+            if fut is None or fut.done():
+                continue
+            if error is None:
+                fut.set_result(None)
+            else:
+                fut.set_exception(error)
+                fut.exception()  # retrieved: whoever awaits it still gets it
+
+    def _replied(self, replies: Any, t: _Turn) -> None:
+        error: BaseException | None = replies if isinstance(replies, BaseException) else None
+        results: list[Any] = []
+        if error is None:
+            results = replies[-1]
+            if not isinstance(results, list):  # EXECABORT (a command the server refused to queue)
+                error = redis.ResponseError(str(results))
+            elif t.target is not None:
+                writes = results[int(t.want_sync) : len(results) - len(t.calls)]
+                failed = next((r for r in writes if isinstance(r, hiredis.ReplyError)), None)
+                if failed is not None:
+                    error = redis.ResponseError(str(failed))
+        if error is not None:
+            log.error("Redis transaction failed: %s", error)
+            if t.saved is not None:  # written with the next transaction
+                self._merge_dirty(t.saved)
+                self._sent = self._written
+            for *_, fut in t.calls:
+                self._resolve([fut], error, None)
+            self._resolve([t.waiter, t.done], error, t.errors)
+            return
+        got = results.pop(0) if t.want_sync else None
+        written, answers = results[: len(results) - len(t.calls)], results[len(results) - len(t.calls) :]
+        if t.target is not None:
+            self._written = max(self._written, t.target)
             # balances: the values after this transaction, with their versions
-            start = len(written) - len(bal_keys) - noted
-            for (key, account), res in zip(bal_keys, written[start:], strict=False):
-                self._d_bal.pop(key, None)
-                if account is not None:
-                    self._took_balance(account, key, int(res[0]), int(res[1]))
-        for (_, _, _, fut), answer in zip(calls, answers, strict=True):
-            if isinstance(answer, Exception):
-                fut.set_exception(answer)
+            start = len(written) - len(t.bal_keys) - t.noted
+            for (key, account, sent), res in zip(t.bal_keys, written[start:], strict=False):
+                if account is not None:  # a balance set here since it was sent stays (sent next)
+                    self._took_balance(account, key, int(res[0]), int(res[1]), sent)
+        for (_, _, _, fut), answer in zip(t.calls, answers, strict=True):
+            if isinstance(answer, hiredis.ReplyError):
+                fut.set_exception(redis.ResponseError(str(answer)))
             else:
                 fut.set_result(answer)
-        if isinstance(got, Exception):
-            raise got
-        if got:
-            entries = got[0][1]
-            with self._apply_lock:
-                self._apply(entries)
-                self._last_id = entries[-1][0].decode()
-            if len(entries) == 2000:
-                self.catch_up()
+        try:
+            if got:
+                with self._apply_lock:
+                    self._apply(stream_entries(got))
+                if len(got[0][1]) == 2000:
+                    self.catch_up()
+        except Exception as e:
+            log.exception("applying another process's changes")
+            self._resolve([t.waiter, t.done], e, t.errors)
+            return
+        self._resolve([t.waiter, t.done], None, t.errors)
+
+    def _merge_dirty(self, saved: dict[str, Any]) -> None:
+        """Put back the changes of a transaction that failed, under what changed since."""
+        for name, old in saved.items():
+            new = getattr(self, name)
+            if name == "_d_bal":
+                merged: Any = {k: old.get(k, 0) + new.get(k, 0) for k in {*old, *new}}
+            elif name == "_d_coll":
+                merged = {k: old.get(k, set()) | new.get(k, set()) for k in {*old, *new}}
+            elif isinstance(old, dict):
+                merged = {**old, **new}
+            elif isinstance(old, set):
+                merged = old | new
+            else:
+                merged = old + new
+            setattr(self, name, merged)
 
     async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]:
         self.flush()  # this process's own puts are in Redis before it takes
@@ -568,15 +658,15 @@ class RedisStore(DurableStore):
         listed("p", pulls)
         listed("xp", self._x_pull)
 
-    def _write_balances(self, pipe: Any) -> list[tuple[str, Account | None]]:
+    def _write_balances(self, pipe: Any) -> list[tuple[str, Account | None, int]]:
         """Refunds as increments; an account whose balance was set (admin, or new) as a set."""
-        out: list[tuple[str, Account | None]] = []
+        out: list[tuple[str, Account | None, int]] = []
         accounts = {self._acct_key(a): a for a in self._d_accounts.values()}
         for key, delta in self._d_bal.items():
             account = accounts.pop(key, None)
             base = account.balance - delta if account is not None else 0
             self._balance(keys=[self.k_bal, self.k_balv], args=[key, "add", delta, base], client=pipe)
-            out.append((key, account))
+            out.append((key, account, account.balance if account is not None else 0))
         for key, account in accounts.items():
             known = self._bal_known.get(key)
             if known is None:  # first written by this process: Redis's value wins if it has one
@@ -587,7 +677,7 @@ class RedisStore(DurableStore):
                 self._balance(keys=[self.k_bal, self.k_balv], args=[key, "set", account.balance], client=pipe)
             else:
                 continue
-            out.append((key, account))
+            out.append((key, account, account.balance if account is not None else 0))
         return out
 
     # -- following the other processes ---------------------------------------------------------------------
@@ -601,11 +691,14 @@ class RedisStore(DurableStore):
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._conn.attach(self._loop)
         self._stop.clear()
         self._tailer = threading.Thread(target=self._follow, name="redis-follow", daemon=True)
         self._tailer.start()
 
     async def stop(self) -> None:
+        self.flush()
+        self._conn.detach()
         self._stop.set()
         tailer, self._tailer = self._tailer, None
         if tailer is not None:
@@ -666,6 +759,12 @@ class RedisStore(DurableStore):
                     return
 
     def _apply(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        """Apply stream entries after the last one applied (two reads under way may overlap)."""
+        last = _stream_id(self._last_id)
+        entries = [e for e in entries if _stream_id(e[0]) > last]
+        if not entries:
+            return
+        self._last_id = entries[-1][0].decode()
         me = str(self.worker).encode()
         want: dict[str, list[Any]] = {}
         for _, fields in entries:
@@ -781,10 +880,10 @@ class RedisStore(DurableStore):
         for key, row in values.get("ac", ()):
             if row is not None:
                 account = sim.remote_account(_loads(row))
+                if key in self._bal_known:  # the row's balance may be older than the one known
+                    account.balance = self._bal_known[key][0]
                 if bal.get(key) is not None:
                     self._took_balance(account, key, int(bal[key]), int(balv.get(key) or 0))
-                elif key in self._bal_known:  # the row's balance may be older than the one known
-                    account.balance = self._bal_known[key][0]
         meta = dict(values.get("meta", ()))
         if meta.get("scenario") is not None:
             sim.remote_scenario(_loads(meta["scenario"]))
@@ -938,6 +1037,7 @@ class RedisStore(DurableStore):
         try:
             self.flush()
         finally:
+            self._conn.close()
             self._r.close()
 
 

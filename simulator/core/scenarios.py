@@ -233,16 +233,26 @@ class Late(_Strict):
     delay: ReportDelay  # simulated seconds the report is held back
 
 
-class Chaos(_Strict):
+class MoChaos(_Strict):
+    """What goes wrong with an item on its way to the customer: the replies (MO) a rule's ``mo:`` makes,
+    and (with :class:`Chaos`'s own keys) a message's report."""
+
+    drop: Probability = 0.0  # the item is made but never delivered (no push, never in a poll)
+    duplicate: Probability = 0.0  # the item is delivered a second time ...
+    duplicate_after: float = Field(default=5.0, ge=0)  # ... this many simulated seconds after the first
+    late: Late | None = None  # the item is delivered (pushed, or queued for polling) only after a delay
+
+
+class Chaos(MoChaos):
     """What goes wrong with a message's report between the carrier and the customer (each drawn per
     message with the scenario's seed)."""
 
-    drop: Probability = 0.0  # the report is made but never delivered (no push, never in a poll)
-    duplicate: Probability = 0.0  # the report is delivered a second time ...
-    duplicate_after: float = Field(default=5.0, ge=0)  # ... this many simulated seconds after the first
-    late: Late | None = None  # the report is delivered (pushed, or queued for polling) only after a delay
     fail_first: Probability = 0.0  # push: the first attempt of the push carrying it fails (a retry follows)
     lose_segment: Probability = 0.0  # per-segment vendors (huawei): one segment's report of a long message
+    before_answer: Probability = 0.0  # the report is made at once and delivered before the send is answered
+    after_expiry: Late | None = None  # marked expired at the validity; the report comes `delay` s after it
+    slow_push: Late | None = None  # push: the attempt carrying the report is held back `delay` s
+    mo: MoChaos | None = None  # the replies' chaos
 
 
 class Rule(_Strict):
@@ -444,6 +454,25 @@ class ScenarioRunner:
 
     def _chaos(self, c: Chaos) -> dict[str, Any] | None:
         """Draw what happens to one message's report: plain data for the engine's plan."""
+        out = self._delivery(c)
+        if self._chance(c.fail_first):
+            out["fail_first"] = True
+        if self._chance(c.lose_segment):
+            out["lose_segment"] = self.rng.random()  # which segment: a fraction of the message's segments
+        if self._chance(c.before_answer):
+            out["before_answer"] = True
+        if c.after_expiry is not None and self._chance(c.after_expiry.probability):
+            out["after_expiry"] = _sample(self.rng, c.after_expiry.delay)
+        if c.slow_push is not None and self._chance(c.slow_push.probability):
+            out["slow_push"] = _sample(self.rng, c.slow_push.delay)
+        if c.mo is not None:
+            mo = self._delivery(c.mo)
+            if mo:
+                out["mo"] = mo
+        return out or None
+
+    def _delivery(self, c: MoChaos) -> dict[str, Any]:
+        """Draw drop, duplicate and late (a report's or a reply's)."""
         out: dict[str, Any] = {}
         if self._chance(c.drop):
             out["drop"] = True
@@ -451,11 +480,7 @@ class ScenarioRunner:
             out["duplicate"] = c.duplicate_after
         if c.late is not None and self._chance(c.late.probability):
             out["late"] = _sample(self.rng, c.late.delay)
-        if self._chance(c.fail_first):
-            out["fail_first"] = True
-        if self._chance(c.lose_segment):
-            out["lose_segment"] = self.rng.random()  # which segment: a fraction of the message's segments
-        return out or None
+        return out
 
     def review(self, kind: str, vendor: str, name: str, content: str) -> ReviewDecision:
         for r in self.scenario.reviews:

@@ -23,7 +23,7 @@ from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from . import billing
+from . import billing, quotas
 from .accounts import Account
 from .models import (
     FINAL_STATUSES,
@@ -82,6 +82,9 @@ class Store(Protocol):
     async def charge(self, account: Account, units: int, allow_negative: bool | None = None) -> None: ...
     def refund(self, account: Account, units: int) -> None: ...
     async def claim_once(self, name: str, key: str, expires_at: float, now: float) -> bool: ...
+    async def count_send(
+        self, limits: dict[str, Any], vendor: str, account: str, mobile: str, content: str, now: float
+    ) -> str | None: ...
     async def take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]: ...
     def clear(self) -> None: ...
     async def start(self) -> None: ...
@@ -651,6 +654,13 @@ class MemoryStore:
         ``expires_at``.  A vendor's own collection already refused repeats in this process; a shared
         store makes the claim exact across processes."""
         return True
+
+    async def count_send(
+        self, limits: dict[str, Any], vendor: str, account: str, mobile: str, content: str, now: float
+    ) -> str | None:
+        """The quota limit (core/quotas.py) a message to ``mobile`` would pass, else count it and None;
+        a shared store makes the count exact across processes."""
+        return quotas.check(self.collection(quotas.COLLECTION), limits, vendor, account, mobile, content, now)
 
     def collection(self, name: str) -> dict[str, Any]:
         coll = self._collections.get(name)

@@ -3,8 +3,9 @@
 The list is the store collection ``_sim.unsubscribes`` (kept by ``--db``, cleared by a reset), one record
 per (vendor, account, mobile).  The engine adds to it when a reply matches one of the account's
 ``unsubscribe_keywords`` (trimmed, case-insensitive, the whole reply) and consults it when it accepts a
-message: a send to a listed number is accepted, then reported with the vendor's unsubscribe code
-(``Vendor.unsubscribe_code``, else its blacklist code).
+message and when a timed send falls due: a send to a listed number is accepted (no vendor document
+refuses it synchronously), then reported with the vendor's unsubscribe code (``Vendor.unsubscribe_code``,
+else its blacklist code).
 """
 
 from __future__ import annotations

@@ -89,6 +89,8 @@ class Vendor:
     push_ok_body: ClassVar[bytes | None] = None  # the answer a receiver must give, None: any 2xx
     segment_reports: ClassVar[bool] = False  # one report per billed segment (long messages)
     unsubscribe_code: ClassVar[str | None] = None  # report code for a send to an unsubscribed number
+    quota_codes: ClassVar[dict[str, str]] = {}  # quota limit (core/quotas.py) → report code
+    quota_defaults: ClassVar[dict[str, Any]] = {}  # the vendor document's defaults for those limits
     mo_extension_key: ClassVar[str | None] = None  # the message extra that replies are addressed to
     secret_params: ClassVar[tuple[str, ...]] = ()  # query/form fields that may carry a plain secret
     secret_json: ClassVar[tuple[str, ...]] = ()  # JSON keys that carry a plain secret

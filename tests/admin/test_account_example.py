@@ -8,15 +8,7 @@ import shutil
 
 import pytest
 
-from tests.helpers import admin_ok
-
-ACCOUNTS = {
-    "kx": "100001",
-    "huawei": "hwdemoappkey0001",
-    "smsgw": "922011",
-    "mobset": "300003",
-    "emay": "EUCP-EMY-SMS1-DEMO1",
-}
+from tests.helpers import ACCOUNTS, admin_ok
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")

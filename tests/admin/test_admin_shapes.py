@@ -90,6 +90,7 @@ async def test_every_admin_answer_matches_its_generated_schema(sim_client, recei
     for vendor, aid in [("kx", "100001"), ("huawei", "hwdemoappkey0001"), ("emay", "EUCP-EMY-SMS1-DEMO1")]:
         await api.call("GET", "/_sim/accounts/{vendor}/{id}/example", path={"vendor": vendor, "id": aid})
     push = {"mode": "push", "report_url": f"{receiver.url}/report", "mo_url": f"{receiver.url}/mo"}
+    push["quotas"] = {"per_day": 50}  # counted per number: GET /_sim/quotas has rows
     patched = await api.call("PATCH", "/_sim/accounts/{vendor}/{id}", path=kx, json=push)
     assert patched["mode"] == "push"
     await api.call(
@@ -149,6 +150,12 @@ async def test_every_admin_answer_matches_its_generated_schema(sim_client, recei
     everything = await api.call("GET", "/_sim/requests", params={"limit": "1000"})
     assert any(r["vendor"] == "kx" and r["diagnosis"] for r in everything["requests"])
     assert any(r["decoded_body"] for r in everything["requests"]), "no decoded emay request"
+
+    counts = await api.call("GET", "/_sim/quotas", params={"vendor": "kx"})
+    assert {c["mobile"] for c in counts["quotas"]} == {"13800000000", "13912345678", "13800000005"}
+    one_count = {**kx, "mobile": "13800000000"}
+    assert await api.call("DELETE", "/_sim/quotas/{vendor}/{id}/{mobile}", path=one_count) == {"removed": 1}
+    assert await api.call("DELETE", "/_sim/quotas/{vendor}/{id}", path=kx) == {"removed": 2}
 
     listed = await api.call("GET", "/_sim/unsubscribes")
     assert [u["mobile"] for u in listed["unsubscribes"]] == ["13912345678"]

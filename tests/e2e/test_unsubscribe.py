@@ -6,7 +6,8 @@ import pytest
 from simulator.app import SIM_KEY
 from simulator.core.engine import Submission
 from tests.e2e.test_state import kx_send
-from tests.helpers import admin, admin_ok, advance, kx_send_live
+from tests.helpers import ACCOUNTS, admin, admin_ok, advance, kx_send_live, vendor_send
+from tests.vendors.kx.helpers import auth
 
 MOBILE = "13911112222"
 
@@ -122,3 +123,53 @@ async def test_the_list_survives_a_db_restart_and_a_reset_clears_it(make_client,
     assert newest_msg["code"] == "F1120"
     await again.post("/_sim/reset", json={})
     assert (await (await again.get("/_sim/unsubscribes")).json())["unsubscribes"] == []
+
+
+@pytest.mark.parametrize(
+    ("vendor", "code"),
+    [
+        ("kx", "F1120"),
+        ("huawei", "SC:0016"),
+        ("smsgw", "MA:0023"),
+        ("mobset", "DB:0141"),
+        ("emay", "FAIL_UNSUBSCRIBE"),
+    ],
+)
+async def test_over_http_each_vendor_accepts_the_send_then_reports_its_code(live_sim, http, vendor, code):
+    """No vendor document refuses an unsubscribed number at submission: the send is answered as a
+    success through the vendor's own protocol (vendor_send insists), the report carries the code."""
+    mobile = "13911115555"
+    await admin_ok(
+        http,
+        live_sim,
+        "POST",
+        "/_sim/mo",
+        json={"vendor": vendor, "account": ACCOUNTS[vendor], "mobile": mobile, "content": "退订"},
+    )
+    await vendor_send(live_sim, vendor, mobile)
+    await advance(http, live_sim, 0)
+    msg = await newest(http, live_sim, mobile)
+    assert (msg["status"], msg["outcome"], msg["code"]) == ("rejected", "blacklisted", code)
+
+
+async def test_a_timed_send_to_a_number_that_unsubscribed_meanwhile_is_reported_when_due(live_sim, http):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.e2e.test_chaos import timeline
+
+    clock = await admin_ok(http, live_sim, "GET", "/_sim/clock")  # kx `time`: Beijing, 10 minutes on
+    due = (
+        datetime.fromtimestamp(clock["now"], timezone(timedelta(hours=8))) + timedelta(minutes=10)
+    ).strftime("%Y%m%d%H%M%S")
+    async with http.post(
+        live_sim.url + "/api/sms/send", data={**auth(), "mobile": MOBILE, "msgcontent": "定时", "time": due}
+    ) as r:
+        assert (await r.json())["code"] == "0"
+    msg = await newest(http, live_sim)
+    assert msg["status"] == "scheduled"
+    await reply(http, live_sim, "TD")
+    await advance(http, live_sim, 601)
+    msg = await newest(http, live_sim)
+    assert (msg["status"], msg["code"]) == ("rejected", "F1120")
+    notes = await timeline(http, live_sim, msg["sim_id"])
+    assert ("unsubscribe", f"{MOBILE} unsubscribed before the timed send fell due: reported at once") in notes

@@ -6,6 +6,7 @@ from .harness import shot
 
 
 def test_html_export_opens_from_a_file_and_shows_messages_and_timelines(server, page, tmp_path):
+    server.call("PATCH", "/_sim/accounts/kx/100001", {"quotas": {"per_day": 5}})
     server.kx_send("13800000006")
     refused = urllib.request.Request(server.url + "/api/sms/send", data=b"userid=nobody&ts=1&sign=x")
     with urllib.request.urlopen(refused) as r:
@@ -22,5 +23,7 @@ def test_html_export_opens_from_a_file_and_shows_messages_and_timelines(server, 
     assert "unsubscribe" in row.locator("ol").text_content()
     assert "TD" in page.text_content("#mo")
     assert page.locator("#callbacks td").first.text_content() == "none"
+    quota = page.locator("#quotas tr").nth(1).text_content()
+    assert "13800000006" in quota and "100001" in quota
     assert "userid 'nobody' is no account" in page.text_content("#requests")
     shot(page, "export")

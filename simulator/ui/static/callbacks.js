@@ -26,6 +26,7 @@
       el("td", { class: "url" }, a.url), el("td", { class: "num" }, a.attempt),
       el("td", {}, el("span", { class: a.ok ? "good" : "bad" }, a.ok ? `${a.status} ok` : answer),
         a.gave_up ? " (gave up)" : "", a.next_retry_at ? ` · retry at ${SIM.time(a.next_retry_at)}` : "",
+        a.held_back ? ` · held back ${a.held_back} s` : "",
         a.diagnosis ? el("div", { class: "diagnosis short", title: a.diagnosis }, a.diagnosis) : null),
       el("td", { class: "num" }, a.latency_ms === null ? "" : `${a.latency_ms} ms`),
       el("td", {}, a.message_ids.slice(0, 3).map((id) => [el("a", { href: `${base}/messages/${encodeURIComponent(id)}` }, id), " "]),

@@ -46,7 +46,8 @@
       el("summary", {}, `${time(a.at)} · ${a.stream} try ${a.attempt} → ${a.url} · `,
         el("span", { class: a.ok ? "good" : "bad" }, a.ok ? "accepted" : answer),
         a.latency_ms !== null ? ` · ${a.latency_ms} ms` : "",
-        a.next_retry_at ? ` · next try ${time(a.next_retry_at)}` : "", a.gave_up ? " · gave up" : ""),
+        a.next_retry_at ? ` · next try ${time(a.next_retry_at)}` : "", a.gave_up ? " · gave up" : "",
+        a.held_back ? ` · held back ${a.held_back} s (chaos)` : ""),
       a.diagnosis ? el("p", { class: "diagnosis" }, a.diagnosis) : null,
       el("h4", {}, `${a.method} ${a.url}`), pre(headers(a.request_headers)), pre(pretty(a.request_body)),
       el("h4", {}, `Answer: ${answer}`), pre(a.response_body));

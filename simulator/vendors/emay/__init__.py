@@ -12,6 +12,7 @@ from ...core.accounts import Account
 from ...core.errors import SimError
 from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push
+from ...core.quotas import LIMITS as QUOTA_LIMITS
 from ..base import DeliverySettings, TimestampSettings, TimestampZone, Vendor, fmt_time, json_answer
 from . import crypto, push, routes, templates
 from .auth import REPLAY, RateLimiter, charset_of, gzip_on, replay_check, replayed
@@ -45,6 +46,7 @@ class EmayVendor(Vendor):
     AccountOptions = EmayAccountOptions
     Settings = EmaySettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    quota_codes: ClassVar[dict[str, str]] = dict.fromkeys(QUOTA_LIMITS, "FAIL_SEND_FILTER")  # 发送频率过快
     unsubscribe_code = "FAIL_UNSUBSCRIBE"  # §4 状态报告状态码表: 用户退订
     push_ok_body = b"success"
     mo_extension_key = "extendedCode"

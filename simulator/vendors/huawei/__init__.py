@@ -67,6 +67,15 @@ class HuaweiVendor(Vendor):
     AccountOptions = HuaweiAccountOptions
     Settings = HuaweiSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    # receipt codes: LIMIT 当日…达到下发限制, MILIMIT 一分钟内…太多, F11301 超过月发送限制,
+    # FYLIMIT 短信发送超过频次限制
+    quota_codes: ClassVar[dict[str, str]] = {
+        "per_day": "LIMIT",
+        "per_window": "MILIMIT",
+        "per_month": "F11301",
+        "same_content": "FYLIMIT",
+    }
+    quota_defaults: ClassVar[dict[str, Any]] = {"window": 60.0}  # MILIMIT: a minute
     unsubscribe_code = "SC:0016"  # §3.2.5 and the receipt codes: 退订黑名单拦截
     segment_reports = True  # §3.2.5: a long message gets one report per segment (sequence/total)
     settings: HuaweiSettings

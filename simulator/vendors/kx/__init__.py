@@ -35,6 +35,15 @@ class KxVendor(Vendor):
     AccountOptions = KxAccountOptions
     Settings = KxSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    # 12.2 状态回执: F11300 系统频控超过日限额 (默认每个号码动态 24 小时内仅允许收到 50 条), F11301 月限额
+    # (每月 300 条), F11330 同一个号码同一个内容一天发送两次; no short window in the document: F11300
+    quota_codes: ClassVar[dict[str, str]] = {
+        "per_day": "F11300",
+        "per_month": "F11301",
+        "per_window": "F11300",
+        "same_content": "F11330",
+    }
+    quota_defaults: ClassVar[dict[str, Any]] = {"per_day": 50, "per_month": 300, "same_content": 86400.0}
     push_ok_body = b"SUCCESS"
     mo_extension_key = "extnum"
 

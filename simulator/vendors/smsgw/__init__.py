@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +15,7 @@ from ...core.accounts import Account
 from ...core.errors import SimError
 from ...core.models import Message, MoRecord, Report
 from ...core.plugin import Destination, OutboundRequest, Pull, Push
+from ...core.quotas import LIMITS as QUOTA_LIMITS
 from ..base import DeliverySettings, Vendor, json_answer
 from . import push, routes, wire
 from .codes import REPORT_CODES, STATUS, SmsgwError, status_for
@@ -47,6 +48,9 @@ class SmsgwVendor(Vendor):
     AccountOptions = SmsgwAccountOptions
     Settings = SmsgwSettings
     report_codes: ClassVar[dict[str, str]] = REPORT_CODES
+    # MA:0022 号码超过半小时下发次数限制: the document's only frequency code, for every limit
+    quota_codes: ClassVar[dict[str, str]] = dict.fromkeys(QUOTA_LIMITS, "MA:0022")
+    quota_defaults: ClassVar[dict[str, Any]] = {"window": 1800.0}  # 半小时
     unsubscribe_code = "MA:0023"  # 客户黑名单号码: the account's own list
     push_ok_body = push.OK_BODY
     settings: SmsgwSettings

@@ -1,0 +1,231 @@
+"""One pipelined connection to Redis for the event loop: commands go out at once, their replies come
+back through the loop's reader and are handed to a callback, so the loop serves other requests while
+Redis works.  Replies arrive in the order commands were sent (one connection), which is what keeps a
+timer claim behind the write of that timer.  Code that must have an answer now (a synchronous caller)
+calls :meth:`RawConnection.call`, which sends and then reads the socket itself until every reply
+outstanding has come.
+
+Replies are hiredis's: bytes, ints, lists, ``None``; an error reply is a ``hiredis.ReplyError`` value,
+not an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import select
+import socket
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import hiredis
+import redis
+
+Reply = Any
+Done = Callable[[list[Reply] | BaseException], None]
+
+
+class RawConnection:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        kw = redis.ConnectionPool.from_url(url).connection_kwargs
+        self._where = kw
+        self.timeout = timeout
+        self._sock: socket.socket | None = None
+        self._reader = hiredis.Reader()
+        self._pending: deque[tuple[int, list[Reply], Done]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- connecting ----------------------------------------------------------------------------------------
+    def _connect(self) -> socket.socket:
+        kw = self._where
+        if kw.get("path"):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(self.timeout)
+            sock.connect(kw["path"])
+        else:
+            sock = socket.create_connection((kw.get("host", "localhost"), kw.get("port", 6379)), self.timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        self._sock = sock
+        self._reader = hiredis.Reader()
+        hello: list[tuple[Any, ...]] = []
+        if kw.get("password"):
+            hello.append(
+                ("AUTH", kw["username"], kw["password"]) if kw.get("username") else ("AUTH", kw["password"])
+            )
+        if kw.get("db"):
+            hello.append(("SELECT", kw["db"]))
+        if self._loop is not None:
+            self._loop.add_reader(sock.fileno(), self._readable)
+        if hello:
+            for reply in self.call(hello):
+                if isinstance(reply, hiredis.ReplyError):
+                    raise redis.ConnectionError(f"Redis refused the connection: {reply}")
+        return sock
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Read replies through ``loop`` (until then, and after detach, only :meth:`call` reads)."""
+        self._loop = loop
+        if self._sock is not None:
+            loop.add_reader(self._sock.fileno(), self._readable)
+
+    def detach(self) -> None:
+        if self._loop is not None and self._sock is not None:
+            self._loop.remove_reader(self._sock.fileno())
+        self._loop = None
+
+    def close(self) -> None:
+        self.detach()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        self._fail(redis.ConnectionError("connection closed"))
+
+    # -- sending -------------------------------------------------------------------------------------------
+    def send(self, commands: list[tuple[Any, ...]], done: Done) -> None:
+        """Send ``commands``; ``done`` gets their replies (or the exception that lost them)."""
+        data = b"".join(hiredis.pack_command(c) for c in commands)
+        try:
+            sock = self._sock or self._connect()
+            self._pending.append((len(commands), [], done))
+            view = memoryview(data)
+            while view:
+                try:
+                    n = sock.send(view)
+                except BlockingIOError:
+                    if not select.select([], [sock], [], self.timeout)[1]:
+                        raise TimeoutError("Redis did not take the request in time") from None
+                    continue
+                view = view[n:]
+        except (OSError, redis.RedisError) as e:
+            self._lost(e)
+
+    def call(self, commands: list[tuple[Any, ...]]) -> list[Reply]:
+        """Send ``commands`` and wait (blocking) for their replies, and for every reply before them."""
+        box: list[list[Reply] | BaseException] = []
+        self.send(commands, box.append)
+        self.drain()
+        result = box[0] if box else redis.ConnectionError("no reply")
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def drain(self) -> None:
+        """Read (blocking) until every command sent has its reply."""
+        while self._pending:
+            sock = self._sock
+            if sock is None:
+                return
+            if not select.select([sock], [], [], self.timeout)[0]:
+                self._lost(TimeoutError("Redis did not answer in time"))
+                return
+            self._readable()
+
+    # -- receiving -----------------------------------------------------------------------------------------
+    def _readable(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        try:
+            data = sock.recv(1 << 20)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            self._lost(e)
+            return
+        if not data:
+            self._lost(redis.ConnectionError("Redis closed the connection"))
+            return
+        self._reader.feed(data)
+        while self._pending:
+            reply = self._reader.gets()
+            if reply is False:
+                break
+            want, got, done = self._pending[0]
+            got.append(reply)
+            if len(got) == want:
+                self._pending.popleft()
+                done(got)
+
+    def _lost(self, error: BaseException) -> None:
+        """The connection broke: every command waiting fails; the next send connects again."""
+        if self._sock is not None:
+            if self._loop is not None:
+                self._loop.remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+        self._fail(error)
+
+    def _fail(self, error: BaseException) -> None:
+        pending, self._pending = self._pending, deque()
+        for _, _, done in pending:
+            done(error)
+
+
+class Commands:
+    """Collects commands with the names of redis-py's client methods the store uses (so one writer
+    serves both), for :meth:`RawConnection.send`."""
+
+    def __init__(self) -> None:
+        self.list: list[tuple[Any, ...]] = []
+
+    def __len__(self) -> int:
+        return len(self.list)
+
+    def hset(
+        self, key: Any, field: Any = None, value: Any = None, mapping: dict[Any, Any] | None = None
+    ) -> None:
+        args: list[Any] = [] if field is None else [field, value]
+        for k, v in (mapping or {}).items():
+            args += (k, v)
+        self.list.append(("HSET", key, *args))
+
+    def hdel(self, key: Any, *fields: Any) -> None:
+        self.list.append(("HDEL", key, *fields))
+
+    def hmget(self, key: Any, fields: list[Any]) -> None:
+        self.list.append(("HMGET", key, *fields))
+
+    def zadd(self, key: Any, mapping: dict[Any, float]) -> None:
+        args: list[Any] = []
+        for member, score in mapping.items():
+            args += (repr(float(score)), member)
+        self.list.append(("ZADD", key, *args))
+
+    def zrem(self, key: Any, *members: Any) -> None:
+        self.list.append(("ZREM", key, *members))
+
+    def rpush(self, key: Any, *values: Any) -> None:
+        self.list.append(("RPUSH", key, *values))
+
+    def sadd(self, key: Any, *members: Any) -> None:
+        self.list.append(("SADD", key, *members))
+
+    def incr(self, key: Any) -> None:
+        self.list.append(("INCR", key))
+
+    def xadd(
+        self, key: Any, fields: dict[Any, Any], maxlen: int | None = None, approximate: bool = True
+    ) -> None:
+        trim: tuple[Any, ...] = ("MAXLEN", "~" if approximate else "=", maxlen) if maxlen else ()
+        args: list[Any] = []
+        for k, v in fields.items():
+            args += (k, v)
+        self.list.append(("XADD", key, *trim, "*", *args))
+
+    def xread(self, streams: dict[Any, Any], count: int | None = None) -> None:
+        head: tuple[Any, ...] = ("COUNT", count) if count else ()
+        self.list.append(("XREAD", *head, "STREAMS", *streams.keys(), *streams.values()))
+
+    def eval(self, script: str, numkeys: int, *keys_and_args: Any) -> None:
+        self.list.append(("EVAL", script, numkeys, *keys_and_args))
+
+
+def stream_entries(reply: Any) -> list[tuple[bytes, dict[bytes, bytes]]]:
+    """XREAD's raw reply for one stream as (id, fields) pairs, the shape redis-py gives."""
+    if not reply:
+        return []
+    out = []
+    for entry_id, flat in reply[0][1]:
+        out.append((entry_id, dict(zip(flat[::2], flat[1::2], strict=True))))
+    return out
