@@ -77,6 +77,11 @@ def run_wrk(url: str, seconds: int, connections: int) -> dict:
     if shutil.which("taskset") and os.cpu_count() > 1:
         cmd = ["taskset", "-c", "1", *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> dict:
+    """requests/s, requests, p50, p99 (as wrk prints them) and non-2xx answers from wrk's output."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
@@ -134,6 +139,12 @@ def main() -> None:
     p.add_argument("--modes", default="memory", help="memory, db, redis, or several: memory,db,redis")
     p.add_argument("--max-messages", type=int, default=None)
     p.add_argument("--sample", type=float, default=5.0, help="seconds between resident-memory samples")
+    p.add_argument(
+        "--scenario",
+        default="instant",
+        help="a packaged scenario's name or a file: instant (the default: raw throughput) or load-test "
+        "(realistic latency, delays, failures and replies: the multi-hour recipe in docs/performance.md)",
+    )
     args = p.parse_args()
     results = {"load_generator": "wrk" if shutil.which("wrk") else "python-aiohttp"}
 
@@ -164,7 +175,7 @@ def main() -> None:
 def run_simulator(mode: str, args: argparse.Namespace) -> dict:
     port = free_port()
     cmd = [sys.executable, "-m", "simulator", "serve", "--port", str(port)]
-    cmd += ["--scenario", str(ROOT / "scenarios" / "load-test.yaml")]
+    cmd += ["--scenario", args.scenario]
     if args.max_messages:
         cmd += ["--max-messages", str(args.max_messages)]
     tmp = tempfile.TemporaryDirectory()

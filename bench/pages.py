@@ -55,7 +55,7 @@ async def timed(session: aiohttp.ClientSession, url: str) -> tuple[float, dict]:
 async def run(args: argparse.Namespace) -> dict:
     port = free_port()
     cmd = [sys.executable, "-m", "simulator", "serve", "--port", str(port)]
-    cmd += ["--scenario", str(ROOT / "scenarios" / "load-test.yaml"), "--max-messages", str(args.messages)]
+    cmd += ["--scenario", str(ROOT / "scenarios" / "instant.yaml"), "--max-messages", str(args.messages)]
     tmp = tempfile.TemporaryDirectory()
     if args.db:
         cmd += ["--db", str(Path(tmp.name) / "pages.db")]

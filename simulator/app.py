@@ -12,6 +12,7 @@ from aiohttp import web
 
 from . import ui
 from .admin import guard
+from .admin import metrics as admin_metrics
 from .admin import routes as admin_routes
 from .config import AccountConfig, Config, load_config, resolve_scenario
 from .core.clock import Clock
@@ -19,7 +20,6 @@ from .core.durable import DatabaseError
 from .core.engine import HttpFault
 from .core.errors import DropConnection, SimError
 from .core.models import RequestLog
-from .core.redis_store import RedisStore
 from .core.scenarios import Scenario, builtin_scenario, load_scenario
 from .core.sim import Sim
 from .core.sqlite import SqliteStore
@@ -31,6 +31,7 @@ log = logging.getLogger("simulator")
 request_log = logging.getLogger("simulator.requests")  # --log-requests: at INFO whatever --log-level says
 SIM_KEY = web.AppKey("sim", Sim)
 CONFIG_KEY = web.AppKey("config", Config)
+UNMATCHED = "(unmatched)"  # the metrics' endpoint label of a request no route takes (404, 405)
 OWNERS_KEY = web.AppKey("owners", dict)  # a vendor route's resource (canonical path) → vendor key
 
 
@@ -57,6 +58,8 @@ def build_sim(config: Config, scenario: Scenario | None = None) -> Sim:
         raise DatabaseError("choose one store: --db (SQLite, one process) or --redis (shared)")
     store: MemoryStore
     if sc.redis:
+        from .core.redis_store import RedisStore  # redis-py takes ~0.1 s to import: only when used
+
         store = RedisStore(sc.redis, prefix=sc.redis_prefix, **bounds)
     elif sc.db:
         store = SqliteStore(sc.db, sync=sc.sync, **bounds)
@@ -91,6 +94,8 @@ async def committed(sim: Sim) -> bool:
 async def read_body(request: web.Request) -> bytes:
     """The body (cached for the handler), within ``server.read_timeout``: a body trickled in byte by
     byte would hold the connection for ever; the connection is closed instead."""
+    if request.content.is_eof():  # all of it has arrived (nearly always): no timer to set and cancel
+        return await request.read()
     try:
         async with asyncio.timeout(request.app[CONFIG_KEY].server.read_timeout):
             return await request.read()
@@ -197,9 +202,11 @@ async def vendor_middleware(request: web.Request, handler):
         request[REQUEST_LOG] = entry
         entry.request_body = body
     dropped = False
+    code = ""  # the vendor's answer code, for metrics: known when a handler raised it
     try:
         resp = await handler(request)
     except SimError as err:
+        code = str(getattr(err, "code", None) or err.reason)
         vendor = request.get(VENDOR_KEY)
         if vendor is not None and entry is not None and entry.diagnosis is None:
             entry.diagnosis = vendor.explain(err)
@@ -222,6 +229,8 @@ async def vendor_middleware(request: web.Request, handler):
         if entry is not None:
             entry.diagnosis = "the scenario dropped the connection without an answer (not a client error)"
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+        if request.get(VENDOR_KEY) is None:
+            sim.metrics.request("", UNMATCHED, exc.status, "", time.perf_counter() - started)
         if entry is not None and request.get(VENDOR_KEY) is None:
             if isinstance(exc, web.HTTPMethodNotAllowed):
                 entry.vendor = await path_owner(request)
@@ -273,8 +282,11 @@ async def vendor_middleware(request: web.Request, handler):
             if vendor
             else web.json_response({"error": "internal error"}, status=500)
         )
-    if vendor is not None and request.app[CONFIG_KEY].log_requests:
-        log_request(request, vendor.key, resp.status, started, entry.diagnosis if entry else None)
+    if vendor is not None:
+        route = request.match_info.route.resource
+        sim.metrics.request(vendor.key, route.canonical, resp.status, code, time.perf_counter() - started)
+        if request.app[CONFIG_KEY].log_requests:
+            log_request(request, vendor.key, resp.status, started, entry.diagnosis if entry else None)
     return resp
 
 
@@ -298,6 +310,7 @@ def create_app(config: Config | None = None, sim: Sim | None = None) -> web.Appl
                 owners[route.resource.canonical] = vendor.key
     app[OWNERS_KEY] = owners
     admin_routes.setup(app, sim, config)
+    admin_metrics.setup(app, sim)  # GET /_sim/metrics (Prometheus)
     ui.setup(app, sim)  # the sandbox pages at /_sim/ui/
     guard.setup(app, config)
 

@@ -141,7 +141,9 @@ def _serve_one(config: Config, scenario: Any, reuse_port: bool = False) -> int:
         print(f"--{'redis' if config.store.redis else 'db'}: {e}", file=sys.stderr)
         return 2
     app = create_app(config, sim)
-    return asyncio.run(_run(app, config, reuse_port))
+    from .server import run
+
+    return run(_run(app, config, reuse_port))
 
 
 def _serve_workers(config: Config, scenario: Any, workers: int) -> int:
@@ -488,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     s.add_argument(
         "--scenario",
-        help="scenario file, or a packaged scenario's name: default, flaky, slow, load-test "
+        help="scenario file, or a packaged scenario's name: default, flaky, slow, load-test, "
+        "instant "
         "(default: $SMS_SIMULATOR_SCENARIO, else the config's, else default)",
     )
     s.add_argument("--seed", type=int, help="seed for every random choice (default: $SMS_SIMULATOR_SEED)")

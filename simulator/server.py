@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -124,6 +125,17 @@ def guard(runner: web.AppRunner, limits: Limits) -> None:
         return handler_class(self, loop=self._loop, **self._kwargs)
 
     server.__class__ = type("GuardedServer", (type(server),), {"__call__": make})
+
+
+def run(main: Coroutine[Any, Any, int]) -> int:
+    """Run ``serve``'s main coroutine on uvloop where it is installed (a quarter more requests per second
+    than asyncio's own loop on the vendors' send paths, docs/performance.md), else on asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def quiet_exceptions(loop: asyncio.AbstractEventLoop) -> None:

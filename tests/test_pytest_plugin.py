@@ -37,7 +37,7 @@ def test_doc_examples_run_in_a_separate_project(tmp_path: Path):
 
 def test_fixtures_isolation_receiver_override_and_errors(tmp_path: Path):
     (tmp_path / "conftest.py").write_text(
-        "import pytest\n\n\n@pytest.fixture\ndef sms_simulator_scenario():\n    return 'load-test'\n",
+        "import pytest\n\n\n@pytest.fixture\ndef sms_simulator_scenario():\n    return 'instant'\n",
         encoding="utf-8",
     )
     (tmp_path / "test_more.py").write_text(
@@ -59,12 +59,12 @@ def send_kx(sim, mobile):
 
 def test_first(sms_simulator):
     assert send_kx(sms_simulator, "13912345678")["code"] == "0"
-    assert sms_simulator.messages()[0]["status"] == "delivered"  # load-test, from the conftest fixture
+    assert sms_simulator.messages()[0]["status"] == "delivered"  # instant, from the conftest fixture
 
 
 def test_second_starts_empty_with_the_same_ids(sms_simulator):
     assert sms_simulator.messages() == []
-    assert sms_simulator.request("GET", "/_sim/scenario")["scenario"]["name"] == "load-test"
+    assert sms_simulator.request("GET", "/_sim/scenario")["scenario"]["name"] == "instant"
 
 
 @pytest.mark.sms_simulator(scenario="default", config={"record_requests": 0})
@@ -84,7 +84,7 @@ def test_paging_reset_and_errors(sms_simulator):
         sms_simulator.request("GET", "/_sim/messages/nope")
     with pytest.raises(SimulatorError, match="give vendor="):
         sms_simulator.reply("13900000000", "hi")
-    with pytest.raises(Exception, match="default, flaky, load-test, slow"):
+    with pytest.raises(Exception, match="default, flaky, instant, load-test, slow"):
         load_named_or_text("nosuch")
     with pytest.raises(AssertionError, match="wait_for"):
         sms_simulator.wait_for(lambda: [], timeout=0.05)

@@ -146,6 +146,16 @@ def _paths() -> dict[str, Any]:
         },
         "paths": {
             "/_sim/health": {"get": _op("Health and a summary", _json(sh.Health), errors=())},
+            "/_sim/metrics": {
+                "get": _op(
+                    "Prometheus metrics (text exposition format 0.0.4): requests by vendor, endpoint, status "
+                    "and answer code; latency, report-delay and callback histograms; messages by status; "
+                    "pull-queue depths; store size.  With an admin token, scrape with "
+                    "Authorization: Bearer <token> (docs/admin-api.md)",
+                    {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                    errors=(),
+                )
+            },
             "/_sim/openapi.json": {
                 "get": {
                     "summary": "This document",

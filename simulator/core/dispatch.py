@@ -20,6 +20,7 @@ from yarl import URL
 from .accounts import Account, Accounts
 from .clock import Clock, Timer
 from .events import EventBus
+from .metrics import Metrics
 from .models import CallbackAttempt, MoRecord, Report, body_text
 from .plugin import OutboundRequest, Push, VendorCore
 from .store import MemoryStore, item_ref
@@ -63,7 +64,9 @@ class Dispatcher:
         vendors: dict[str, VendorCore],
         bus: EventBus,
         sender: Sender | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.clock = clock
         self.store = store
         self.accounts = accounts
@@ -376,6 +379,9 @@ class Dispatcher:
         self._record(attempt)
 
     def _record(self, attempt: CallbackAttempt) -> None:
+        latency = attempt.latency_ms
+        sent = latency is not None and attempt.status is not None
+        self.metrics.callback(attempt.vendor, attempt.stream, attempt.ok, latency / 1000 if sent else None)
         self.store.add_attempt(attempt)
         note = f"{attempt.id} {attempt.stream} → {attempt.url}: " + (
             "ok" if attempt.ok else (attempt.error or "failed") + (" (gave up)" if attempt.gave_up else "")

@@ -282,10 +282,15 @@ class DurableStore(MemoryStore):
         self._kick()
 
     def _new_collection(self, name: str) -> dict[str, Any]:
-        dirty = self._d_coll.setdefault(name, set())
+        self._d_coll.setdefault(name, set())
 
         def mark(key: Any) -> None:
-            self._d_coll.setdefault(name, dirty).add(key)
+            # the set of this commit (each commit starts new ones): never one kept from an earlier commit,
+            # which would write every key ever marked again at each commit
+            dirty = self._d_coll.get(name)
+            if dirty is None:
+                dirty = self._d_coll[name] = set()
+            dirty.add(key)
             self._kick()
 
         return TrackedDict(mark)

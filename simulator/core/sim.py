@@ -20,6 +20,7 @@ from .clock import Clock
 from .dispatch import Dispatcher, Sender
 from .engine import Engine
 from .events import EventBus
+from .metrics import Metrics
 from .plugin import VendorCore
 from .scenarios import Scenario, ScenarioRunner
 from .store import MemoryStore
@@ -48,11 +49,21 @@ class Sim:
         self.shared = bool(getattr(self.store, "shared", False))  # several processes share the store
         self.accounts = Accounts(self.store.save_account)
         self.bus = EventBus()
-        self.dispatcher = Dispatcher(self.clock, self.store, self.accounts, vendors, self.bus, sender)
+        self.metrics = Metrics()  # GET /_sim/metrics
+        self.dispatcher = Dispatcher(
+            self.clock, self.store, self.accounts, vendors, self.bus, sender, metrics=self.metrics
+        )
         self.initial_scenario = scenario
         self.scenario = scenario
         self.engine = Engine(
-            self.clock, self.store, self.accounts, vendors, self.dispatcher, self.bus, self._runner(scenario)
+            self.clock,
+            self.store,
+            self.accounts,
+            vendors,
+            self.dispatcher,
+            self.bus,
+            self._runner(scenario),
+            metrics=self.metrics,
         )
         self.rng = self._id_rng()
         self.clock.on_error = lambda timer, exc: self.bus.publish(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-from collections import OrderedDict, defaultdict, deque
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -69,6 +69,10 @@ class Store(Protocol):
     ) -> None: ...
     def pull_take(self, vendor: str, account: str, stream: str, limit: int, now: float) -> list[Any]: ...
     def pull_size(self, vendor: str, account: str, stream: str, now: float) -> int: ...
+    def pull_depths(self, now: float) -> dict[tuple[str, str, str], int]: ...
+    def count_messages(self) -> int: ...
+    def status_counts(self) -> dict[str, int]: ...
+    def sizes(self) -> dict[str, int]: ...
     def add_attempt(self, attempt: CallbackAttempt) -> None: ...
     def attempts(self, **filters: Any) -> list[CallbackAttempt]: ...
     def add_request(self, log: RequestLog) -> None: ...
@@ -328,6 +332,20 @@ class MemoryStore:
     def count_messages(self) -> int:
         return len(self._messages)
 
+    def status_counts(self) -> dict[str, int]:
+        """Stored messages by status (for metrics, at scrape time: one pass, nothing kept per request)."""
+        return dict(Counter(m.status for m in self._messages.values()))
+
+    def sizes(self) -> dict[str, int]:
+        """How much is kept: messages, MO, callback attempts, journaled requests and their bytes."""
+        return {
+            "messages": len(self._messages),
+            "mo": len(self._mo),
+            "callback_attempts": len(self._attempts),
+            "requests": len(self._requests),
+            "request_bytes": self._request_bytes,
+        }
+
     def set_status(self, msg: Message, status: str, at: float, note: str = "") -> None:
         was_finished = self.finished(msg)
         msg.status = status
@@ -497,6 +515,10 @@ class MemoryStore:
     def pull_size(self, vendor: str, account: str, stream: str, now: float) -> int:
         q = self._pull.get((vendor, account, stream), ())
         return sum(1 for item, exp, _ in q if (exp is None or exp > now) and self._live(item))
+
+    def pull_depths(self, now: float) -> dict[tuple[str, str, str], int]:
+        """(vendor, account, stream) → items waiting to be pulled, for every queue that has held any."""
+        return {key: self.pull_size(*key, now) for key in list(self._pull)}
 
     def _live(self, item: PullItem) -> bool:
         """Still stored (not evicted)."""

@@ -19,7 +19,12 @@ from simulator.admin.openapi import spec
 from tests.vendors.kx.helpers import auth
 
 YAML = {"Content-Type": "application/yaml"}
-NOT_JSON = {("/_sim/events", "get"), ("/_sim/login", "get"), ("/_sim/openapi.json", "get")}
+NOT_JSON = {
+    ("/_sim/events", "get"),
+    ("/_sim/login", "get"),
+    ("/_sim/openapi.json", "get"),
+    ("/_sim/metrics", "get"),  # Prometheus text: tests/admin/test_metrics.py
+}
 
 
 class Checked:

@@ -317,7 +317,7 @@ def test_scenario_by_name_and_beside_the_config(tmp_path):
     )
     assert out.returncode == 2
     assert out.stderr.strip() == (
-        "flakey: no such scenario file, nor a packaged scenario (default, flaky, load-test, slow)"
+        "flakey: no such scenario file, nor a packaged scenario (default, flaky, instant, load-test, slow)"
     )
     check = subprocess.run(
         [sys.executable, "-m", "simulator", "check", str(conf / "sim.yaml")],

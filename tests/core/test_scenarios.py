@@ -23,9 +23,29 @@ def test_builtin_default_has_the_magic_numbers():
     )
 
 
-@pytest.mark.parametrize("name", ["default", "flaky", "slow", "load-test"])
+@pytest.mark.parametrize("name", ["default", "flaky", "slow", "load-test", "instant"])
 def test_shipped_scenarios_load(name):
     assert builtin_scenario(name).name == name
+
+
+def test_load_test_is_realistic_latency_delays_failures_and_replies():
+    sc = builtin_scenario("load-test")
+    r = ScenarioRunner(sc)
+    decisions = [r.decide("kx", "a", f"139{i:08d}", "【测试】验证码") for i in range(20_000)]
+    outcomes = [d.outcome for d in decisions]
+    delivered = outcomes.count("delivered") / len(outcomes)
+    assert 0.95 < delivered < 0.99 and {"undeliverable", "expired", "rejected", "no_report"} <= set(outcomes)
+    faults = sum(d.fault is not None for d in decisions) / len(decisions)
+    assert 0.0005 < faults < 0.005  # a small share of the API calls fail
+    delays = sorted(d.delay for d in decisions)
+    assert 1.5 < delays[len(delays) // 2] < 6 and delays[-1] > 10  # seconds, with a long tail
+    replies = [i for i, d in enumerate(decisions) if d.mo]
+    assert replies and all(f"{i:08d}"[-2:] in ("98", "99") for i in replies)
+    assert len(replies) == 400 and all(d.outcome == "delivered" for d in decisions if d.mo)
+    assert r.decide("huawei", "a", "+8613900000099", "x").mo  # a +86 number replies too
+    assert len(sc.latency) == 1  # every endpoint of every vendor
+    waits = sorted(r.latency(v, "/any") for v in ("kx", "emay") * 500)
+    assert 0.015 < waits[len(waits) // 2] < 0.06 and waits[-1] < 1
 
 
 def test_rules_match_in_order_by_every_field():

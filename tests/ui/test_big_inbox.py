@@ -16,7 +16,7 @@ MESSAGES = 100_000
 def big_server(tmp_path_factory):
     server = start_server(
         "--scenario",
-        str(ROOT / "scenarios" / "load-test.yaml"),
+        str(ROOT / "scenarios" / "instant.yaml"),
         "--max-messages",
         str(MESSAGES),
         tmp=tmp_path_factory.mktemp("ui-big"),

@@ -249,12 +249,20 @@ def replay_check(
     sweep: bool = False,
 ) -> str:
     """Remember each accepted request (account, path, plaintext) until its validity ends; refuse it
-    again before then.  ``sweep``: drop the expired entries first.  Returns the key it was kept under."""
+    again before then.  Expired entries at the front (the oldest: entries mostly expire in the order
+    they came) are dropped on every call; ``sweep``: drop every expired entry first.  Returns the key it
+    was kept under."""
     key = hashlib.sha256(account_id.encode() + b"\0" + path.encode() + b"\0" + plaintext).hexdigest()
+    # dict.__getitem__: reading an expiry is not a change (a durable store's dict counts reads)
     if sweep:
-        # dict.__getitem__: reading an expiry is not a change (a durable store's dict counts reads)
         for k in [k for k in seen if dict.__getitem__(seen, k) <= now_ms]:
             del seen[k]
+    else:
+        while seen:
+            oldest = next(iter(seen))
+            if dict.__getitem__(seen, oldest) > now_ms:
+                break
+            del seen[oldest]
     exp = seen.get(key)
     if exp is not None and exp > now_ms:
         raise replayed(f"for {fmt_seconds((exp - now_ms) / 1000, False)} more")

@@ -1,0 +1,107 @@
+"""bench/wrk.py signs pools of raw HTTP requests that wrk replays: each must be a send the simulator
+accepts, and sending one twice must be refused (which is why the pool holds a fresh nonce or a
+distinct body per request)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from simulator.vendors.emay import crypto
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.fixture(scope="module")
+def wrk():
+    sys.path.insert(0, str(BENCH))  # wrk.py imports its neighbour kx_send.py
+    try:
+        spec = importlib.util.spec_from_file_location("bench_wrk", BENCH / "wrk.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def parse(raw: bytes) -> tuple[str, str, dict[str, str], bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    request_line, *lines = head.decode().split("\r\n")
+    method, path, _ = request_line.split(" ")
+    headers = dict(line.split(": ", 1) for line in lines)
+    assert int(headers.pop("Content-Length")) == len(body)
+    headers.pop("Host")
+    return method, path, headers, body
+
+
+async def send(client, raw: bytes):
+    method, path, headers, body = parse(raw)
+    return await client.request(method, path, headers=headers, data=body)
+
+
+async def answer_code(vendor: str, resp) -> str:
+    if vendor == "emay":
+        return resp.headers["result"]
+    data = await resp.json()
+    return data["code"]
+
+
+OK = {"kx": "0", "huawei": "000000", "emay": "SUCCESS"}
+REPLAYED = {"huawei": "E000101", "emay": "ERROR_REQUEST_NO_VALID"}
+
+
+@pytest.mark.parametrize("vendor", ["kx", "huawei", "emay"])
+async def test_every_pooled_request_is_an_accepted_send_and_all_differ(wrk, make_client, vendor):
+    client = await make_client(frozen=False)
+    await client.patch(
+        "/_sim/accounts/emay/EUCP-EMY-SMS1-DEMO1",
+        json={"rate_limit": 0},
+    )
+    pool = wrk.POOLS[vendor](20)
+    assert len(set(pool)) == 20
+    for raw in pool:
+        resp = await send(client, raw)
+        assert resp.status == 200
+        assert await answer_code(vendor, resp) == OK[vendor], await resp.read()
+    assert len(client.sim.store.query_messages(vendor=vendor)) == 20
+    if vendor == "emay":  # the answer is encrypted with the account's key, as a client expects
+        raw_answer = await (await send(client, wrk.POOLS[vendor](1)[0])).read()
+        assert b"smsId" in crypto.decompress(crypto.decrypt(raw_answer, "0123456789ABCDEF"), 1 << 20)
+    if vendor in REPLAYED:  # the same request again is a replay
+        resp = await send(client, pool[0])
+        assert await answer_code(vendor, resp) == REPLAYED[vendor]
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk (Debian package) is not installed")
+async def test_wrk_sends_the_pool_in_turn_through_the_generated_script(wrk, aiohttp_server, tmp_path):
+    seen: list[tuple[str, bytes]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.path, await request.read()))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", record)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    pool = [wrk.raw(f"/p{i}", f"body-{i}".encode() * (i + 1), {"X-N": str(i)}) for i in range(7)]
+    data, lens = wrk.write_pool(tmp_path, pool)
+    script = tmp_path / "pool.lua"
+    script.write_text(wrk.LUA)
+    cmd = ["wrk", "-t", "1", "-c", "1", "-d", "1s", "-s", str(script), f"http://127.0.0.1:{server.port}/"]
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, "--", str(data), str(lens), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err
+    assert len(seen) >= 7, out
+    # one connection: the requests arrive in the pool's order, round and round (wrk may ask the script
+    # for a request before the first it sends: the turn can start past the first)
+    expected = [(f"/p{i}", f"body-{i}".encode() * (i + 1)) for i in range(7)]
+    start = expected.index(seen[0])
+    assert seen == [expected[(start + n) % 7] for n in range(len(seen))]
