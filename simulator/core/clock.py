@@ -83,6 +83,7 @@ class Clock:
         # shared by several processes (see share()): who may fire a due timer, and the timers by seq
         self.claim: Callable[[list[Timer]], set[int]] | None = None
         self.claim_async: Callable[[list[Timer]], Awaitable[set[int]]] | None = None  # the same, awaited
+        self.unwritten: Callable[[int], bool] | None = None  # a timer only this process knows yet
         self._claimed: tuple[set[int], set[int]] = (set(), set())  # (won, asked) for the next advance
         self._claiming = False
         self._by_seq: dict[int, Timer] | None = None
@@ -152,7 +153,11 @@ class Clock:
         won, asked = self._claimed
         self._claimed = (set(), set())
         lost = asked - won
-        if self.claim is not None:  # shared: one claim for every timer due in this step
+        # the real-time path fires what its awaited claim won (and timers never written: nobody else
+        # knows them); others that came due meanwhile wait for its next claim instead of a blocking one
+        deferring = bool(asked) and self.unwritten is not None
+        deferred: list[Timer] = []
+        if self.claim is not None and not deferring:  # shared: one claim for every timer due in this step
             due = [t for d, _, t in self._heap if d <= target and not t.cancelled and t.seq not in asked]
             if due:
                 won = won | self.claim(due)
@@ -166,6 +171,11 @@ class Clock:
                 if not self._heap or self._heap[0][0] > target:
                     break
                 timer = heapq.heappop(self._heap)[2]
+                if deferring and timer.seq not in won and timer.seq not in lost:
+                    if not self.unwritten(timer.seq):  # type: ignore[misc]
+                        deferred.append(timer)
+                        continue
+                    won.add(timer.seq)
                 # shared: another process fired it, or (a timer that came due on the way) claim it now
                 if (
                     self.claim is not None
@@ -179,6 +189,8 @@ class Clock:
                 fired += 1
             self._frozen_at = target
         finally:
+            for timer in deferred:
+                heapq.heappush(self._heap, (timer.due, timer.seq, timer))
             if not was_frozen:
                 # a running clock moves by exactly ``seconds``: the time spent firing timers is not lost
                 self._offset = offset + seconds
@@ -243,6 +255,7 @@ class Clock:
         claim: Callable[[list[Timer]], set[int]],
         claim_async: Callable[[list[Timer]], Awaitable[set[int]]],
         seqs: Iterator[int],
+        unwritten: Callable[[int], bool] | None = None,
     ) -> None:
         """Several processes share this clock's timers (a shared store): ``claim(timers)`` says which
         of the due ``timers`` this process may fire (each is fired by one process only; the real-time
@@ -250,6 +263,7 @@ class Clock:
         seqs unique across the processes."""
         self.claim = claim
         self.claim_async = claim_async
+        self.unwritten = unwritten
         self._seq = seqs
         self._by_seq = {t.seq: t for _, _, t in self._heap if not t.cancelled}
 

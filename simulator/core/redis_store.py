@@ -255,6 +255,7 @@ class RedisStore(DurableStore):
         self._sent = 0  # changes sent to Redis (written once their transaction is answered)
         self._conn = RawConnection(url)  # the loop's pipelined connection (self._r: synchronous calls)
         self._applying = False  # applying another process's changes (they are not written again)
+        self._stale_requests: list[str] = []  # request-log entries other processes wrote, not read yet
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
 
@@ -616,6 +617,9 @@ class RedisStore(DurableStore):
             won.update(int(s) for s in answer.result())
         return won
 
+    def _unwritten(self, seq: int) -> bool:
+        return seq in self._d_timers
+
     async def claim_async(self, timers: list[Timer]) -> set[int]:
         """:meth:`claim` in this turn's round trip (the clock's real-time path)."""
         won = {t.seq for t in timers if t.seq in self._d_timers}
@@ -732,7 +736,7 @@ class RedisStore(DurableStore):
     def attach(self, sim: Any) -> None:
         """Called by the Sim once it has taken up the stored state: share its clock, follow the stream."""
         self.remote = sim
-        sim.clock.share(self.claim, self.claim_async, UniqueSeq(self.worker))
+        sim.clock.share(self.claim, self.claim_async, UniqueSeq(self.worker), self._unwritten)
         sim.dispatcher.tag = str(self.worker)
         if sim.seed is not None:  # seeded: still never the vendor ids another process hands out
             sim.rng = random.Random(f"{sim.seed}/process {self.worker}")
@@ -828,7 +832,7 @@ class RedisStore(DurableStore):
             return
         # read what the entries name (one round trip), then change memory without a pause
         names = {
-            "m": self.k_msg, "mo": self.k_mo, "a": self.k_att, "r": self.k_req, "t": self.k_timers,
+            "m": self.k_msg, "mo": self.k_mo, "a": self.k_att, "t": self.k_timers,
             "ac": self.k_acct, "c": self.k_coll, "meta": self.k_meta,
         }  # fmt: skip
         pipe = self._r.pipeline(transaction=False)
@@ -838,11 +842,7 @@ class RedisStore(DurableStore):
             if ids:
                 pipe.hmget(key, ids)
                 asked.append((n, ids))
-                if n == "r":
-                    pipe.hmget(self.k_reqb, ids)
-                    pipe.hmget(self.k_respb, ids)
-                    asked += [("rb", ids), ("rr", ids)]
-                elif n == "ac":
+                if n == "ac":
                     pipe.hmget(self.k_bal, ids)
                     pipe.hmget(self.k_balv, ids)
                     asked += [("bal", ids), ("balv", ids)]
@@ -890,17 +890,10 @@ class RedisStore(DurableStore):
                 self._unsorted = True
                 if new and bus is not None and bus.active:
                     bus.publish("callback", attempt=a.public())
-        bodies = dict(values.get("rb", ()))
-        answers = dict(values.get("rr", ()))
-        for rid, row in values.get("r", ()):
-            if row is not None and rid not in self._requests:
-                r = RequestLog(
-                    **_loads(row), request_body=bodies.get(rid) or b"", response_body=answers.get(rid) or b""
-                )
-                r.kept_bytes = r.size()
-                self._requests[r.id] = r
-                self._request_bytes += r.kept_bytes
-                self._unsorted = True
+        # the request log is read only by the admin API and the UI: fetched when one of them reads it
+        self._stale_requests.extend(want.get("r", ()))
+        del self._stale_requests[: -self.max_requests or len(self._stale_requests)]
+        self._bound()
         for field, row in values.get("c", ()):
             name, _, key = (
                 field.decode().partition("\0") if isinstance(field, bytes) else field.partition("\0")
@@ -944,6 +937,56 @@ class RedisStore(DurableStore):
             sim.remote_timers(timers)
         if want.get("xt"):
             sim.clock.forget(want["xt"])
+
+    def _bound(self) -> None:
+        """Another process's records count against this process's bounds too."""
+        if len(self._messages) > self.max_messages:
+            self._evict_messages()
+        if len(self._mo) > self.max_messages:
+            self._evict_mo()
+        while len(self._attempts) > self.max_attempts:
+            self._drop_attempt(next(iter(self._attempts)))
+
+    def _fetch_requests(self) -> None:
+        """The request-log entries other processes wrote since the last read (bounded like one's own)."""
+        ids, self._stale_requests = list(dict.fromkeys(self._stale_requests)), []
+        ids = [i for i in ids if i not in self._requests]
+        if not ids:
+            return
+        pipe = self._r.pipeline(transaction=False)
+        for key in (self.k_req, self.k_reqb, self.k_respb):
+            pipe.hmget(key, ids)
+        rows, bodies, answers = pipe.execute()
+        logs = [
+            RequestLog(**_loads(row), request_body=body or b"", response_body=answer or b"")
+            for row, body, answer in zip(rows, bodies, answers, strict=True)
+            if row is not None
+        ]
+        for r in sorted(logs, key=_seq_of):
+            r.kept_bytes = r.size()
+            self._requests[r.id] = r
+            self._request_bytes += r.kept_bytes
+        self._unsorted = True
+        self._sorted()
+        saved = self._take_dirty()  # what falls off here stays in Redis for the process that wrote it
+        try:
+            while self._requests and (
+                len(self._requests) > self.max_requests or self._request_bytes > self.max_request_bytes
+            ):
+                self._drop_request(next(iter(self._requests)))
+        finally:
+            self._put_dirty(saved)
+
+    def get_request(self, request_id: str) -> RequestLog | None:
+        if self._stale_requests:
+            self._fetch_requests()
+        return super().get_request(request_id)
+
+    def requests(self, vendor: str | None = None) -> list[RequestLog]:
+        if self._stale_requests:
+            self._fetch_requests()
+        self._sorted()
+        return super().requests(vendor)
 
     @staticmethod
     def _timer_row(row: bytes) -> tuple[float, str, tuple[Any, ...]]:
@@ -1009,6 +1052,8 @@ class RedisStore(DurableStore):
         return super().page_attempts(*args, **kwargs)
 
     def page_requests(self, *args: Any, **kwargs: Any) -> Any:
+        if self._stale_requests:
+            self._fetch_requests()
         self._sorted()
         return super().page_requests(*args, **kwargs)
 

@@ -432,12 +432,16 @@ class MemoryStore:
         mo.seq = next(self._seq)
         self._mo[mo.sim_id] = mo
         if len(self._mo) > self.max_messages:
-            n = len(self._mo) - self.max_messages + max(1, self.max_messages // 10)
-            gone = set(itertools.islice(self._mo, n))
-            for sid in gone:
-                del self._mo[sid]
-            self._purge_pull()
-            self._mo_evicted(list(gone))
+            self._evict_mo()
+
+    def _evict_mo(self) -> None:
+        """The oldest replies, a tenth of the bound at a time."""
+        n = len(self._mo) - self.max_messages + max(1, self.max_messages // 10)
+        gone = set(itertools.islice(self._mo, n))
+        for sid in gone:
+            del self._mo[sid]
+        self._purge_pull()
+        self._mo_evicted(list(gone))
 
     def _mo_evicted(self, sim_ids: list[str]) -> None:
         """Hook for a durable store."""

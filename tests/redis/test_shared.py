@@ -184,14 +184,15 @@ async def test_two_workers_share_one_port(tmp_path, redis_url, http):
         for _ in range(40):  # new connections: the kernel spreads them over both processes
             async with http.get(url + "/_sim/health") as r:
                 pids.add((await r.json())["process"])
-        assert len(pids) == 2
+        assert len(pids) == 2, pids
         for n in range(20):
             async with http.post(
                 url + "/api/sms/send", data={**auth(), "mobile": f"1350000{n:04d}", "msgcontent": "hi"}
             ) as r:
                 assert (await r.json())["code"] == "0"
         async with http.get(url + "/_sim/messages", params={"limit": "100"}) as r:
-            assert (await r.json())["total"] == 20
+            page = await r.json()
+            assert page["total"] == 20, page
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 10)
