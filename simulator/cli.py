@@ -211,13 +211,15 @@ async def _run(app: web.Application, config: Config, reuse_port: bool = False) -
             port = server.sockets[0].getsockname()[1]
         urls.append(f"{'https' if ctx else 'http'}://{config.host}:{port}")
     sim = app[SIM_KEY]
-    print(
+    # one write, newline included: --workers processes share stdout, and print() writes the text and
+    # its newline apart (two workers' lines came out interleaved)
+    sys.stdout.write(
         f"sms-simulator listening on {urls[0]} "
         f"(scenario {sim.scenario.name!r}, scenario seed {sim.engine.runner.seed}, "
         f"ids {'from --seed ' + str(sim.seed) if sim.seed is not None else 'random'}, "
-        f"state {_state_where(config)}, admin API at /_sim/)",
-        flush=True,
+        f"state {_state_where(config)}, admin API at /_sim/)\n"
     )
+    sys.stdout.flush()
     for url in urls[1:]:
         tls = f" (certificate: {cert_path})" if url.startswith("https") else ""
         print(f"also listening on {url}{tls}", flush=True)

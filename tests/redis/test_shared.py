@@ -177,8 +177,12 @@ async def test_two_workers_share_one_port(tmp_path, redis_url, http):
         "--redis", redis_url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
     )  # fmt: skip
     try:
-        lines = [await asyncio.wait_for(proc.stdout.readline(), 15) for _ in range(2)]
-        assert all(LISTENING.search(line.decode()) for line in lines), lines
+        seen = b""
+        while seen.count(b"sms-simulator listening on") < 2:  # one line from each worker
+            line = await asyncio.wait_for(proc.stdout.readline(), 15)
+            assert line, seen
+            seen += line
+        assert len(LISTENING.findall(seen.decode())) == 2, seen
         url = f"http://127.0.0.1:{port}"
         pids = set()
         for _ in range(40):  # new connections: the kernel spreads them over both processes
