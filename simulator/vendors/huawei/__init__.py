@@ -52,6 +52,7 @@ class HuaweiSettings(ManageSettings, DeliverySettings):
     wsse_window: float = Field(default=24 * 3600, gt=0)  # X-WSSE Created: seconds either side (E000110)
     aksk_window: float = Field(default=15 * 60, gt=0)  # X-Sdk-Date: seconds either side (E000044)
     replay_check: bool = True  # refuse an X-WSSE nonce reused inside the window (E000101)
+    nonce_max_entries: int = Field(default=100_000, ge=1)  # nonces remembered at most (oldest dropped)
     report_interval: float = Field(default=0.0, ge=0)  # seconds before a statusCallback / MO push
     batch_max: int = Field(default=push.BATCH_MAX, ge=1, le=push.BATCH_MAX)  # reports per batch POST
     retry_delays: list[float] = Field(default_factory=lambda: [10.0, 60.0, 300.0])  # on connection errors

@@ -192,6 +192,7 @@ class Policy:
     wsse_window: float  # seconds either side for Created
     aksk_window: float  # seconds either side for X-Sdk-Date
     replay_check: bool  # refuse a nonce already used inside the window
+    max_nonces: int = 100_000  # nonces remembered at most (the oldest forgotten first)
 
 
 def authenticate_wsse(
@@ -228,6 +229,8 @@ def authenticate_wsse(
             raise nonce_replayed(account.id, nonce, policy.wsse_window)
         nonces.pop(key, None)  # re-insert at the end so the dict stays in expiry order
         nonces[key] = now + policy.wsse_window
+        while len(nonces) > policy.max_nonces:  # all still valid: forget the oldest (bounded memory)
+            del nonces[next(iter(nonces))]
     return account
 
 

@@ -47,7 +47,7 @@ def setup(v: HuaweiVendor) -> list[web.RouteDef]:
     async def authenticate(request: web.Request) -> Account:
         body = await request.read()
         s = v.settings
-        policy = auth.Policy(s.wsse_window, s.aksk_window, s.replay_check)
+        policy = auth.Policy(s.wsse_window, s.aksk_window, s.replay_check, s.nonce_max_entries)
         now = v.sim.clock.auth_now()
         account = auth.authenticate(
             request.headers,

@@ -287,6 +287,17 @@ async def test_replay_is_per_app_and_only_for_good_requests(make_client):
     )
 
 
+async def test_nonces_kept_are_bounded_the_oldest_forgotten_first(make_client):
+    client = await make_client(vendors={"huawei": {"nonce_max_entries": 3}})
+    nonces = client.sim.store.collection("huawei.nonces")
+    for i in range(5):
+        assert (await batch(client, verify_form(), wsse(nonce=f"bounded{i}")))[1]["code"] == "000000"
+    assert [n for _, n in nonces] == ["bounded2", "bounded3", "bounded4"]
+    assert (await batch(client, verify_form(), wsse(nonce="bounded4")))[1]["code"] == "E000101"
+    # past the bound a nonce is forgotten (the price of bounded memory): accepted again
+    assert (await batch(client, verify_form(), wsse(nonce="bounded0")))[1]["code"] == "000000"
+
+
 async def test_nonces_are_forgotten_after_the_window(make_client):
     client = await make_client(vendors={"huawei": {"wsse_window": 300}}, clock={"auth": "simulated"})
     sim = client.sim
