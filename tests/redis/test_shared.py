@@ -281,3 +281,14 @@ async def test_a_per_number_quota_counts_sends_through_both(pair, http):
     await a.advance(http, 600)
     codes = Counter(m["code"] for m in await b.messages(http))
     assert codes["F11300"] == 5 and sum(codes.values()) == 8, codes
+
+
+async def test_the_timers_of_a_process_that_died_are_fired_by_another(pair, http):
+    a, b = pair
+    for n in range(5):
+        await kx_send(a, http, f"1330000{n:04d}")
+    await a.kill()  # SIGKILL: its outcome timers are in Redis, nobody fires them
+    await b.advance(http, 600)
+    assert {m["status"] for m in await b.messages(http)} == {"delivered"}
+    reports = await b.ok(http, "POST", "/api/v2/sms/query", data=auth())
+    assert sorted(i["mobile"] for i in reports["data"]) == [f"1330000{n:04d}" for n in range(5)]
