@@ -169,9 +169,6 @@ class Commands:
     def __init__(self) -> None:
         self.list: list[tuple[Any, ...]] = []
 
-    def __len__(self) -> int:
-        return len(self.list)
-
     def hset(
         self, key: Any, field: Any = None, value: Any = None, mapping: dict[Any, Any] | None = None
     ) -> None:
@@ -182,9 +179,6 @@ class Commands:
 
     def hdel(self, key: Any, *fields: Any) -> None:
         self.list.append(("HDEL", key, *fields))
-
-    def hmget(self, key: Any, fields: list[Any]) -> None:
-        self.list.append(("HMGET", key, *fields))
 
     def zadd(self, key: Any, mapping: dict[Any, float]) -> None:
         args: list[Any] = []

@@ -199,10 +199,6 @@ class UniqueSeq:
         return (self.ms * 64 + self.tag) * 64 + self.sub
 
 
-def _ids(entries: list[Any]) -> list[str]:
-    return [e.decode() if isinstance(e, bytes) else str(e) for e in entries]
-
-
 def _stream_id(sid: bytes | str) -> tuple[int, int]:
     a, _, b = (sid.decode() if isinstance(sid, bytes) else sid).partition("-")
     return int(a), int(b or 0)
@@ -234,8 +230,8 @@ class RedisStore(DurableStore):
         self._charge, self._balance, self._take = Script(r, CHARGE), Script(r, BALANCE), Script(r, TAKE)
         self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
         self._wipe_script, self._cas = Script(r, WIPE), Script(r, CAS)
-        self.worker = int(r.incr(p + "workers"))
-        self._epoch = int(r.get(self.k_epoch) or 0)  # this process's number among all that ever shared it
+        self.worker = int(r.incr(p + "workers"))  # this process's number among all that ever shared it
+        self._epoch = int(r.get(self.k_epoch) or 0)  # resets so far: replay claims are per epoch
         self._blocks: dict[str, list[int]] = {}
         self._acct_rows: dict[str, str] = {}  # account → its row as last written or read, balance aside
         self._bal_mine: dict[str, int] = {}  # account → the balance this store last put in the account
@@ -392,7 +388,7 @@ class RedisStore(DurableStore):
     # -- one round trip per event-loop turn for all the requests of that turn ----------------------------
     # A turn's requests may wait for a catch-up (at their start), for a charge or a replay claim (in the
     # middle) and for their changes to be written (before their answer): all of it goes to Redis in one
-    # MULTI transaction at the end of the turn, the calling thread waiting for its answer once.
+    # MULTI transaction at the end of the turn; its answer resolves what waited for it.
     async def sync(self) -> None:
         """Catch up with the other processes before handling a request."""
         self._want_sync = True
@@ -474,7 +470,7 @@ class RedisStore(DurableStore):
             noted = len(note) > 1
             if noted:
                 cmds.xadd(self.k_log, note, maxlen=STREAM_MAX, approximate=True)
-            saved = {k: v for k, v in vars(self).items() if k.startswith(("_d_", "_x_"))}
+            saved = self._dirty()
             self._reset_dirty()
             self._sent = target
         for script, keys, args, _ in calls:  # after the writes: a timer claim sees this process's own
@@ -608,8 +604,7 @@ class RedisStore(DurableStore):
     def claim(self, timers: list[Timer]) -> set[int]:
         """Which of the due ``timers`` this process fires: those it made and never wrote (nobody else
         knows them), and those its ZREM took from the shared set."""
-        won = {t.seq for t in timers if t.seq in self._d_timers}
-        ask = [t.seq for t in timers if t.seq not in won]
+        won, ask = self._to_claim(timers)
         if ask:  # in one transaction with what this process has not written yet (its cancellations)
             answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
             self._calls.append((self._claim, [self.k_due], ask, answer))
@@ -620,10 +615,14 @@ class RedisStore(DurableStore):
     def _unwritten(self, seq: int) -> bool:
         return seq in self._d_timers
 
+    def _to_claim(self, timers: list[Timer]) -> tuple[set[int], list[int]]:
+        """(the timers won without asking: never written, so nobody else knows them; those to ask)"""
+        won = {t.seq for t in timers if self._unwritten(t.seq)}
+        return won, [t.seq for t in timers if t.seq not in won]
+
     async def claim_async(self, timers: list[Timer]) -> set[int]:
         """:meth:`claim` in this turn's round trip (the clock's real-time path)."""
-        won = {t.seq for t in timers if t.seq in self._d_timers}
-        ask = [t.seq for t in timers if t.seq not in won]
+        won, ask = self._to_claim(timers)
         if ask:
             won.update(int(s) for s in await self._batched(self._claim, [self.k_due], ask))
         return won
@@ -805,8 +804,7 @@ class RedisStore(DurableStore):
                 if not got:
                     return
                 entries = got[0][1]
-                self._apply(entries)
-                self._last_id = entries[-1][0].decode()
+                self._apply(entries)  # and moves _last_id on
                 if len(entries) < 2000:
                     return
 
@@ -848,23 +846,26 @@ class RedisStore(DurableStore):
                     asked += [("bal", ids), ("balv", ids)]
         results = pipe.execute() if asked else []
         values = {n: list(zip(ids, vals, strict=True)) for (n, ids), vals in zip(asked, results, strict=True)}
-        saved = self._take_dirty()
+        with self._not_written():
+            self._apply_values(want, values)
+
+    def _dirty(self) -> dict[str, Any]:
+        """The marked changes (the containers ``_reset_dirty`` makes)."""
+        return {k: v for k, v in vars(self).items() if k.startswith(("_d_", "_x_"))}
+
+    @contextlib.contextmanager
+    def _not_written(self) -> Iterator[None]:
+        """Change memory without marking anything for Redis: another process's changes being applied,
+        or this process's copy of them being bounded (what falls off stays in Redis for its writer)."""
+        saved = {**self._dirty(), "_wipe": self._wipe, "_changes": self._changes, "_written": self._written}
+        self._reset_dirty()
         self._applying = True
         try:
-            self._apply_values(want, values)
+            yield
         finally:
             self._applying = False
-            self._put_dirty(saved)
-
-    def _take_dirty(self) -> dict[str, Any]:
-        names = [k for k in vars(self) if k.startswith(("_d_", "_x_"))] + ["_wipe", "_changes", "_written"]
-        saved = {k: getattr(self, k) for k in names}
-        self._reset_dirty()
-        return saved
-
-    def _put_dirty(self, saved: dict[str, Any]) -> None:
-        for k, v in saved.items():
-            setattr(self, k, v)
+            for k, v in saved.items():
+                setattr(self, k, v)
 
     def _apply_values(self, want: dict[str, list[Any]], values: dict[str, list[tuple[Any, Any]]]) -> None:
         sim = self.remote
@@ -968,14 +969,11 @@ class RedisStore(DurableStore):
             self._request_bytes += r.kept_bytes
         self._unsorted = True
         self._sorted()
-        saved = self._take_dirty()  # what falls off here stays in Redis for the process that wrote it
-        try:
+        with self._not_written():
             while self._requests and (
                 len(self._requests) > self.max_requests or self._request_bytes > self.max_request_bytes
             ):
                 self._drop_request(next(iter(self._requests)))
-        finally:
-            self._put_dirty(saved)
 
     def get_request(self, request_id: str) -> RequestLog | None:
         if self._stale_requests:
