@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import ipaddress
 import logging
 import os
@@ -23,6 +22,7 @@ from .config import Config, load_config, resolve_scenario
 from .core.scenarios import load_scenario
 from .core.sqlite import DatabaseError
 from .core.yamlfile import FileError
+from .gcpolicy import GcPolicy
 
 SCENARIO_KEYS = {"rules", "defaults", "reviews", "description", "latency"}
 ADMIN_TOKEN_ENV = "SMS_SIMULATOR_ADMIN_TOKEN"
@@ -123,10 +123,6 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if config.log_requests:  # asked for explicitly: shown even at the default warning level
         logging.getLogger("simulator.requests").setLevel(min(logging.INFO, logging.getLogger().level))
-    # The store keeps every message alive, so the default collector thresholds make full collections
-    # scan a growing heap every few thousand allocations: under load that cost 10% of throughput and
-    # 200 ms pauses at p99 (bench/kx_send.py).  Collect young objects less often instead.
-    gc.set_threshold(100_000, 50, 100)
     if workers > 1:
         return _serve_workers(config, scenario, workers)
     return _serve_one(config, scenario)
@@ -236,7 +232,11 @@ async def _run(app: web.Application, config: Config, reuse_port: bool = False) -
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    collector = GcPolicy()  # young collections of a few ms, no scans of the store (gcpolicy.py)
+    collector.install()
+    collector.start()
     await stop.wait()
+    collector.uninstall()
     await runner.cleanup()
     return 0
 

@@ -177,6 +177,46 @@ def test_eviction_keeps_unfinished_messages_and_drops_what_hangs_on_the_finished
     assert s.page_messages(limit=1000)[2] == s.count_messages()
 
 
+def test_eviction_of_messages_finished_out_of_order_keeps_every_index_whole(make, reopen):
+    """Messages finish out of creation order, over two vendors and three accounts: after many small
+    evictions every index (all, per vendor, per account, per mobile, per vendor id) holds exactly the
+    stored messages, in order."""
+    s = make(max_messages=100)
+    made = []
+    for n in range(1, 401):
+        made.append(
+            msg(s, n, vendor=("kx", "emay")[n % 2], account="ABC"[n % 3], mobile=f"1390000{n % 7:04d}")
+        )
+        if n % 5 == 0:  # finish the batch of five out of order, one of them only much later
+            batch = made[-5:]
+            for m in (batch[3], batch[0], batch[4], batch[2]):
+                finish(s, m)
+            if n % 25 == 0:
+                for m in made[:-5]:
+                    if m.status != "delivered":
+                        finish(s, m)
+    s = reopen(s, max_messages=100)
+    stored = [m for m in made if s.get_message(m.sim_id) is not None]
+    assert 99 <= s.count_messages() == len(stored) <= 100 + 4  # unfinished ones are never evicted
+    want = [m.sim_id for m in stored]
+    assert [m.sim_id for m in s.page_messages(limit=1000, newest_first=False)[0]] == want
+    for vendor in ("kx", "emay"):
+        got = s.page_messages(limit=1000, newest_first=False, vendor=vendor)[0]
+        assert [m.sim_id for m in got] == [m.sim_id for m in stored if m.vendor == vendor]
+        for account in "ABC":
+            got = s.page_messages(limit=1000, newest_first=False, vendor=vendor, account=account)[0]
+            assert [m.sim_id for m in got] == [
+                m.sim_id for m in stored if (m.vendor, m.account) == (vendor, account)
+            ]
+    for mobile in {m.mobile for m in made}:
+        got = s.page_messages(limit=1000, newest_first=False, mobile=mobile)[0]
+        assert [m.sim_id for m in got] == [m.sim_id for m in stored if m.mobile == mobile]
+    for m in made:
+        assert [x.sim_id for x in s.messages_by_vendor_id(m.vendor, m.id)] == (
+            [m.sim_id] if s.get_message(m.sim_id) is not None else []
+        )
+
+
 def test_pull_queue_hands_each_item_out_once_across_a_restart(make, reopen):
     s = make()
     reports = [finish(s, msg(s, n)) for n in range(1, 4)]

@@ -1,0 +1,80 @@
+"""How ``serve`` keeps Python's garbage collector from stalling requests.
+
+The store keeps every message alive (about nine objects the collector tracks per message, a million at
+the default bound), and the collector's generations scan what they hold: with the default thresholds a
+young collection scanned thousands of objects every few hundred allocations, and with the raised ones
+``serve`` used before (100,000 young objects) each young collection stalled every request for 30–45 ms,
+and an older-generation collection would scan every message since the last one (seconds, at the
+bound).  The simulator makes no reference cycles on its request paths (measured: 47,596 sends over
+closed connections, a fifth of them refused, left no cyclic garbage; bench in docs/performance.md), so:
+
+- a young collection runs every :data:`YOUNG` allocations (a few milliseconds at most);
+- whatever survives it is frozen (``gc.freeze``): it is out of every later scan, and freed as usual
+  when nothing refers to it any more;
+- when the process has been idle for :data:`IDLE_SECONDS` (no young collection since the last look)
+  and at least a quarter more objects were frozen since the last sweep, a full collection runs over
+  everything once (``sweep``), so any cycle that did get frozen is still freed — at a moment nobody
+  waits for an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from typing import Any
+
+YOUNG = 5_000
+IDLE_SECONDS = 5.0
+
+
+class GcPolicy:
+    def __init__(self) -> None:
+        self.swept_at_frozen = 0  # how many objects were frozen right after the last sweep
+        self.sweeps = 0
+        self._seen_collections = -1
+        self._task: asyncio.Task | None = None
+
+    def install(self) -> None:
+        gc.set_threshold(YOUNG, 1_000, 1_000)
+        gc.callbacks.append(self._after)
+        gc.freeze()  # what start-up made (modules, config, the app) is never scanned again
+
+    def uninstall(self) -> None:
+        if self._after in gc.callbacks:
+            gc.callbacks.remove(self._after)
+        if self._task is not None:
+            self._task.cancel()
+
+    def _after(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "stop":
+            gc.freeze()
+
+    def idle_tick(self) -> bool:
+        """One look: sweep if nothing was collected since the last look and enough was frozen since the
+        last sweep.  Returns whether it swept."""
+        collections = gc.get_stats()[0]["collections"]
+        idle, self._seen_collections = collections == self._seen_collections, collections
+        if not idle or gc.get_freeze_count() < self.swept_at_frozen * 5 // 4 + 1_000:
+            return False
+        self.sweep()
+        return True
+
+    def sweep(self) -> int:
+        """A full collection over everything, frozen included, then freeze what is left."""
+        gc.unfreeze()
+        found = gc.collect()
+        gc.freeze()
+        self.swept_at_frozen = gc.get_freeze_count()
+        self.sweeps += 1
+        self._seen_collections = gc.get_stats()[0]["collections"]
+        return found
+
+    def start(self) -> None:
+        """Look for an idle moment every :data:`IDLE_SECONDS` on the running loop."""
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(IDLE_SECONDS)
+                self.idle_tick()
+
+        self._task = asyncio.get_running_loop().create_task(watch())
