@@ -10,7 +10,9 @@ file), ``redis`` (``--redis URL`` on a Debian ``redis-server`` started on a free
 message.  Each server is pinned to core 0 (``taskset``; ``workers2`` gets both cores, it is about
 scaling), wrk (Debian's ``wrk``, one thread) to core 1.  The rounds are interleaved — every vendor on
 every server, then again — so a neighbour's load on the machine touches all servers alike, and the
-medians over rounds are compared.
+medians over rounds are compared.  Then latency at the same load: every server gets the same offered
+rate (half the in-memory simulator's saturated rate: each wrk connection waits between requests) and
+each p99 is set against the bare handler's at that rate.
 
 Every request is fully authenticated, as a real client sends it:
 - kx: ``POST /api/sms/send``, form ``userid, ts, sign = md5(userid + ts + apikey)``;
@@ -550,8 +552,42 @@ def summary(results: dict[str, dict[str, list[dict]]]) -> list[dict]:
     return rows
 
 
-def table(rows: list[dict]) -> str:
-    cols = [
+def same_load(servers: dict[str, Server], results: dict, args: argparse.Namespace, tmp: Path) -> list[dict]:
+    """Latency when every server gets the same offered load: half the in-memory simulator's saturated
+    rate (each of wrk's connections waits ``connections / rate`` between requests), one segment per
+    vendor and server, each server's p99 against the bare handler's at that load."""
+    rows = []
+    for vendor, by_target in results.items():
+        if "memory" not in by_target or "bare" not in servers:
+            continue
+        rate = statistics.median(r["rps"] for r in by_target["memory"]) / 2
+        pause = max(1, round(args.connections * 1000 / rate))
+        lua = tmp / "same-load.lua"
+        lua.write_text(LUA + THROTTLE.format(ms=pause))
+        runs = {target: segment(server, vendor, args, tmp, lua) for target, server in servers.items()}
+        bare_p99 = runs["bare"]["p99_ms"]
+        for target, r in runs.items():
+            print(
+                f"same load {vendor:6} {target:8} {r['rps']:>7.0f} req/s p99 {r['p99_ms']} ms",
+                file=sys.stderr,
+            )
+            rows.append(
+                {
+                    "vendor": vendor,
+                    "server": target,
+                    "offered_req_s": round(rate),
+                    "req_s": round(r["rps"]),
+                    "p50_ms": r["p50_ms"],
+                    "p99_ms": r["p99_ms"],
+                    "p99_x_bare": round(r["p99_ms"] / bare_p99, 2) if bare_p99 else None,
+                    "refused": r.get("refused", "-"),
+                }
+            )
+    return rows
+
+
+def table(rows: list[dict], cols: list[str] | None = None) -> str:
+    cols = cols or [
         "vendor",
         "server",
         "req_s",
@@ -632,6 +668,7 @@ def main() -> None:
                         print(
                             f"round {r + 1} {vendor:6} {target:8} {res['rps']:>9.0f} req/s", file=sys.stderr
                         )
+            report["same_load"] = same_load(servers, results, args, tmp)
         finally:
             for s in servers.values():
                 s.stop()
@@ -650,6 +687,10 @@ def main() -> None:
     for mode, why in report["skipped"].items():
         print(f"skipped {mode}: {why}")
     print(table(report["summary"]))
+    if report.get("same_load"):
+        print("\nlatency at the same offered load (half the memory mode's saturated rate):")
+        cols = ["vendor", "server", "offered_req_s", "req_s", "p50_ms", "p99_ms", "p99_x_bare", "refused"]
+        print(table(report["same_load"], cols))
     if "callbacks" in report:
         print("callbacks (kx push, memory):", json.dumps(report["callbacks"]))
     print(f"bench took {time.perf_counter() - began:.0f} s")
