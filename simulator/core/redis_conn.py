@@ -84,6 +84,9 @@ class RawConnection:
     # -- sending -------------------------------------------------------------------------------------------
     def send(self, commands: list[tuple[Any, ...]], done: Done) -> None:
         """Send ``commands``; ``done`` gets their replies (or the exception that lost them)."""
+        if not commands:  # no reply would ever come for it
+            done([])
+            return
         data = b"".join(hiredis.pack_command(c) for c in commands)
         try:
             sock = self._sock or self._connect()
@@ -113,6 +116,8 @@ class RawConnection:
     def drain(self) -> None:
         """Read (blocking) until every command sent has its reply."""
         while self._pending:
+            if self._deliver():  # replies read already (by a read this drain runs inside of)
+                continue
             sock = self._sock
             if sock is None:
                 return
@@ -137,15 +142,24 @@ class RawConnection:
             self._lost(redis.ConnectionError("Redis closed the connection"))
             return
         self._reader.feed(data)
+        self._deliver()
+
+    def _deliver(self) -> bool:
+        """Hand the replies read so far to what waits for them; whether there was any.  A callback may
+        itself wait for a reply (:meth:`call`): its :meth:`drain` must take the replies this read already
+        holds before it waits on the socket, or it waits for data that came long ago."""
+        took = False
         while self._pending:
             reply = self._reader.gets()
             if reply is False:
                 break
+            took = True
             want, got, done = self._pending[0]
             got.append(reply)
             if len(got) == want:
                 self._pending.popleft()
                 done(got)
+        return took
 
     def _lost(self, error: BaseException) -> None:
         """The connection broke: every command waiting fails; the next send connects again."""

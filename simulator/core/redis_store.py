@@ -252,6 +252,8 @@ class RedisStore(DurableStore):
         self._conn = RawConnection(url)  # the loop's pipelined connection (self._r: synchronous calls)
         self._applying = False  # applying another process's changes (they are not written again)
         self._stale_requests: list[str] = []  # request-log entries other processes wrote, not read yet
+        self._fetching = 0  # reads of other processes' records under way on the pipelined connection
+        self._fetch_waiters: list[Callable[[], None]] = []  # what waits for them to be applied
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
 
@@ -533,17 +535,25 @@ class RedisStore(DurableStore):
                 fut.set_exception(redis.ResponseError(str(answer)))
             else:
                 fut.set_result(answer)
-        try:
-            if got:
-                with self._apply_lock:
-                    self._apply(stream_entries(got))
+        if not got:
+            self._after_fetches(lambda: self._resolve([t.waiter, t.done], None, t.errors))
+            return
+
+        def applied() -> None:
+            try:
                 if len(got[0][1]) == 2000:
                     self.catch_up()
+            except Exception as e:
+                log.exception("applying another process's changes")
+                self._resolve([t.waiter, t.done], e, t.errors)
+                return
+            self._resolve([t.waiter, t.done], None, t.errors)
+
+        try:
+            self._apply_soon(stream_entries(got), applied)
         except Exception as e:
             log.exception("applying another process's changes")
             self._resolve([t.waiter, t.done], e, t.errors)
-            return
-        self._resolve([t.waiter, t.done], None, t.errors)
 
     def _merge_dirty(self, saved: dict[str, Any]) -> None:
         """Put back the changes of a transaction that failed, under what changed since."""
@@ -789,6 +799,7 @@ class RedisStore(DurableStore):
 
     def _caught_up(self, done: threading.Event) -> None:
         try:
+            self._conn.drain()  # reads of other processes' records under way are applied first
             self.catch_up()
         except Exception:
             log.exception("applying another process's changes")
@@ -798,23 +809,73 @@ class RedisStore(DurableStore):
     def catch_up(self) -> None:
         """Apply what the other processes wrote since the last call (read-your-writes across them)."""
         self._caught_at = time.monotonic()
-        with self._apply_lock:
-            while True:
-                got = self._r.xread({self.k_log: self._last_id}, count=2000)
-                if not got:
-                    return
-                entries = got[0][1]
-                self._apply(entries)  # and moves _last_id on
-                if len(entries) < 2000:
-                    return
+        while True:
+            got = self._r.xread({self.k_log: self._last_id}, count=2000)
+            if not got:
+                return
+            entries = got[0][1]
+            self._apply(entries)  # and moves _last_id on
+            if len(entries) < 2000:
+                return
 
     def _apply(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        """Apply stream entries after the last one applied (two reads under way may overlap)."""
-        last = _stream_id(self._last_id)
-        entries = [e for e in entries if _stream_id(e[0]) > last]
-        if not entries:
+        """Apply stream entries after the last one applied, reading what they name with one blocking
+        round trip (the catch-up outside a loop turn)."""
+        fetch = self._noted(entries)
+        if fetch is not None:
+            pipe = self._r.pipeline(transaction=False)
+            for cmd in fetch[1]:
+                pipe.execute_command(*cmd)
+            self._apply_fetched(fetch, pipe.execute() if fetch[1] else [])
+
+    def _apply_soon(self, entries: list[tuple[bytes, dict[bytes, bytes]]], then: Callable[[], None]) -> None:
+        """Apply stream entries after the last one applied, reading what they name on the loop's pipelined
+        connection; ``then`` runs once they are applied (at once when there is nothing to read).  Other
+        requests are served meanwhile — a blocking read here left the two workers of ``--workers 2``
+        waiting on Redis for most of a core."""
+        fetch = self._noted(entries)
+        if fetch is None:
+            self._after_fetches(then)
             return
-        self._last_id = entries[-1][0].decode()
+        if not fetch[1]:  # nothing to read (a reset, or only names kept elsewhere)
+            self._apply_fetched(fetch, [])
+            self._after_fetches(then)
+            return
+        self._fetching += 1
+
+        def fetched(replies: Any) -> None:
+            self._fetching -= 1
+            try:
+                if isinstance(replies, BaseException):
+                    raise replies
+                self._apply_fetched(fetch, replies)
+            except Exception:
+                log.exception("applying another process's changes")
+            self._after_fetches(then)
+
+        self._conn.send(fetch[1], fetched)
+
+    def _after_fetches(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once every read of another process's records under way is applied (a request that
+        caught up must see what an earlier turn's catch-up is still reading)."""
+        if self._fetching:
+            self._fetch_waiters.append(then)
+            return
+        waiters, self._fetch_waiters = [*self._fetch_waiters, then], []
+        for fn in waiters:
+            fn()
+
+    def _noted(
+        self, entries: list[tuple[bytes, dict[bytes, bytes]]]
+    ) -> tuple[Any, list[tuple[Any, ...]]] | None:
+        """Take stream entries after the last one taken (two reads under way may overlap): what they
+        name, and the commands that read it; None when there is nothing to read."""
+        with self._apply_lock:
+            last = _stream_id(self._last_id)
+            entries = [e for e in entries if _stream_id(e[0]) > last]
+            if not entries:
+                return None
+            self._last_id = entries[-1][0].decode()
         me = str(self.worker).encode()
         want: dict[str, list[Any]] = {}
         for _, fields in entries:
@@ -827,26 +888,28 @@ class RedisStore(DurableStore):
                 if n not in ("o", "wipe"):
                     want.setdefault(n, []).extend(orjson.loads(value))
         if not want:
-            return
-        # read what the entries name (one round trip), then change memory without a pause
+            return None
         names = {
             "m": self.k_msg, "mo": self.k_mo, "a": self.k_att, "t": self.k_timers,
             "ac": self.k_acct, "c": self.k_coll, "meta": self.k_meta,
         }  # fmt: skip
-        pipe = self._r.pipeline(transaction=False)
+        cmds: list[tuple[Any, ...]] = []
         asked = []
         for n, key in names.items():
             ids = list(dict.fromkeys(want.get(n, ())))
             if ids:
-                pipe.hmget(key, ids)
+                cmds.append(("HMGET", key, *ids))
                 asked.append((n, ids))
                 if n == "ac":
-                    pipe.hmget(self.k_bal, ids)
-                    pipe.hmget(self.k_balv, ids)
+                    cmds += [("HMGET", self.k_bal, *ids), ("HMGET", self.k_balv, *ids)]
                     asked += [("bal", ids), ("balv", ids)]
-        results = pipe.execute() if asked else []
+        return (want, asked), cmds
+
+    def _apply_fetched(self, fetch: tuple[Any, list[tuple[Any, ...]]], results: list[Any]) -> None:
+        """Change memory to what the other processes wrote (read by the commands :meth:`_noted` gave)."""
+        want, asked = fetch[0]
         values = {n: list(zip(ids, vals, strict=True)) for (n, ids), vals in zip(asked, results, strict=True)}
-        with self._not_written():
+        with self._apply_lock, self._not_written():
             self._apply_values(want, values)
 
     def _dirty(self) -> dict[str, Any]:
