@@ -39,7 +39,9 @@ Also measured: start-up to healthy (``sms-simulator serve`` until ``/_sim/health
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import math
 import os
 import secrets
 import shutil
@@ -47,12 +49,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from kx_send import free_port, parse_wrk
 
@@ -95,7 +98,8 @@ def raw(path: str, body: bytes, headers: dict[str, str]) -> bytes:
     )
 
 
-def kx_pool(n: int) -> list[bytes]:
+def kx_pool(n: int, recipients: int = 1) -> list[bytes]:
+    """``n`` kx sends, each to ``recipients`` distinct numbers (kx takes up to 1,000 per request)."""
     from simulator.vendors.kx.auth import make_sign
 
     ts = str(int(time.time() * 1000))
@@ -103,12 +107,13 @@ def kx_pool(n: int) -> list[bytes]:
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     out = []
     for i in range(n):
+        first = i * recipients
         body = urlencode(
             {
                 "userid": "100001",
                 "ts": ts,
                 "sign": sign,
-                "mobile": f"139{i % 100_000_000:08d}",
+                "mobile": ",".join(f"139{(first + j) % 100_000_000:08d}" for j in range(recipients)),
                 "msgcontent": f"【测试】您的验证码是{i % 1_000_000:06d}",
             }
         ).encode()
@@ -116,25 +121,28 @@ def kx_pool(n: int) -> list[bytes]:
     return out
 
 
-def huawei_pool(n: int) -> list[bytes]:
+def huawei_pool(n: int, recipients: int = 1, callback: str = "") -> list[bytes]:
+    """``n`` huawei batchSendSms sends, each to ``recipients`` distinct numbers (at most 500), with a
+    ``statusCallback`` when ``callback`` is given (each report is then pushed there, one per POST)."""
     from simulator.vendors.huawei.auth import wsse_headers
 
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = []
     for i in range(n):
-        body = urlencode(
-            {
-                "from": "csms12345678",
-                "to": f"+86139{i % 100_000_000:08d}",
-                "templateId": "tplverify0001",
-                "templateParas": f'["{i % 1_000_000:06d}"]',
-            }
-        ).encode()
+        first = i * recipients
+        fields = {
+            "from": "csms12345678",
+            "to": ",".join(f"+86139{(first + j) % 100_000_000:08d}" for j in range(recipients)),
+            "templateId": "tplverify0001",
+            "templateParas": f'["{i % 1_000_000:06d}"]',
+        }
+        if callback:
+            fields["statusCallback"] = callback
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             **wsse_headers("hwdemoappkey0001", "hwdemoappsecret01", secrets.token_hex(16), created),
         }
-        out.append(raw("/sms/batchSendSms/v1", body, headers))
+        out.append(raw("/sms/batchSendSms/v1", urlencode(fields).encode(), headers))
     return out
 
 
@@ -405,10 +413,29 @@ def startup(tmp: Path, times: int = 3) -> list[float]:
 
 
 # -- the callback path -------------------------------------------------------------------------------------
+PUSH_CONNECTIONS = 20  # the dispatcher's connections to one receiver (core/dispatch.py PER_DESTINATION)
+RELEASE = (1.0, 1.5)  # a backlog's reports come due this long (uniformly spread) after the clock runs
+LEAD = 1.5  # wrk's seconds of sending before the backlog starts coming due
+FULL_RATE = 8000  # sends/s a full-speed pool is sized for (while pushes take their share: above any mode)
+LIGHT_PAUSE_MS = 100  # "light" sends: each of wrk's connections waits this long between sends
+PER_SEND = {"huawei": 500, "kx": 1000}  # the most numbers one send takes: a backlog is made of such sends
+OTHER = {"huawei": "kx", "kx": "huawei"}  # whose sends wrk makes meanwhile (their reports are not pushed)
+REPORT_ID = {"huawei": "smsMsgId", "kx": "taskid"}  # the pushed item's key naming its message
+# one huawei status report as the simulator pushes it to a statusCallback: the bare sender's body
+HUAWEI_REPORT = urlencode(
+    {
+        "sequence": "1",
+        "total": "1",
+        "updateTime": "2026-11-30T12:00:00Z",
+        "source": "2",
+        "smsMsgId": "1d6d8ad3-2c07-4c1e-8b5c-2a3a8a1b6f0e_1",
+        "status": "DELIVRD",
+        "statusDesc": "用户已成功收到短信",
+    }
+)
 BARE_SENDER = """
-import asyncio, sys, time, aiohttp, uvloop
-url, seconds = sys.argv[1], float(sys.argv[2])
-body = sys.argv[3].encode()
+import asyncio, json, sys, time, aiohttp, uvloop
+url, seconds, body, ctype = sys.argv[1], float(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
 async def main():
     done = 0
     stop = time.perf_counter() + seconds
@@ -416,12 +443,13 @@ async def main():
         async def worker():
             nonlocal done
             while time.perf_counter() < stop:
-                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                async with s.post(url, data=body, headers={"Content-Type": ctype}) as r:
                     await r.read()
                 done += 1
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(20)))
-        print(done / (time.perf_counter() - t))
+        took, cpu = time.perf_counter() - t, time.process_time() - cpu
+        print(json.dumps({"posts_per_s": done / took, "cpu_us_per_post": cpu * 1e6 / done}))
 uvloop.run(main())
 """
 
@@ -433,22 +461,69 @@ def receiver(tmp: Path, name: str) -> tuple[Server, Path]:
     return Server(name, cmd, 1, port, tmp), log
 
 
-def arrivals(server: Server, log: Path) -> list[tuple[float, list[dict]]]:
+def arrivals(server: Server, log: Path, vendor: str) -> list[tuple[float, list[dict]]]:
+    """(arrival time, the reports it carried) of every push the receiver got, in order of arrival:
+    kx pushes JSON arrays, huawei one form-encoded report per POST to a statusCallback."""
     server.stop()
     out = []
     for line in log.read_text().splitlines():
         at, body = json.loads(line)
-        out.append((at, json.loads(body)))
-    return out
+        out.append((at, json.loads(body) if vendor == "kx" else [dict(parse_qsl(body))]))
+    return sorted(out, key=lambda a: a[0])
 
 
-def done_times(port: int) -> dict[str, float]:
-    """kx taskid → when its report was made (simulated = wall clock here), from the admin API."""
+def bare_sender(tmp: Path, seconds: float, name: str) -> dict:
+    """The reference: a bare aiohttp client (uvloop, 20 connections like the dispatcher, core 0) POSTing
+    one huawei status report per request to the same receiver as the simulator's pushes (core 1)."""
+    rec, _ = receiver(tmp, name)
+    url = f"http://127.0.0.1:{rec.port}/status"
+    form = "application/x-www-form-urlencoded"
+    code = [sys.executable, "-c", BARE_SENDER, url, str(seconds), HUAWEI_REPORT, form]
+    try:
+        out = subprocess.run(pinned(code, 0), capture_output=True, text=True, check=True).stdout
+    finally:
+        rec.stop()
+    return {k: round(v, 1) for k, v in json.loads(out).items()}
+
+
+def replay(port: int, requests: list[bytes]) -> None:
+    """Send raw requests one after another on one connection; each must be accepted."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        for r in requests:
+            head, _, body = r.partition(b"\r\n\r\n")
+            first, *lines = head.decode().split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines)
+            conn.request("POST", first.split(" ")[1], body=body, headers=headers)
+            resp = conn.getresponse()
+            answer = json.loads(resp.read())
+            if answer.get("code") not in ("0", "000000"):
+                raise SystemExit(f"a backlog send was refused: {answer}")
+    finally:
+        conn.close()
+
+
+def hold_reports(port: int, spread: tuple[float, float]) -> None:
+    """Every message delivered between ``spread`` seconds after its send (a scenario)."""
+    yaml = f"name: held\ndefaults:\n  outcome: delivered\n  delay: {{min: {spread[0]}, max: {spread[1]}}}\n"
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/_sim/scenario",
+        data=yaml.encode(),
+        method="PUT",
+        headers={"Content-Type": "application/yaml"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        r.read()
+
+
+def done_times(port: int, vendor: str) -> dict[str, float]:
+    """message id (kx: taskid, huawei: smsMsgId) → when its report was made (simulated = wall clock
+    here), from the admin API."""
     out: dict[str, float] = {}
     cursor = None
     while True:
         page = admin(
-            port, "GET", f"/_sim/messages?vendor=kx&limit=1000{'&cursor=' + cursor if cursor else ''}"
+            port, "GET", f"/_sim/messages?vendor={vendor}&limit=1000{'&cursor=' + cursor if cursor else ''}"
         )
         for m in page["messages"]:
             if m["done_at"] is not None:
@@ -458,66 +533,210 @@ def done_times(port: int) -> dict[str, float]:
             return out
 
 
-def pushed(server_port: int, got: list[tuple[float, list[dict]]], t0: float, t1: float) -> dict:
-    due = done_times(server_port)
+def settle(port: int) -> None:
+    """Wait (at most 10 s) until nothing waits in the outbox, then a little for the POSTs under way."""
+    for _ in range(200):
+        if admin(port, "GET", "/_sim/health")["callbacks_queued"] == 0:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+
+
+def push_capacity(
+    vendor: str, light: bool, args: argparse.Namespace, tmp: Path, config: Path, n: int, cwd: Path = ROOT
+) -> dict:
+    """Push capacity while sends continue.  On a frozen clock, ``n`` reports' worth of sends (many
+    numbers each) are delivered ``RELEASE`` s later; wrk starts sending to the other vendor — at full
+    speed, or ``light``ly (each connection waits ``LIGHT_PAUSE_MS`` between sends) — and the clock is
+    let run: the backlog comes due over ``RELEASE[1] - RELEASE[0]`` s while wrk goes on.  wrk's sends'
+    reports are not pushed (kx in pull mode, huawei without a statusCallback), so every push counted
+    is the backlog's.  The rates are taken from when every backlog report is due until wrk stops or
+    90% of the backlog has arrived, whichever is first: the pushes are the bottleneck throughout."""
+    label = f"{vendor}-{'light' if light else 'full'}"
+    rec, log = receiver(tmp, f"receiver-{label}")
+    url = f"http://127.0.0.1:{rec.port}/report"
+    other = OTHER[vendor]
+    per = PER_SEND[vendor]
+    backlog = kx_pool(-(-n // per), per) if vendor == "kx" else huawei_pool(-(-n // per), per, url)
+    n = len(backlog) * per
+    seconds = math.ceil(LEAD + RELEASE[1] + args.seconds)
+    rate = args.connections * 1000 / LIGHT_PAUSE_MS if light else FULL_RATE
+    pool = write_pool(tmp, POOLS[other](int(rate * seconds)))
+    lua = tmp / "light.lua"
+    lua.write_text(LUA + (THROTTLE.format(ms=LIGHT_PAUSE_MS) if light else ""))
+    port = free_port()
+    sim = Server(f"push-{label}", sim_cmd(port, config, []), 0, port, tmp, cwd=cwd)
+    sent: dict = {}
+    try:
+        if vendor == "kx":
+            admin(port, "PATCH", "/_sim/accounts/kx/100001", {"mode": "push", "report_url": url})
+        hold_reports(port, RELEASE)
+        admin(port, "POST", "/_sim/clock/freeze", {})
+        began = time.time()
+        replay(port, backlog)
+        built = time.time() - began
+        sender = threading.Thread(target=lambda: sent.update(wrk(port, seconds, args.connections, pool, lua)))
+        started = time.time()
+        sender.start()
+        time.sleep(LEAD - RELEASE[0])
+        released = time.time()
+        admin(port, "POST", "/_sim/clock/unfreeze", {})
+        cpu: list[tuple[float, float]] = []  # (when, the simulator's CPU seconds so far)
+        while sender.is_alive():
+            cpu.append((time.time(), cpu_seconds(sim.proc.pid)))
+            sender.join(0.1)
+        ended = time.time()
+    finally:
+        sim.stop()
+    got = arrivals(rec, log, vendor)
+    due = released + RELEASE[1]  # every backlog report is due by then
+    seen, start, stop = 0, None, None
+    for at, items in got:
+        seen += len(items)
+        if start is None and at >= due:
+            start = at
+        if seen >= n * 0.9 or at >= ended:
+            stop = min(at, ended)
+            break
+    stop = stop or min(got[-1][0], ended) if got else None
+    out = {
+        "sends": f"{other} at full speed" if not light else f"{other}, {LIGHT_PAUSE_MS} ms between sends",
+        "sends_per_s": sent.get("rps", 0.0),
+        "backlog": n,
+        "backlog_built_s": round(built, 2),
+        "first_push_after_due_s": round(got[0][0] - released - RELEASE[0], 2) if got else None,
+        "pushed_while_sending": sum(len(items) for at, items in got if started <= at <= ended),
+    }
+    if start is None or stop is None or stop - start < 0.5:
+        out["error"] = "the backlog was pushed before it was all due: too small to measure"
+        return out
+    window = [(at, items) for at, items in got if start <= at <= stop]
+    span = stop - start
+    posts = len(window)
+    reports = sum(len(items) for _, items in window)
+    # the simulator's CPU over the window (its pushes, the backlog's reports and wrk's sends): what a
+    # POST costs it, whatever else the machine runs meanwhile
+    samples = [(at, c) for at, c in cpu if start - 0.1 <= at <= stop + 0.1]
+    used = samples[-1][1] - samples[0][1] if len(samples) > 1 else 0.0
+    took = samples[-1][0] - samples[0][0] if len(samples) > 1 else 0.0
+    out.update(
+        window_s=round(span, 2),
+        posts_per_s=round(posts / span, 1),
+        reports_per_s=round(reports / span, 1),
+        reports_per_post=round(reports / posts, 1),
+        cpu_share=round(used / took, 2) if took else None,
+        cpu_us_per_post=round(used * 1e6 / (posts / span * took), 1) if took else None,
+        cpu_us_per_report=round(used * 1e6 / (reports / span * took), 1) if took else None,
+    )
+    return out
+
+
+def push_delay(
+    vendor: str, rate: float, recipients: int, args: argparse.Namespace, tmp: Path, config: Path
+) -> dict:
+    """Due-to-pushed delay with reports due at about ``rate`` per second: wrk sends of ``recipients``
+    numbers each, every connection waiting between sends; each report's delay is its arrival at the
+    receiver less its due time (its message's ``done_at``: the instant scenario delivers at once)."""
+    rec, log = receiver(tmp, f"receiver-{vendor}-delay")
+    url = f"http://127.0.0.1:{rec.port}/report"
+    pause = max(1, round(args.connections * 1000 * recipients / rate))
+    lua = tmp / "throttled.lua"
+    lua.write_text(LUA + THROTTLE.format(ms=pause))
+    count = int(args.connections * 1000 / pause * args.seconds * 1.5) + args.connections
+    sends = kx_pool(count, recipients) if vendor == "kx" else huawei_pool(count, recipients, url)
+    pool = write_pool(tmp, sends)
+    port = free_port()
+    sim = Server(f"delay-{vendor}", sim_cmd(port, config, []), 0, port, tmp)
+    try:
+        if vendor == "kx":
+            admin(port, "PATCH", "/_sim/accounts/kx/100001", {"mode": "push", "report_url": url})
+        t0 = time.time()
+        sent = wrk(port, args.seconds, args.connections, pool, lua)
+        t1 = time.time()
+        settle(port)
+        due = done_times(port, vendor)
+    finally:
+        sim.stop()
+    got = arrivals(rec, log, vendor)
+    key = REPORT_ID[vendor]
+    delays = sorted(at - due[i[key]] for at, items in got for i in items if i.get(key) in due)
     in_window = [(at, items) for at, items in got if t0 <= at <= t1]
-    delays = sorted(at - due[i["taskid"]] for at, items in got for i in items if i["taskid"] in due)
-    span = t1 - t0
     return {
-        "pushes_per_s": round(len(in_window) / span, 1),
-        "reports_per_s": round(sum(len(items) for _, items in in_window) / span, 1),
-        "reports": sum(len(items) for _, items in got),
+        "sends_per_s": sent["rps"],
+        "recipients_per_send": recipients,
+        "pause_ms": pause,
+        "posts_per_s": round(len(in_window) / (t1 - t0), 1),
+        "reports_per_s": round(sum(len(items) for _, items in in_window) / (t1 - t0), 1),
+        "reports": len(delays),
         "delay_p50_ms": round(delays[len(delays) // 2] * 1000, 1) if delays else None,
         "delay_p99_ms": round(delays[int(len(delays) * 0.99)] * 1000, 1) if delays else None,
     }
 
 
-def callbacks(args: argparse.Namespace, tmp: Path, config: Path, script: Path) -> dict:
-    out: dict = {}
-    rec, log = receiver(tmp, "receiver-bare")
-    item = json.dumps(
-        [{"time": "20261130120000", "taskid": "1", "code": "DELIVRD", "msg": "成功", "mobile": "1"}]
-    )
-    code = [sys.executable, "-c", BARE_SENDER, f"http://127.0.0.1:{rec.port}/report", str(args.seconds), item]
-    rate = subprocess.run(pinned(code, 0), capture_output=True, text=True, check=True).stdout
-    out["bare_sender_pushes_per_s"] = round(float(rate), 1)
-    rec.stop()
-
-    port = free_port()
-    sim = Server("callbacks", sim_cmd(port, config, []), 0, port, tmp)
-    try:
-        for label, pause in (("saturated", 0.0), ("half", None)):
-            rec, log = receiver(tmp, f"receiver-{label}")
-            admin(
-                port,
-                "PATCH",
-                "/_sim/accounts/kx/100001",
-                {"mode": "push", "report_url": f"http://127.0.0.1:{rec.port}/report"},
+def callbacks(args: argparse.Namespace, tmp: Path, config: Path) -> dict:
+    """The push path: the bare sender's rate (before and after, the median taken), each vendor's push
+    capacity while sends continue (light, then full speed), and the due-to-pushed delay at half the
+    light-sends capacity (huawei: one report per POST; kx: batches)."""
+    out: dict = {"bare_sender": [bare_sender(tmp, args.seconds, "receiver-bare-1")]}
+    bare = out["bare_sender"][0]["posts_per_s"]
+    # backlogs sized for the window at a rate above the bare sender's (huawei) or many times it (kx)
+    sizes = {"huawei": int(bare * 1.4 * (args.seconds + 1)), "kx": int(bare * 8 * (args.seconds + 1))}
+    for vendor in ("huawei", "kx"):
+        for light in (True, False):
+            out[f"{vendor}_{'light' if light else 'full'}"] = push_capacity(
+                vendor, light, args, tmp, config, sizes[vendor]
             )
-            lua = script
-            if pause is None:  # about half the saturated send rate: each connection waits between requests
-                sends = out["saturated"]["sends_per_s"]
-                pause = max(1, round(args.connections * 1000 / (sends / 2)))
-                lua = tmp / "throttled.lua"
-                lua.write_text(LUA + THROTTLE.format(ms=pause))
-            pool = write_pool(tmp, kx_pool(int(POOL_RATE["kx"] * args.seconds)))
-            t0 = time.time()
-            sent = wrk(port, args.seconds, args.connections, pool, lua)
-            t1 = time.time()
-            for _ in range(200):  # let the last pushes go
-                if admin(port, "GET", "/_sim/health")["callbacks_queued"] == 0:
-                    break
-                time.sleep(0.05)
-            time.sleep(0.3)
-            result = pushed(port, arrivals(rec, log), t0, t1)
-            result.update(sends_per_s=sent["rps"], send_p99_ms=sent["p99_ms"], pause_ms=pause)
-            out[label] = result
-    finally:
-        sim.stop()
-    out["ratio_saturated_reports_vs_bare_sender"] = round(
-        out["saturated"]["reports_per_s"] / out["bare_sender_pushes_per_s"], 2
-    )
+    out["bare_sender"].append(bare_sender(tmp, args.seconds, "receiver-bare-2"))
+    bare = statistics.median(b["posts_per_s"] for b in out["bare_sender"])
+    out["bare_posts_per_s"] = bare
+    for name in ("huawei_light", "huawei_full", "kx_light", "kx_full"):
+        cap = out[name]
+        if "posts_per_s" in cap:
+            cap["posts_x_bare"] = round(cap["posts_per_s"] / bare, 2)
+            cap["reports_x_bare"] = round(cap["reports_per_s"] / bare, 2)
+    for vendor, recipients in (("huawei", 10), ("kx", 100)):
+        cap = out[f"{vendor}_light"].get("reports_per_s")
+        if cap:
+            out[f"{vendor}_delay"] = push_delay(vendor, cap / 2, recipients, args, tmp, config)
     return out
+
+
+def callback_report(cb: dict) -> str:
+    runs = ", ".join(f"{b['posts_per_s']:,.0f}" for b in cb["bare_sender"])
+    cpu = ", ".join(f"{b['cpu_us_per_post']:.0f}" for b in cb["bare_sender"])
+    lines = [
+        "callbacks (memory; receiver: bare aiohttp on core 1; simulator and bare sender on core 0):",
+        f"  bare sender, one report per POST, 20 connections: {cb['bare_posts_per_s']:,.0f} POSTs/s "
+        f"(median of {runs}; CPU µs per POST {cpu})",
+        "  push capacity: a backlog of due reports pushed while wrk sends to the other vendor",
+        "  | vendor | sends meanwhile | sends/s | POSTs/s | reports/s | reports/POST "
+        "| POSTs × bare | reports × bare |",
+        "  |---|---|---|---|---|---|---|---|",
+    ]
+    for name in ("huawei_light", "huawei_full", "kx_light", "kx_full"):
+        c = cb.get(name)
+        if c is None:
+            continue
+        if "error" in c:
+            lines.append(
+                f"  | {name.split('_')[0]} | {c['sends']} | {c['sends_per_s']:,.0f} | {c['error']} |"
+            )
+            continue
+        lines.append(
+            f"  | {name.split('_')[0]} | {c['sends']} | {c['sends_per_s']:,.0f} | {c['posts_per_s']:,.0f} | "
+            f"{c['reports_per_s']:,.0f} | {c['reports_per_post']} | {c['posts_x_bare']} | "
+            f"{c['reports_x_bare']} |"
+        )
+    for vendor in ("huawei", "kx"):
+        d = cb.get(f"{vendor}_delay")
+        if d:
+            lines.append(
+                f"  {vendor} due-to-pushed at half its light-sends capacity: "
+                f"{d['reports_per_s']:,.0f} reports/s "
+                f"({d['sends_per_s']:,.0f} sends/s of {d['recipients_per_send']} numbers; "
+                f"{d['posts_per_s']:,.0f} POSTs/s): p50 {d['delay_p50_ms']} ms, p99 {d['delay_p99_ms']} ms"
+            )
+    return "\n".join(lines)
 
 
 # -- the report ------------------------------------------------------------------------------------------
@@ -591,6 +810,7 @@ def main() -> None:
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--vendors", default=",".join(VENDORS))
     p.add_argument("--no-callbacks", action="store_true", help="skip the callback-path measurement")
+    p.add_argument("--callbacks-only", action="store_true", help="only the callback-path measurement")
     p.add_argument(
         "--compare",
         action="append",
@@ -618,7 +838,9 @@ def main() -> None:
         script.write_text(LUA)
         config = tmp / "bench.yaml"
         config.write_text(f"scenario: {SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n")
-        report["startup_s"] = [round(t, 3) for t in startup(tmp)]
+        if args.callbacks_only:
+            modes, vendors, args.compare = [], [], []
+        report["startup_s"] = [round(t, 3) for t in startup(tmp)] if not args.callbacks_only else []
         servers, skipped, helpers = start_servers(modes, tmp, config, args.compare)
         try:
             for mode, why in skipped.items():
@@ -642,16 +864,18 @@ def main() -> None:
         report["runs"] = results
         report["summary"] = summary(results)
         if not args.no_callbacks:
-            report["callbacks"] = callbacks(args, tmp, config, script)
+            report["callbacks"] = callbacks(args, tmp, config)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
     print(f"versions: {report['versions']}")
-    print(f"start-up to healthy: {report['startup_s']} s")
+    if report["startup_s"]:
+        print(f"start-up to healthy: {report['startup_s']} s")
     for mode, why in report["skipped"].items():
         print(f"skipped {mode}: {why}")
-    print(table(report["summary"]))
+    if report["summary"]:
+        print(table(report["summary"]))
     if "callbacks" in report:
-        print("callbacks (kx push, memory):", json.dumps(report["callbacks"]))
+        print(callback_report(report["callbacks"]))
     print(f"bench took {time.perf_counter() - began:.0f} s")
 
 
