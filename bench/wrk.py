@@ -1,7 +1,8 @@
 """Throughput and latency of each vendor's main send path, and of the callback path, against a bare handler.
 
     python bench/wrk.py [--seconds 3] [--rounds 2] [--connections 50]
-                        [--modes memory,db,redis,workers2] [--vendors kx,huawei,emay] [--no-callbacks]
+                        [--modes memory,db,redis,workers2] [--vendors kx,huawei,emay]
+                        [--no-callbacks | --callbacks-only]
 
 Starts the bare reference handler (bench/bare_reference.py: aiohttp on uvloop, a form parsed, one md5,
 canned JSON from orjson) and the simulator in each mode — ``memory``, ``db`` (``--db`` on a fresh SQLite
@@ -26,12 +27,25 @@ without touching the simulator's clock or config: kx's ``ts`` is good for 5 minu
 segment the simulator's own ``/_sim/metrics`` tells how many answers were refusals (column
 ``refused``: 0 unless the pool ran out and a nonce or body came round again).
 
-The callback path (kx, memory): the account pushes its reports to a bare aiohttp receiver on core 1
-(``bare_reference.py --receiver``) with ``batch_interval: 0``, while wrk sends at full speed, then at
-about half that rate; the receiver logs each push's arrival, and the bench takes each report's due time
-(its message's ``done_at``, from ``GET /_sim/messages``) to give pushes/s, reports/s and the
-due-to-pushed delay.  A bare aiohttp sender (20 connections, the dispatcher's per-receiver limit, one
-report per POST) pushing to the same receiver gives the reference rate.
+The callback path (memory; ``--callbacks-only`` runs just this part, ``--no-callbacks`` skips it):
+reports are pushed to a bare aiohttp receiver on core 1 (``bare_reference.py --receiver``, logging
+each POST's arrival), the simulator on core 0.
+- Reference: a bare aiohttp sender (uvloop, 20 connections like the dispatcher's per-receiver limit)
+  POSTing one huawei status report (the same form body) per request to the same receiver, on core 0,
+  before and after the simulator's runs (the median is taken); its POSTs/s and CPU µs per POST.
+- Push capacity: on a frozen clock, sends of many numbers each (huawei ``batchSendSms`` with 500
+  ``to`` and a ``statusCallback``: one report per POST; kx with 1,000 mobiles, ``batch_interval: 0``:
+  JSON batches of up to 500) are delivered 1–1.5 s later; the clock is let run while wrk sends to the
+  other vendor (each connection pausing ``SENDS_PAUSE_MS``: at most 500 sends/s at ``-c 50``; their
+  reports are not pushed).  From when every report of the backlog is due until wrk stops (or 90% has
+  arrived): POSTs/s, reports/s, reports per POST, the simulator's CPU per report, and both against the
+  bare sender.
+  huawei also with nothing else running (the push path alone).  wrk at full speed is not used: it
+  would share core 1 with the receiver and the pushes would wait for the receiver.
+- Due-to-pushed delay (the instant scenario, each report's arrival less its message's ``done_at`` from
+  ``GET /_sim/messages``): huawei at half its push capacity (wrk sends of 10 numbers, each connection
+  pausing), kx at full send speed (one number per send: batched pushes outrun what sends make) and at
+  half that.
 
 Also measured: start-up to healthy (``sms-simulator serve`` until ``/_sim/health`` answers 200).
 """
@@ -416,8 +430,7 @@ def startup(tmp: Path, times: int = 3) -> list[float]:
 PUSH_CONNECTIONS = 20  # the dispatcher's connections to one receiver (core/dispatch.py PER_DESTINATION)
 RELEASE = (1.0, 1.5)  # a backlog's reports come due this long (uniformly spread) after the clock runs
 LEAD = 1.5  # wrk's seconds of sending before the backlog starts coming due
-FULL_RATE = 8000  # sends/s a full-speed pool is sized for (while pushes take their share: above any mode)
-LIGHT_PAUSE_MS = 100  # "light" sends: each of wrk's connections waits this long between sends
+SENDS_PAUSE_MS = 100  # sends meanwhile: each of wrk's connections waits this long between sends
 PER_SEND = {"huawei": 500, "kx": 1000}  # the most numbers one send takes: a backlog is made of such sends
 OTHER = {"huawei": "kx", "kx": "huawei"}  # whose sends wrk makes meanwhile (their reports are not pushed)
 REPORT_ID = {"huawei": "smsMsgId", "kx": "taskid"}  # the pushed item's key naming its message
@@ -543,16 +556,24 @@ def settle(port: int) -> None:
 
 
 def push_capacity(
-    vendor: str, light: bool, args: argparse.Namespace, tmp: Path, config: Path, n: int, cwd: Path = ROOT
+    vendor: str,
+    args: argparse.Namespace,
+    tmp: Path,
+    config: Path,
+    n: int,
+    sends: bool = True,
+    cwd: Path = ROOT,
 ) -> dict:
     """Push capacity while sends continue.  On a frozen clock, ``n`` reports' worth of sends (many
-    numbers each) are delivered ``RELEASE`` s later; wrk starts sending to the other vendor — at full
-    speed, or ``light``ly (each connection waits ``LIGHT_PAUSE_MS`` between sends) — and the clock is
-    let run: the backlog comes due over ``RELEASE[1] - RELEASE[0]`` s while wrk goes on.  wrk's sends'
-    reports are not pushed (kx in pull mode, huawei without a statusCallback), so every push counted
-    is the backlog's.  The rates are taken from when every backlog report is due until wrk stops or
-    90% of the backlog has arrived, whichever is first: the pushes are the bottleneck throughout."""
-    label = f"{vendor}-{'light' if light else 'full'}"
+    numbers each) are delivered ``RELEASE`` s later; wrk starts sending to the other vendor (each
+    connection waiting ``SENDS_PAUSE_MS`` between sends) and the clock is let run: the backlog comes
+    due over ``RELEASE[1] - RELEASE[0]`` s while wrk goes on.  wrk's sends' reports are not pushed (kx
+    in pull mode, huawei without a statusCallback), so every push counted is the backlog's.  The rates
+    are taken from when every backlog report is due until wrk stops or 90% of the backlog has arrived,
+    whichever is first: the pushes are the bottleneck throughout.  (wrk at full speed is not used: it
+    shares core 1 with the receiver, which then answers slowly and the pushes wait for it.)  Without
+    ``sends``, nothing else runs: the push path alone."""
+    label = f"{vendor}-capacity{'' if sends else '-alone'}"
     rec, log = receiver(tmp, f"receiver-{label}")
     url = f"http://127.0.0.1:{rec.port}/report"
     other = OTHER[vendor]
@@ -560,10 +581,10 @@ def push_capacity(
     backlog = kx_pool(-(-n // per), per) if vendor == "kx" else huawei_pool(-(-n // per), per, url)
     n = len(backlog) * per
     seconds = math.ceil(LEAD + RELEASE[1] + args.seconds)
-    rate = args.connections * 1000 / LIGHT_PAUSE_MS if light else FULL_RATE
-    pool = write_pool(tmp, POOLS[other](int(rate * seconds)))
-    lua = tmp / "light.lua"
-    lua.write_text(LUA + (THROTTLE.format(ms=LIGHT_PAUSE_MS) if light else ""))
+    count = int(args.connections * 1000 / SENDS_PAUSE_MS * seconds) if sends else 0
+    pool = write_pool(tmp, POOLS[other](count))
+    lua = tmp / "sends.lua"
+    lua.write_text(LUA + THROTTLE.format(ms=SENDS_PAUSE_MS))
     port = free_port()
     sim = Server(f"push-{label}", sim_cmd(port, config, []), 0, port, tmp, cwd=cwd)
     sent: dict = {}
@@ -575,7 +596,12 @@ def push_capacity(
         began = time.time()
         replay(port, backlog)
         built = time.time() - began
-        sender = threading.Thread(target=lambda: sent.update(wrk(port, seconds, args.connections, pool, lua)))
+        if sends:
+            sender = threading.Thread(
+                target=lambda: sent.update(wrk(port, seconds, args.connections, pool, lua))
+            )
+        else:
+            sender = threading.Thread(target=time.sleep, args=(seconds,))
         started = time.time()
         sender.start()
         time.sleep(LEAD - RELEASE[0])
@@ -600,7 +626,9 @@ def push_capacity(
             break
     stop = stop or min(got[-1][0], ended) if got else None
     out = {
-        "sends": f"{other} at full speed" if not light else f"{other}, {LIGHT_PAUSE_MS} ms between sends",
+        "sends": f"{other}, {SENDS_PAUSE_MS} ms between sends on each of {args.connections} connections"
+        if sends
+        else "none",
         "sends_per_s": sent.get("rps", 0.0),
         "backlog": n,
         "backlog_built_s": round(built, 2),
@@ -632,17 +660,19 @@ def push_capacity(
 
 
 def push_delay(
-    vendor: str, rate: float, recipients: int, args: argparse.Namespace, tmp: Path, config: Path
+    vendor: str, rate: float | None, recipients: int, args: argparse.Namespace, tmp: Path, config: Path
 ) -> dict:
-    """Due-to-pushed delay with reports due at about ``rate`` per second: wrk sends of ``recipients``
-    numbers each, every connection waiting between sends; each report's delay is its arrival at the
-    receiver less its due time (its message's ``done_at``: the instant scenario delivers at once)."""
+    """Due-to-pushed delay with reports due at about ``rate`` per second (None: wrk at full speed):
+    wrk sends of ``recipients`` numbers each, every connection waiting between sends; each report's
+    delay is its arrival at the receiver less its due time (its message's ``done_at``: the instant
+    scenario delivers at once)."""
     rec, log = receiver(tmp, f"receiver-{vendor}-delay")
     url = f"http://127.0.0.1:{rec.port}/report"
-    pause = max(1, round(args.connections * 1000 * recipients / rate))
+    pause = max(1, round(args.connections * 1000 * recipients / rate)) if rate else 0
     lua = tmp / "throttled.lua"
-    lua.write_text(LUA + THROTTLE.format(ms=pause))
-    count = int(args.connections * 1000 / pause * args.seconds * 1.5) + args.connections
+    lua.write_text(LUA + (THROTTLE.format(ms=pause) if pause else ""))
+    per_s = args.connections * 1000 / pause if pause else POOL_RATE[vendor] / recipients
+    count = int(per_s * args.seconds * 1.5) + args.connections
     sends = kx_pool(count, recipients) if vendor == "kx" else huawei_pool(count, recipients, url)
     pool = write_pool(tmp, sends)
     port = free_port()
@@ -673,67 +703,78 @@ def push_delay(
     }
 
 
+CAPACITY = ("huawei_alone", "huawei_capacity", "kx_capacity")  # the push-capacity rows, in order
+
+
 def callbacks(args: argparse.Namespace, tmp: Path, config: Path) -> dict:
-    """The push path: the bare sender's rate (before and after, the median taken), each vendor's push
-    capacity while sends continue (light, then full speed), and the due-to-pushed delay at half the
-    light-sends capacity (huawei: one report per POST; kx: batches)."""
+    """The push path: the bare sender's rate (before and after, the median taken); each vendor's push
+    capacity while sends continue (huawei: one report per POST; kx: JSON batches), and huawei's with
+    nothing else running; the due-to-pushed delay at half of huawei's push capacity, and for kx (whose
+    batched pushes outrun what sends can make) at full send speed and at half of that, as before."""
     out: dict = {"bare_sender": [bare_sender(tmp, args.seconds, "receiver-bare-1")]}
     bare = out["bare_sender"][0]["posts_per_s"]
-    # backlogs sized for the window at a rate above the bare sender's (huawei) or many times it (kx)
-    sizes = {"huawei": int(bare * 1.4 * (args.seconds + 1)), "kx": int(bare * 8 * (args.seconds + 1))}
-    for vendor in ("huawei", "kx"):
-        for light in (True, False):
-            out[f"{vendor}_{'light' if light else 'full'}"] = push_capacity(
-                vendor, light, args, tmp, config, sizes[vendor]
-            )
+    # backlogs: huawei's enough for the window at up to 0.8 x the bare sender's rate (faster, it runs
+    # out sooner and the window is shorter); kx's at up to 3 x in reports (batches of 500 go fast)
+    span = args.seconds + RELEASE[1] - RELEASE[0]
+    out["huawei_alone"] = push_capacity("huawei", args, tmp, config, int(bare * 0.8 * span), sends=False)
+    out["huawei_capacity"] = push_capacity("huawei", args, tmp, config, int(bare * 0.8 * span))
+    out["kx_capacity"] = push_capacity("kx", args, tmp, config, int(bare * 3 * span))
     out["bare_sender"].append(bare_sender(tmp, args.seconds, "receiver-bare-2"))
     bare = statistics.median(b["posts_per_s"] for b in out["bare_sender"])
-    out["bare_posts_per_s"] = bare
-    for name in ("huawei_light", "huawei_full", "kx_light", "kx_full"):
+    bare_cpu = statistics.median(b["cpu_us_per_post"] for b in out["bare_sender"])
+    out["bare_posts_per_s"], out["bare_cpu_us_per_post"] = bare, bare_cpu
+    for name in CAPACITY:
         cap = out[name]
         if "posts_per_s" in cap:
             cap["posts_x_bare"] = round(cap["posts_per_s"] / bare, 2)
             cap["reports_x_bare"] = round(cap["reports_per_s"] / bare, 2)
-    for vendor, recipients in (("huawei", 10), ("kx", 100)):
-        cap = out[f"{vendor}_light"].get("reports_per_s")
-        if cap:
-            out[f"{vendor}_delay"] = push_delay(vendor, cap / 2, recipients, args, tmp, config)
+            if cap["cpu_us_per_report"]:
+                cap["reports_x_bare_cpu"] = round(bare_cpu / cap["cpu_us_per_report"], 2)
+    huawei = out["huawei_capacity"].get("reports_per_s")
+    if huawei:
+        out["huawei_delay"] = push_delay("huawei", huawei / 2, 10, args, tmp, config)
+    out["kx_saturated"] = push_delay("kx", None, 1, args, tmp, config)
+    out["kx_delay"] = push_delay("kx", out["kx_saturated"]["reports_per_s"] / 2, 1, args, tmp, config)
     return out
 
 
 def callback_report(cb: dict) -> str:
     runs = ", ".join(f"{b['posts_per_s']:,.0f}" for b in cb["bare_sender"])
-    cpu = ", ".join(f"{b['cpu_us_per_post']:.0f}" for b in cb["bare_sender"])
     lines = [
-        "callbacks (memory; receiver: bare aiohttp on core 1; simulator and bare sender on core 0):",
-        f"  bare sender, one report per POST, 20 connections: {cb['bare_posts_per_s']:,.0f} POSTs/s "
-        f"(median of {runs}; CPU µs per POST {cpu})",
-        "  push capacity: a backlog of due reports pushed while wrk sends to the other vendor",
-        "  | vendor | sends meanwhile | sends/s | POSTs/s | reports/s | reports/POST "
-        "| POSTs × bare | reports × bare |",
-        "  |---|---|---|---|---|---|---|---|",
+        "callbacks (memory; receiver: bare aiohttp on core 1 with wrk; simulator and bare sender on core 0):",
+        f"  bare sender (aiohttp, 20 connections, one huawei report per POST): {cb['bare_posts_per_s']:,.0f}"
+        f" POSTs/s (median of {runs}), {cb['bare_cpu_us_per_post']:.0f} CPU µs per POST",
+        "  push capacity: a backlog of due reports pushed (huawei: one per POST; kx: batches), while wrk",
+        "  sends to the other vendor (each connection pausing between sends) or with nothing else running;",
+        "  × bare: the simulator's rate over the bare sender's POSTs/s; (CPU): bare CPU/POST over the",
+        "  simulator's CPU/report in the window (its sends included)",
+        "  | vendor | sends/s meanwhile | POSTs/s | reports/s | reports/POST | POSTs × bare | reports × bare "
+        "| CPU µs/report | reports × bare (CPU) | window s |",
+        "  |---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name in ("huawei_light", "huawei_full", "kx_light", "kx_full"):
+    for name in CAPACITY:
         c = cb.get(name)
         if c is None:
             continue
+        vendor, sends = name.split("_")[0], f"{c['sends_per_s']:,.0f}" if c["sends"] != "none" else "none"
         if "error" in c:
-            lines.append(
-                f"  | {name.split('_')[0]} | {c['sends']} | {c['sends_per_s']:,.0f} | {c['error']} |"
-            )
+            lines.append(f"  | {vendor} | {sends} | {c['error']} |")
             continue
         lines.append(
-            f"  | {name.split('_')[0]} | {c['sends']} | {c['sends_per_s']:,.0f} | {c['posts_per_s']:,.0f} | "
-            f"{c['reports_per_s']:,.0f} | {c['reports_per_post']} | {c['posts_x_bare']} | "
-            f"{c['reports_x_bare']} |"
+            f"  | {vendor} | {sends} | {c['posts_per_s']:,.0f} | {c['reports_per_s']:,.0f} | "
+            f"{c['reports_per_post']} | {c['posts_x_bare']} | {c['reports_x_bare']} | "
+            f"{c['cpu_us_per_report']} | {c.get('reports_x_bare_cpu')} | {c['window_s']} |"
         )
-    for vendor in ("huawei", "kx"):
-        d = cb.get(f"{vendor}_delay")
+    lines.append("  due-to-pushed delay (the instant scenario: a report is due when its send is answered):")
+    for name, what in (
+        ("huawei_delay", "huawei at half its push capacity (sends of 10 numbers)"),
+        ("kx_saturated", "kx at full send speed (one number per send)"),
+        ("kx_delay", "kx at half that"),
+    ):
+        d = cb.get(name)
         if d:
             lines.append(
-                f"  {vendor} due-to-pushed at half its light-sends capacity: "
-                f"{d['reports_per_s']:,.0f} reports/s "
-                f"({d['sends_per_s']:,.0f} sends/s of {d['recipients_per_send']} numbers; "
+                f"  {what}: {d['reports_per_s']:,.0f} reports/s ({d['sends_per_s']:,.0f} sends/s, "
                 f"{d['posts_per_s']:,.0f} POSTs/s): p50 {d['delay_p50_ms']} ms, p99 {d['delay_p99_ms']} ms"
             )
     return "\n".join(lines)

@@ -38,9 +38,10 @@ def form(fields: dict[str, str]) -> bytes:
     """``urlencode(fields)``, byte for byte, remembering each key's and value's quoting: the keys and
     most values (status, description, source, update time) repeat from one push to the next, and
     urllib's quoting was a fifth of the CPU a statusCallback push costs."""
-    if all(type(k) is str and type(v) is str for k, v in fields.items()):
+    try:
         return "&".join([_quoted(k) + "=" + _quoted(v) for k, v in fields.items()]).encode("ascii")
-    return urlencode(fields).encode("ascii")
+    except TypeError:  # not str or bytes (urlencode takes str() of it), or unhashable
+        return urlencode(fields).encode("ascii")
 
 
 def build(
