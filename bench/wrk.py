@@ -596,12 +596,18 @@ def push_capacity(
         began = time.time()
         replay(port, backlog)
         built = time.time() - began
-        if sends:
-            sender = threading.Thread(
-                target=lambda: sent.update(wrk(port, seconds, args.connections, pool, lua))
-            )
-        else:
-            sender = threading.Thread(target=time.sleep, args=(seconds,))
+        failed: list[BaseException] = []
+
+        def send() -> None:
+            try:
+                if sends:
+                    sent.update(wrk(port, seconds, args.connections, pool, lua))
+                else:
+                    time.sleep(seconds)
+            except BaseException as exc:  # wrk failed: raised below, once the thread is done
+                failed.append(exc)
+
+        sender = threading.Thread(target=send)
         started = time.time()
         sender.start()
         time.sleep(LEAD - RELEASE[0])
@@ -612,6 +618,11 @@ def push_capacity(
             cpu.append((time.time(), cpu_seconds(sim.proc.pid)))
             sender.join(0.1)
         ended = time.time()
+        if failed:
+            raise failed[0]
+    except BaseException:
+        rec.stop()
+        raise
     finally:
         sim.stop()
     got = arrivals(rec, log, vendor)
@@ -685,6 +696,9 @@ def push_delay(
         t1 = time.time()
         settle(port)
         due = done_times(port, vendor)
+    except BaseException:
+        rec.stop()
+        raise
     finally:
         sim.stop()
     got = arrivals(rec, log, vendor)
