@@ -1,7 +1,8 @@
 """Throughput and latency of each vendor's main send path, and of the callback path, against a bare handler.
 
     python bench/wrk.py [--seconds 3] [--rounds 2] [--connections 50]
-                        [--modes memory,db,redis,workers2] [--vendors kx,huawei,emay] [--no-callbacks]
+                        [--modes memory,db,redis,workers2] [--vendors kx,huawei,emay]
+                        [--no-callbacks | --callbacks-only]
 
 Starts the bare reference handler (bench/bare_reference.py: aiohttp on uvloop, a form parsed, one md5,
 canned JSON from orjson) and the simulator in each mode — ``memory``, ``db`` (``--db`` on a fresh SQLite
@@ -28,12 +29,25 @@ without touching the simulator's clock or config: kx's ``ts`` is good for 5 minu
 segment the simulator's own ``/_sim/metrics`` tells how many answers were refusals (column
 ``refused``: 0 unless the pool ran out and a nonce or body came round again).
 
-The callback path (kx, memory): the account pushes its reports to a bare aiohttp receiver on core 1
-(``bare_reference.py --receiver``) with ``batch_interval: 0``, while wrk sends at full speed, then at
-about half that rate; the receiver logs each push's arrival, and the bench takes each report's due time
-(its message's ``done_at``, from ``GET /_sim/messages``) to give pushes/s, reports/s and the
-due-to-pushed delay.  A bare aiohttp sender (20 connections, the dispatcher's per-receiver limit, one
-report per POST) pushing to the same receiver gives the reference rate.
+The callback path (memory; ``--callbacks-only`` runs just this part, ``--no-callbacks`` skips it):
+reports are pushed to a bare aiohttp receiver on core 1 (``bare_reference.py --receiver``, logging
+each POST's arrival), the simulator on core 0.
+- Reference: a bare aiohttp sender (uvloop, 20 connections like the dispatcher's per-receiver limit)
+  POSTing one huawei status report (the same form body) per request to the same receiver, on core 0,
+  before and after the simulator's runs (the median is taken); its POSTs/s and CPU µs per POST.
+- Push capacity: on a frozen clock, sends of many numbers each (huawei ``batchSendSms`` with 500
+  ``to`` and a ``statusCallback``: one report per POST; kx with 1,000 mobiles, ``batch_interval: 0``:
+  JSON batches of up to 500) are delivered 1–1.5 s later; the clock is let run while wrk sends to the
+  other vendor (each connection pausing ``SENDS_PAUSE_MS``: at most 500 sends/s at ``-c 50``; their
+  reports are not pushed).  From when every report of the backlog is due until wrk stops (or 90% has
+  arrived): POSTs/s, reports/s, reports per POST, the simulator's CPU per report, and both against the
+  bare sender.
+  huawei also with nothing else running (the push path alone).  wrk at full speed is not used: it
+  would share core 1 with the receiver and the pushes would wait for the receiver.
+- Due-to-pushed delay (the instant scenario, each report's arrival less its message's ``done_at`` from
+  ``GET /_sim/messages``): huawei at half its push capacity (wrk sends of 10 numbers, each connection
+  pausing), kx at full send speed (one number per send: batched pushes outrun what sends make) and at
+  half that.
 
 Also measured: start-up to healthy (``sms-simulator serve`` until ``/_sim/health`` answers 200).
 """
@@ -41,7 +55,9 @@ Also measured: start-up to healthy (``sms-simulator serve`` until ``/_sim/health
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import math
 import os
 import secrets
 import shutil
@@ -49,12 +65,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from kx_send import free_port, parse_wrk
 
@@ -97,7 +114,8 @@ def raw(path: str, body: bytes, headers: dict[str, str]) -> bytes:
     )
 
 
-def kx_pool(n: int) -> list[bytes]:
+def kx_pool(n: int, recipients: int = 1) -> list[bytes]:
+    """``n`` kx sends, each to ``recipients`` distinct numbers (kx takes up to 1,000 per request)."""
     from simulator.vendors.kx.auth import make_sign
 
     ts = str(int(time.time() * 1000))
@@ -105,12 +123,13 @@ def kx_pool(n: int) -> list[bytes]:
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     out = []
     for i in range(n):
+        first = i * recipients
         body = urlencode(
             {
                 "userid": "100001",
                 "ts": ts,
                 "sign": sign,
-                "mobile": f"139{i % 100_000_000:08d}",
+                "mobile": ",".join(f"139{(first + j) % 100_000_000:08d}" for j in range(recipients)),
                 "msgcontent": f"【测试】您的验证码是{i % 1_000_000:06d}",
             }
         ).encode()
@@ -118,25 +137,28 @@ def kx_pool(n: int) -> list[bytes]:
     return out
 
 
-def huawei_pool(n: int) -> list[bytes]:
+def huawei_pool(n: int, recipients: int = 1, callback: str = "") -> list[bytes]:
+    """``n`` huawei batchSendSms sends, each to ``recipients`` distinct numbers (at most 500), with a
+    ``statusCallback`` when ``callback`` is given (each report is then pushed there, one per POST)."""
     from simulator.vendors.huawei.auth import wsse_headers
 
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = []
     for i in range(n):
-        body = urlencode(
-            {
-                "from": "csms12345678",
-                "to": f"+86139{i % 100_000_000:08d}",
-                "templateId": "tplverify0001",
-                "templateParas": f'["{i % 1_000_000:06d}"]',
-            }
-        ).encode()
+        first = i * recipients
+        fields = {
+            "from": "csms12345678",
+            "to": ",".join(f"+86139{(first + j) % 100_000_000:08d}" for j in range(recipients)),
+            "templateId": "tplverify0001",
+            "templateParas": f'["{i % 1_000_000:06d}"]',
+        }
+        if callback:
+            fields["statusCallback"] = callback
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             **wsse_headers("hwdemoappkey0001", "hwdemoappsecret01", secrets.token_hex(16), created),
         }
-        out.append(raw("/sms/batchSendSms/v1", body, headers))
+        out.append(raw("/sms/batchSendSms/v1", urlencode(fields).encode(), headers))
     return out
 
 
@@ -407,10 +429,28 @@ def startup(tmp: Path, times: int = 3) -> list[float]:
 
 
 # -- the callback path -------------------------------------------------------------------------------------
+PUSH_CONNECTIONS = 20  # the dispatcher's connections to one receiver (core/dispatch.py PER_DESTINATION)
+RELEASE = (1.0, 1.5)  # a backlog's reports come due this long (uniformly spread) after the clock runs
+LEAD = 1.5  # wrk's seconds of sending before the backlog starts coming due
+SENDS_PAUSE_MS = 100  # sends meanwhile: each of wrk's connections waits this long between sends
+PER_SEND = {"huawei": 500, "kx": 1000}  # the most numbers one send takes: a backlog is made of such sends
+OTHER = {"huawei": "kx", "kx": "huawei"}  # whose sends wrk makes meanwhile (their reports are not pushed)
+REPORT_ID = {"huawei": "smsMsgId", "kx": "taskid"}  # the pushed item's key naming its message
+# one huawei status report as the simulator pushes it to a statusCallback: the bare sender's body
+HUAWEI_REPORT = urlencode(
+    {
+        "sequence": "1",
+        "total": "1",
+        "updateTime": "2026-11-30T12:00:00Z",
+        "source": "2",
+        "smsMsgId": "1d6d8ad3-2c07-4c1e-8b5c-2a3a8a1b6f0e_1",
+        "status": "DELIVRD",
+        "statusDesc": "用户已成功收到短信",
+    }
+)
 BARE_SENDER = """
-import asyncio, sys, time, aiohttp, uvloop
-url, seconds = sys.argv[1], float(sys.argv[2])
-body = sys.argv[3].encode()
+import asyncio, json, sys, time, aiohttp, uvloop
+url, seconds, body, ctype = sys.argv[1], float(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
 async def main():
     done = 0
     stop = time.perf_counter() + seconds
@@ -418,12 +458,13 @@ async def main():
         async def worker():
             nonlocal done
             while time.perf_counter() < stop:
-                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                async with s.post(url, data=body, headers={"Content-Type": ctype}) as r:
                     await r.read()
                 done += 1
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(20)))
-        print(done / (time.perf_counter() - t))
+        took, cpu = time.perf_counter() - t, time.process_time() - cpu
+        print(json.dumps({"posts_per_s": done / took, "cpu_us_per_post": cpu * 1e6 / done}))
 uvloop.run(main())
 """
 
@@ -435,22 +476,69 @@ def receiver(tmp: Path, name: str) -> tuple[Server, Path]:
     return Server(name, cmd, 1, port, tmp), log
 
 
-def arrivals(server: Server, log: Path) -> list[tuple[float, list[dict]]]:
+def arrivals(server: Server, log: Path, vendor: str) -> list[tuple[float, list[dict]]]:
+    """(arrival time, the reports it carried) of every push the receiver got, in order of arrival:
+    kx pushes JSON arrays, huawei one form-encoded report per POST to a statusCallback."""
     server.stop()
     out = []
     for line in log.read_text().splitlines():
         at, body = json.loads(line)
-        out.append((at, json.loads(body)))
-    return out
+        out.append((at, json.loads(body) if vendor == "kx" else [dict(parse_qsl(body))]))
+    return sorted(out, key=lambda a: a[0])
 
 
-def done_times(port: int) -> dict[str, float]:
-    """kx taskid → when its report was made (simulated = wall clock here), from the admin API."""
+def bare_sender(tmp: Path, seconds: float, name: str) -> dict:
+    """The reference: a bare aiohttp client (uvloop, 20 connections like the dispatcher, core 0) POSTing
+    one huawei status report per request to the same receiver as the simulator's pushes (core 1)."""
+    rec, _ = receiver(tmp, name)
+    url = f"http://127.0.0.1:{rec.port}/status"
+    form = "application/x-www-form-urlencoded"
+    code = [sys.executable, "-c", BARE_SENDER, url, str(seconds), HUAWEI_REPORT, form]
+    try:
+        out = subprocess.run(pinned(code, 0), capture_output=True, text=True, check=True).stdout
+    finally:
+        rec.stop()
+    return {k: round(v, 1) for k, v in json.loads(out).items()}
+
+
+def replay(port: int, requests: list[bytes]) -> None:
+    """Send raw requests one after another on one connection; each must be accepted."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        for r in requests:
+            head, _, body = r.partition(b"\r\n\r\n")
+            first, *lines = head.decode().split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines)
+            conn.request("POST", first.split(" ")[1], body=body, headers=headers)
+            resp = conn.getresponse()
+            answer = json.loads(resp.read())
+            if answer.get("code") not in ("0", "000000"):
+                raise SystemExit(f"a backlog send was refused: {answer}")
+    finally:
+        conn.close()
+
+
+def hold_reports(port: int, spread: tuple[float, float]) -> None:
+    """Every message delivered between ``spread`` seconds after its send (a scenario)."""
+    yaml = f"name: held\ndefaults:\n  outcome: delivered\n  delay: {{min: {spread[0]}, max: {spread[1]}}}\n"
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/_sim/scenario",
+        data=yaml.encode(),
+        method="PUT",
+        headers={"Content-Type": "application/yaml"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        r.read()
+
+
+def done_times(port: int, vendor: str) -> dict[str, float]:
+    """message id (kx: taskid, huawei: smsMsgId) → when its report was made (simulated = wall clock
+    here), from the admin API."""
     out: dict[str, float] = {}
     cursor = None
     while True:
         page = admin(
-            port, "GET", f"/_sim/messages?vendor=kx&limit=1000{'&cursor=' + cursor if cursor else ''}"
+            port, "GET", f"/_sim/messages?vendor={vendor}&limit=1000{'&cursor=' + cursor if cursor else ''}"
         )
         for m in page["messages"]:
             if m["done_at"] is not None:
@@ -460,66 +548,252 @@ def done_times(port: int) -> dict[str, float]:
             return out
 
 
-def pushed(server_port: int, got: list[tuple[float, list[dict]]], t0: float, t1: float) -> dict:
-    due = done_times(server_port)
+def settle(port: int) -> None:
+    """Wait (at most 10 s) until nothing waits in the outbox, then a little for the POSTs under way."""
+    for _ in range(200):
+        if admin(port, "GET", "/_sim/health")["callbacks_queued"] == 0:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+
+
+def push_capacity(
+    vendor: str,
+    args: argparse.Namespace,
+    tmp: Path,
+    config: Path,
+    n: int,
+    sends: bool = True,
+    cwd: Path = ROOT,
+) -> dict:
+    """Push capacity while sends continue.  On a frozen clock, ``n`` reports' worth of sends (many
+    numbers each) are delivered ``RELEASE`` s later; wrk starts sending to the other vendor (each
+    connection waiting ``SENDS_PAUSE_MS`` between sends) and the clock is let run: the backlog comes
+    due over ``RELEASE[1] - RELEASE[0]`` s while wrk goes on.  wrk's sends' reports are not pushed (kx
+    in pull mode, huawei without a statusCallback), so every push counted is the backlog's.  The rates
+    are taken from when every backlog report is due until wrk stops or 90% of the backlog has arrived,
+    whichever is first: the pushes are the bottleneck throughout.  (wrk at full speed is not used: it
+    shares core 1 with the receiver, which then answers slowly and the pushes wait for it.)  Without
+    ``sends``, nothing else runs: the push path alone."""
+    label = f"{vendor}-capacity{'' if sends else '-alone'}"
+    rec, log = receiver(tmp, f"receiver-{label}")
+    url = f"http://127.0.0.1:{rec.port}/report"
+    other = OTHER[vendor]
+    per = PER_SEND[vendor]
+    backlog = kx_pool(-(-n // per), per) if vendor == "kx" else huawei_pool(-(-n // per), per, url)
+    n = len(backlog) * per
+    seconds = math.ceil(LEAD + RELEASE[1] + args.seconds)
+    count = int(args.connections * 1000 / SENDS_PAUSE_MS * seconds) if sends else 0
+    pool = write_pool(tmp, POOLS[other](count))
+    lua = tmp / "sends.lua"
+    lua.write_text(LUA + THROTTLE.format(ms=SENDS_PAUSE_MS))
+    port = free_port()
+    sim = Server(f"push-{label}", sim_cmd(port, config, []), 0, port, tmp, cwd=cwd)
+    sent: dict = {}
+    try:
+        if vendor == "kx":
+            admin(port, "PATCH", "/_sim/accounts/kx/100001", {"mode": "push", "report_url": url})
+        hold_reports(port, RELEASE)
+        admin(port, "POST", "/_sim/clock/freeze", {})
+        began = time.time()
+        replay(port, backlog)
+        built = time.time() - began
+        failed: list[BaseException] = []
+
+        def send() -> None:
+            try:
+                if sends:
+                    sent.update(wrk(port, seconds, args.connections, pool, lua))
+                else:
+                    time.sleep(seconds)
+            except BaseException as exc:  # wrk failed: raised below, once the thread is done
+                failed.append(exc)
+
+        sender = threading.Thread(target=send)
+        started = time.time()
+        sender.start()
+        time.sleep(LEAD - RELEASE[0])
+        released = time.time()
+        admin(port, "POST", "/_sim/clock/unfreeze", {})
+        cpu: list[tuple[float, float]] = []  # (when, the simulator's CPU seconds so far)
+        while sender.is_alive():
+            cpu.append((time.time(), cpu_seconds(sim.proc.pid)))
+            sender.join(0.1)
+        ended = time.time()
+        if failed:
+            raise failed[0]
+    except BaseException:
+        rec.stop()
+        raise
+    finally:
+        sim.stop()
+    got = arrivals(rec, log, vendor)
+    due = released + RELEASE[1]  # every backlog report is due by then
+    seen, start, stop = 0, None, None
+    for at, items in got:
+        seen += len(items)
+        if start is None and at >= due:
+            start = at
+        if seen >= n * 0.9 or at >= ended:
+            stop = min(at, ended)
+            break
+    stop = stop or min(got[-1][0], ended) if got else None
+    out = {
+        "sends": f"{other}, {SENDS_PAUSE_MS} ms between sends on each of {args.connections} connections"
+        if sends
+        else "none",
+        "sends_per_s": sent.get("rps", 0.0),
+        "backlog": n,
+        "backlog_built_s": round(built, 2),
+        "first_push_after_due_s": round(got[0][0] - released - RELEASE[0], 2) if got else None,
+        "pushed_while_sending": sum(len(items) for at, items in got if started <= at <= ended),
+    }
+    if start is None or stop is None or stop - start < 0.5:
+        out["error"] = "the backlog was pushed before it was all due: too small to measure"
+        return out
+    window = [(at, items) for at, items in got if start <= at <= stop]
+    span = stop - start
+    posts = len(window)
+    reports = sum(len(items) for _, items in window)
+    # the simulator's CPU over the window (its pushes, the backlog's reports and wrk's sends): what a
+    # POST costs it, whatever else the machine runs meanwhile
+    samples = [(at, c) for at, c in cpu if start - 0.1 <= at <= stop + 0.1]
+    used = samples[-1][1] - samples[0][1] if len(samples) > 1 else 0.0
+    took = samples[-1][0] - samples[0][0] if len(samples) > 1 else 0.0
+    out.update(
+        window_s=round(span, 2),
+        posts_per_s=round(posts / span, 1),
+        reports_per_s=round(reports / span, 1),
+        reports_per_post=round(reports / posts, 1),
+        cpu_share=round(used / took, 2) if took else None,
+        cpu_us_per_post=round(used * 1e6 / (posts / span * took), 1) if took else None,
+        cpu_us_per_report=round(used * 1e6 / (reports / span * took), 1) if took else None,
+    )
+    return out
+
+
+def push_delay(
+    vendor: str, rate: float | None, recipients: int, args: argparse.Namespace, tmp: Path, config: Path
+) -> dict:
+    """Due-to-pushed delay with reports due at about ``rate`` per second (None: wrk at full speed):
+    wrk sends of ``recipients`` numbers each, every connection waiting between sends; each report's
+    delay is its arrival at the receiver less its due time (its message's ``done_at``: the instant
+    scenario delivers at once)."""
+    rec, log = receiver(tmp, f"receiver-{vendor}-delay")
+    url = f"http://127.0.0.1:{rec.port}/report"
+    pause = max(1, round(args.connections * 1000 * recipients / rate)) if rate else 0
+    lua = tmp / "throttled.lua"
+    lua.write_text(LUA + (THROTTLE.format(ms=pause) if pause else ""))
+    per_s = args.connections * 1000 / pause if pause else POOL_RATE[vendor] / recipients
+    count = int(per_s * args.seconds * 1.5) + args.connections
+    sends = kx_pool(count, recipients) if vendor == "kx" else huawei_pool(count, recipients, url)
+    pool = write_pool(tmp, sends)
+    port = free_port()
+    sim = Server(f"delay-{vendor}", sim_cmd(port, config, []), 0, port, tmp)
+    try:
+        if vendor == "kx":
+            admin(port, "PATCH", "/_sim/accounts/kx/100001", {"mode": "push", "report_url": url})
+        t0 = time.time()
+        sent = wrk(port, args.seconds, args.connections, pool, lua)
+        t1 = time.time()
+        settle(port)
+        due = done_times(port, vendor)
+    except BaseException:
+        rec.stop()
+        raise
+    finally:
+        sim.stop()
+    got = arrivals(rec, log, vendor)
+    key = REPORT_ID[vendor]
+    delays = sorted(at - due[i[key]] for at, items in got for i in items if i.get(key) in due)
     in_window = [(at, items) for at, items in got if t0 <= at <= t1]
-    delays = sorted(at - due[i["taskid"]] for at, items in got for i in items if i["taskid"] in due)
-    span = t1 - t0
     return {
-        "pushes_per_s": round(len(in_window) / span, 1),
-        "reports_per_s": round(sum(len(items) for _, items in in_window) / span, 1),
-        "reports": sum(len(items) for _, items in got),
+        "sends_per_s": sent["rps"],
+        "recipients_per_send": recipients,
+        "pause_ms": pause,
+        "posts_per_s": round(len(in_window) / (t1 - t0), 1),
+        "reports_per_s": round(sum(len(items) for _, items in in_window) / (t1 - t0), 1),
+        "reports": len(delays),
         "delay_p50_ms": round(delays[len(delays) // 2] * 1000, 1) if delays else None,
         "delay_p99_ms": round(delays[int(len(delays) * 0.99)] * 1000, 1) if delays else None,
     }
 
 
-def callbacks(args: argparse.Namespace, tmp: Path, config: Path, script: Path) -> dict:
-    out: dict = {}
-    rec, log = receiver(tmp, "receiver-bare")
-    item = json.dumps(
-        [{"time": "20261130120000", "taskid": "1", "code": "DELIVRD", "msg": "成功", "mobile": "1"}]
-    )
-    code = [sys.executable, "-c", BARE_SENDER, f"http://127.0.0.1:{rec.port}/report", str(args.seconds), item]
-    rate = subprocess.run(pinned(code, 0), capture_output=True, text=True, check=True).stdout
-    out["bare_sender_pushes_per_s"] = round(float(rate), 1)
-    rec.stop()
+CAPACITY = ("huawei_alone", "huawei_capacity", "kx_capacity")  # the push-capacity rows, in order
 
-    port = free_port()
-    sim = Server("callbacks", sim_cmd(port, config, []), 0, port, tmp)
-    try:
-        for label, pause in (("saturated", 0.0), ("half", None)):
-            rec, log = receiver(tmp, f"receiver-{label}")
-            admin(
-                port,
-                "PATCH",
-                "/_sim/accounts/kx/100001",
-                {"mode": "push", "report_url": f"http://127.0.0.1:{rec.port}/report"},
-            )
-            lua = script
-            if pause is None:  # about half the saturated send rate: each connection waits between requests
-                sends = out["saturated"]["sends_per_s"]
-                pause = max(1, round(args.connections * 1000 / (sends / 2)))
-                lua = tmp / "throttled.lua"
-                lua.write_text(LUA + THROTTLE.format(ms=pause))
-            pool = write_pool(tmp, kx_pool(int(POOL_RATE["kx"] * args.seconds)))
-            t0 = time.time()
-            sent = wrk(port, args.seconds, args.connections, pool, lua)
-            t1 = time.time()
-            for _ in range(200):  # let the last pushes go
-                if admin(port, "GET", "/_sim/health")["callbacks_queued"] == 0:
-                    break
-                time.sleep(0.05)
-            time.sleep(0.3)
-            result = pushed(port, arrivals(rec, log), t0, t1)
-            result.update(sends_per_s=sent["rps"], send_p99_ms=sent["p99_ms"], pause_ms=pause)
-            out[label] = result
-    finally:
-        sim.stop()
-    out["ratio_saturated_reports_vs_bare_sender"] = round(
-        out["saturated"]["reports_per_s"] / out["bare_sender_pushes_per_s"], 2
-    )
+
+def callbacks(args: argparse.Namespace, tmp: Path, config: Path) -> dict:
+    """The push path: the bare sender's rate (before and after, the median taken); each vendor's push
+    capacity while sends continue (huawei: one report per POST; kx: JSON batches), and huawei's with
+    nothing else running; the due-to-pushed delay at half of huawei's push capacity, and for kx (whose
+    batched pushes outrun what sends can make) at full send speed and at half of that, as before."""
+    out: dict = {"bare_sender": [bare_sender(tmp, args.seconds, "receiver-bare-1")]}
+    bare = out["bare_sender"][0]["posts_per_s"]
+    # backlogs: huawei's enough for the window at up to 0.8 x the bare sender's rate (faster, it runs
+    # out sooner and the window is shorter); kx's at up to 3 x in reports (batches of 500 go fast)
+    span = args.seconds + RELEASE[1] - RELEASE[0]
+    out["huawei_alone"] = push_capacity("huawei", args, tmp, config, int(bare * 0.8 * span), sends=False)
+    out["huawei_capacity"] = push_capacity("huawei", args, tmp, config, int(bare * 0.8 * span))
+    out["kx_capacity"] = push_capacity("kx", args, tmp, config, int(bare * 3 * span))
+    out["bare_sender"].append(bare_sender(tmp, args.seconds, "receiver-bare-2"))
+    bare = statistics.median(b["posts_per_s"] for b in out["bare_sender"])
+    bare_cpu = statistics.median(b["cpu_us_per_post"] for b in out["bare_sender"])
+    out["bare_posts_per_s"], out["bare_cpu_us_per_post"] = bare, bare_cpu
+    for name in CAPACITY:
+        cap = out[name]
+        if "posts_per_s" in cap:
+            cap["posts_x_bare"] = round(cap["posts_per_s"] / bare, 2)
+            cap["reports_x_bare"] = round(cap["reports_per_s"] / bare, 2)
+            if cap["cpu_us_per_report"]:
+                cap["reports_x_bare_cpu"] = round(bare_cpu / cap["cpu_us_per_report"], 2)
+    huawei = out["huawei_capacity"].get("reports_per_s")
+    if huawei:
+        out["huawei_delay"] = push_delay("huawei", huawei / 2, 10, args, tmp, config)
+    out["kx_saturated"] = push_delay("kx", None, 1, args, tmp, config)
+    out["kx_delay"] = push_delay("kx", out["kx_saturated"]["reports_per_s"] / 2, 1, args, tmp, config)
     return out
+
+
+def callback_report(cb: dict) -> str:
+    runs = ", ".join(f"{b['posts_per_s']:,.0f}" for b in cb["bare_sender"])
+    lines = [
+        "callbacks (memory; receiver: bare aiohttp on core 1 with wrk; simulator and bare sender on core 0):",
+        f"  bare sender (aiohttp, 20 connections, one huawei report per POST): {cb['bare_posts_per_s']:,.0f}"
+        f" POSTs/s (median of {runs}), {cb['bare_cpu_us_per_post']:.0f} CPU µs per POST",
+        "  push capacity: a backlog of due reports pushed (huawei: one per POST; kx: batches), while wrk",
+        "  sends to the other vendor (each connection pausing between sends) or with nothing else running;",
+        "  × bare: the simulator's rate over the bare sender's POSTs/s; (CPU): bare CPU/POST over the",
+        "  simulator's CPU/report in the window (its sends included)",
+        "  | vendor | sends/s meanwhile | POSTs/s | reports/s | reports/POST | POSTs × bare | reports × bare "
+        "| CPU µs/report | reports × bare (CPU) | window s |",
+        "  |---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in CAPACITY:
+        c = cb.get(name)
+        if c is None:
+            continue
+        vendor, sends = name.split("_")[0], f"{c['sends_per_s']:,.0f}" if c["sends"] != "none" else "none"
+        if "error" in c:
+            lines.append(f"  | {vendor} | {sends} | {c['error']} |")
+            continue
+        lines.append(
+            f"  | {vendor} | {sends} | {c['posts_per_s']:,.0f} | {c['reports_per_s']:,.0f} | "
+            f"{c['reports_per_post']} | {c['posts_x_bare']} | {c['reports_x_bare']} | "
+            f"{c['cpu_us_per_report']} | {c.get('reports_x_bare_cpu')} | {c['window_s']} |"
+        )
+    lines.append("  due-to-pushed delay (the instant scenario: a report is due when its send is answered):")
+    for name, what in (
+        ("huawei_delay", "huawei at half its push capacity (sends of 10 numbers)"),
+        ("kx_saturated", "kx at full send speed (one number per send)"),
+        ("kx_delay", "kx at half that"),
+    ):
+        d = cb.get(name)
+        if d:
+            lines.append(
+                f"  {what}: {d['reports_per_s']:,.0f} reports/s ({d['sends_per_s']:,.0f} sends/s, "
+                f"{d['posts_per_s']:,.0f} POSTs/s): p50 {d['delay_p50_ms']} ms, p99 {d['delay_p99_ms']} ms"
+            )
+    return "\n".join(lines)
 
 
 # -- the report ------------------------------------------------------------------------------------------
@@ -627,6 +901,7 @@ def main() -> None:
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--vendors", default=",".join(VENDORS))
     p.add_argument("--no-callbacks", action="store_true", help="skip the callback-path measurement")
+    p.add_argument("--callbacks-only", action="store_true", help="only the callback-path measurement")
     p.add_argument(
         "--compare",
         action="append",
@@ -654,7 +929,9 @@ def main() -> None:
         script.write_text(LUA)
         config = tmp / "bench.yaml"
         config.write_text(f"scenario: {SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n")
-        report["startup_s"] = [round(t, 3) for t in startup(tmp)]
+        if args.callbacks_only:
+            modes, vendors, args.compare = [], [], []
+        report["startup_s"] = [round(t, 3) for t in startup(tmp)] if not args.callbacks_only else []
         servers, skipped, helpers = start_servers(modes, tmp, config, args.compare)
         try:
             for mode, why in skipped.items():
@@ -679,20 +956,22 @@ def main() -> None:
         report["runs"] = results
         report["summary"] = summary(results)
         if not args.no_callbacks:
-            report["callbacks"] = callbacks(args, tmp, config, script)
+            report["callbacks"] = callbacks(args, tmp, config)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
     print(f"versions: {report['versions']}")
-    print(f"start-up to healthy: {report['startup_s']} s")
+    if report["startup_s"]:
+        print(f"start-up to healthy: {report['startup_s']} s")
     for mode, why in report["skipped"].items():
         print(f"skipped {mode}: {why}")
-    print(table(report["summary"]))
+    if report["summary"]:
+        print(table(report["summary"]))
     if report.get("same_load"):
         print("\nlatency at the same offered load (half the memory mode's saturated rate):")
         cols = ["vendor", "server", "offered_req_s", "req_s", "p50_ms", "p99_ms", "p99_x_bare", "refused"]
         print(table(report["same_load"], cols))
     if "callbacks" in report:
-        print("callbacks (kx push, memory):", json.dumps(report["callbacks"]))
+        print(callback_report(report["callbacks"]))
     print(f"bench took {time.perf_counter() - began:.0f} s")
 
 

@@ -105,3 +105,20 @@ async def test_wrk_sends_the_pool_in_turn_through_the_generated_script(wrk, aioh
     expected = [(f"/p{i}", f"body-{i}".encode() * (i + 1)) for i in range(7)]
     start = expected.index(seen[0])
     assert seen == [expected[(start + n) % 7] for n in range(len(seen))]
+
+
+async def test_many_number_pools_make_one_message_per_number_and_huawei_names_its_callback(wrk, make_client):
+    """The push-capacity backlog: kx sends of many mobiles, huawei sends of many ``to`` numbers with a
+    ``statusCallback`` (each report then pushed there, one per POST)."""
+    client = await make_client(frozen=False)
+    for raw in wrk.kx_pool(3, recipients=7):
+        resp = await send(client, raw)
+        assert await answer_code("kx", resp) == OK["kx"], await resp.read()
+    kx = client.sim.store.query_messages(vendor="kx")
+    assert len(kx) == 21 and len({m.mobile for m in kx}) == 21
+    for raw in wrk.huawei_pool(2, recipients=5, callback="http://127.0.0.1:9/status"):
+        resp = await send(client, raw)
+        assert await answer_code("huawei", resp) == OK["huawei"], await resp.read()
+    huawei = client.sim.store.query_messages(vendor="huawei")
+    assert len(huawei) == 10 and len({m.mobile for m in huawei}) == 10
+    assert {m.extra.get("callback") for m in huawei} == {"http://127.0.0.1:9/status"}

@@ -11,7 +11,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import aiohttp
@@ -30,6 +33,7 @@ PER_DESTINATION = 20  # connections to one receiver (scheme, host, port) at a ti
 
 Sender = Callable[[OutboundRequest, float], Awaitable[tuple[int, bytes]]]
 Item = Report | MoRecord
+Destination = tuple[str, str, int | None]  # scheme, host, port
 
 
 OUTBOX = "_sim.outbox"  # (vendor, account, url, stream) → refs of items waiting for the batch timer
@@ -39,12 +43,30 @@ SLOW = "_sim.chaos_slow_push"  # refs whose first push attempt is held back (sce
 
 
 def _message_ids(items: list[Item]) -> list[str]:
-    out: list[str] = []
-    for it in items:
-        sid = it.message.sim_id if isinstance(it, Report) else it.message_sim_id
-        if sid and sid not in out:
-            out.append(sid)
-    return out
+    """The sim_ids of the messages ``items`` belong to, each once, in order of first appearance."""
+    ids = dict.fromkeys(it.message.sim_id if isinstance(it, Report) else it.message_sim_id for it in items)
+    return [sid for sid in ids if sid]
+
+
+@lru_cache(maxsize=1024)
+def _parse(url: str) -> tuple[URL, Destination]:
+    """A callback URL parsed once (receivers are few; huawei's statusCallback may vary per send)."""
+    parsed = URL(url)
+    return parsed, (parsed.scheme, parsed.host or "", parsed.port)
+
+
+@lru_cache(maxsize=64)
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=seconds)
+
+
+@dataclass(slots=True)
+class _Queued:
+    """A batch waiting for its destination's next free worker."""
+
+    batch_id: str
+    started: float  # perf_counter when it was queued: the attempt's latency counts from here
+    done: asyncio.Future[None] | None  # set once the attempt is over (push_now: before_answer waits)
 
 
 class _ChaosFailure(Exception):
@@ -75,11 +97,15 @@ class Dispatcher:
         self._sender = sender
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # batches to attempt, per destination, in order; at most PER_DESTINATION workers take from each
+        # (a batch waits here, as data, instead of as a task of its own waiting for a connection slot)
+        self._queues: dict[Destination, deque[_Queued]] = {}
+        self._workers: dict[Destination, int] = {}
         self._flushing: set[tuple[str, str, str, str]] = set()  # channels with a push.flush timer
         self._resume: list[str] = []  # batches that were in flight when the last process stopped
         self.tag = ""  # a shared store: this process's number, so each process batches its own outbox
         # send request id → pushes to finish before that request is answered (chaos before_answer)
-        self.urgent: dict[str, list[asyncio.Task[None]]] = {}
+        self.urgent: dict[str, list[asyncio.Future[None]]] = {}
         # one connection budget per destination (scheme, host, port): a receiver that hangs uses up
         # its own budget only, and a callback's timeout starts once it has a connection slot
         self._slots: dict[tuple[str, str, int | None], asyncio.Semaphore] = {}
@@ -101,6 +127,11 @@ class Dispatcher:
         await self.drain(timeout=2)
         for t in list(self._tasks):
             t.cancel()
+        for queue in self._queues.values():
+            for entry in queue:
+                if entry.done is not None and not entry.done.done():
+                    entry.done.cancel()
+        self._queues.clear()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -196,9 +227,9 @@ class Dispatcher:
         if fail_first:
             batch["fail_first"] = True
         self.store.collection(BATCHES)[batch_id] = batch
-        task = self._start(batch_id)
-        if task is not None:
-            self.urgent.setdefault(request_id, []).append(task)
+        done = self._start(batch_id, notify=True)
+        if done is not None:
+            self.urgent.setdefault(request_id, []).append(done)
 
     async def before_answer(self, request_id: str | None) -> None:
         """Wait for the pushes that must reach their receiver before this request is answered."""
@@ -214,7 +245,9 @@ class Dispatcher:
                 out.append(item)
         return out
 
-    def _start(self, batch_id: str) -> asyncio.Task[None] | None:
+    def _start(self, batch_id: str, notify: bool = False) -> asyncio.Future[None] | None:
+        """Attempt the batch (its next attempt): queued for its destination, taken in turn by one of
+        at most PER_DESTINATION workers.  With ``notify``, a future done once the attempt is over."""
         batches = self.store.collection(BATCHES)
         batch = batches.get(batch_id)
         if batch is None:
@@ -225,10 +258,41 @@ class Dispatcher:
         except RuntimeError:
             log.warning("no running loop: push to %s not sent", batch["key"][2])
             return None
-        task = loop.create_task(self._attempt(batch_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        dest = _parse(batch["key"][2])[1]
+        done = loop.create_future() if notify else None
+        queue = self._queues.get(dest)
+        if queue is None:
+            queue = self._queues[dest] = deque()
+        queue.append(_Queued(batch_id, time.perf_counter(), done))
+        # an injected sender (tests) has no connection budget: a worker for every batch, as it takes them
+        workers = self._workers.get(dest, 0)
+        if self._sender is not None or workers < PER_DESTINATION:
+            self._workers[dest] = workers + 1
+            task = loop.create_task(self._work(dest, queue))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return done
+
+    async def _work(self, dest: Destination, queue: deque[_Queued]) -> None:
+        """One worker of a destination: attempts its queued batches one after another until none is left."""
+        try:
+            while queue:
+                entry = queue.popleft()
+                try:
+                    await self._attempt(entry.batch_id, entry.started)
+                except Exception:  # never lose the worker (and the batches queued behind it)
+                    log.exception("push attempt failed")
+                finally:
+                    if entry.done is not None and not entry.done.done():
+                        entry.done.set_result(None)
+        finally:
+            left = self._workers.get(dest, 1) - 1
+            if left:
+                self._workers[dest] = left
+            else:
+                self._workers.pop(dest, None)
+                if not queue and self._queues.get(dest) is queue:
+                    del self._queues[dest]
 
     def retry_now(self, attempt: CallbackAttempt) -> str | None:
         """Attempt again, now, what ``attempt`` carried (the sandbox's "retry now"); the new attempt's
@@ -281,8 +345,7 @@ class Dispatcher:
         if self._session is None:
             await self.start()
         assert self._session is not None
-        url = URL(req.url)
-        dest = (url.scheme, url.host or "", url.port)
+        url, dest = _parse(req.url)
         slots = self._slots.get(dest)
         if slots is None:
             slots = self._slots[dest] = asyncio.Semaphore(PER_DESTINATION)
@@ -296,7 +359,7 @@ class Dispatcher:
                     url,
                     data=req.body,
                     headers=req.headers,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    timeout=_timeout(timeout),
                     allow_redirects=False,
                 ) as resp,
             ):
@@ -307,7 +370,9 @@ class Dispatcher:
                 del self._users[dest]
                 self._slots.pop(dest, None)
 
-    async def _attempt(self, batch_id: str) -> None:
+    async def _attempt(self, batch_id: str, started: float) -> None:
+        """One attempt of a batch ``_start`` queued (``started``: ``perf_counter`` then; the latency
+        recorded counts from there, the wait for a free connection included, as it always did)."""
         batch = self.store.collection(BATCHES).get(batch_id)
         if batch is None:
             return
@@ -342,7 +407,6 @@ class Dispatcher:
             attempt.request_body = req.plain if req.plain is not None else body_text(req.body)
             if req.plain is not None:
                 attempt.request_headers["x-sim-raw-body"] = body_text(req.body, 4096)
-            started = time.perf_counter()
             try:
                 if number == 1 and batch.get("fail_first"):
                     raise _ChaosFailure()
@@ -394,7 +458,10 @@ class Dispatcher:
                 msg.callbacks = [*msg.callbacks, attempt.id]
                 self.store.add_event(msg, attempt.at, "callback", note)
         with contextlib.suppress(Exception):
-            self.bus.publish("callback", attempt=attempt.public())
+            if self.bus.active:
+                self.bus.publish("callback", attempt=attempt.public())
+            else:  # nobody listens: counted, without building the event
+                self.bus.publish("callback")
 
 
 def _unacknowledged(attempt: CallbackAttempt, expected: str) -> str:

@@ -12,7 +12,8 @@ string, as the seed's Java verifier sees it).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 
 from ...core.models import MoRecord, Report
 from ...core.plugin import OutboundRequest, Push
@@ -26,6 +27,21 @@ STREAM_MO = "mo"
 BATCH_MAX = 50
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json;charset=UTF-8"
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    return quote_plus(text)
+
+
+def form(fields: dict[str, str]) -> bytes:
+    """``urlencode(fields)``, byte for byte, remembering each key's and value's quoting: the keys and
+    most values (status, description, source, update time) repeat from one push to the next, and
+    urllib's quoting was a fifth of the CPU a statusCallback push costs."""
+    try:
+        return "&".join([_quoted(k) + "=" + _quoted(v) for k, v in fields.items()]).encode("ascii")
+    except TypeError:  # not str or bytes (urlencode takes str() of it), or unhashable
+        return urlencode(fields).encode("ascii")
 
 
 def build(
@@ -43,7 +59,7 @@ def build(
         item = items[0]  # the form streams carry one item per POST (batch_max 1)
         fields = report_item(item) if isinstance(item, Report) else mo_item(item, mo_create_time)
         headers = {"Content-Type": FORM}
-        data = urlencode(fields).encode("ascii")
+        data = form(fields)
     if signer is not None:
         # signed over the path only: the seed's verifier (§4.3) rebuilds the request from
         # getRequestURI(), which has no query string, so a callback URL's query is not signed
