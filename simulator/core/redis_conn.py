@@ -12,6 +12,7 @@ not an exception.
 from __future__ import annotations
 
 import asyncio
+import logging
 import select
 import socket
 from collections import deque
@@ -23,6 +24,9 @@ import redis
 
 Reply = Any
 Done = Callable[[list[Reply] | BaseException], None]
+
+
+log = logging.getLogger(__name__)
 
 
 class RawConnection:
@@ -158,7 +162,10 @@ class RawConnection:
             got.append(reply)
             if len(got) == want:
                 self._pending.popleft()
-                done(got)
+                try:
+                    done(got)
+                except Exception:  # the replies after it still go to theirs
+                    log.exception("handling a Redis reply")
         return took
 
     def _lost(self, error: BaseException) -> None:

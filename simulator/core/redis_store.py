@@ -501,6 +501,15 @@ class RedisStore(DurableStore):
                 fut.exception()  # retrieved: whoever awaits it still gets it
 
     def _replied(self, replies: Any, t: _Turn) -> None:
+        try:
+            self._take_replies(replies, t)
+        except Exception as e:  # whatever broke, nothing waits for this turn for ever
+            log.exception("handling Redis's answer")
+            for *_, fut in t.calls:
+                self._resolve([fut], e, None)
+            self._resolve([t.waiter, t.done], e, t.errors)
+
+    def _take_replies(self, replies: Any, t: _Turn) -> None:
         error: BaseException | None = replies if isinstance(replies, BaseException) else None
         results: list[Any] = []
         if error is None:
