@@ -142,6 +142,56 @@ if v ~= ARGV[2] then return {0, v} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return {1, ARGV[3]}
 """
+CATCH_UP_COUNT = 2000  # stream entries one catch-up reads at most
+CATCH_UP = """
+-- the stream entries after ARGV[1] (at most ARGV[2]) and, in the same step, the records that the entries
+-- of other processes (not ARGV[3]) name: ARGV[4..] are pairs (name in a note, hash it names records of)
+local got = redis.call('XREAD', 'COUNT', ARGV[2], 'STREAMS', KEYS[1], ARGV[1])
+if not got then return {{}, {}} end
+local entries = got[1][2]
+local hashes = {}
+for i = 4, #ARGV, 2 do hashes[ARGV[i]] = ARGV[i + 1] end
+local want, order = {}, {}
+for _, e in ipairs(entries) do
+  local f = e[2]
+  local mine = false
+  for j = 1, #f, 2 do
+    if f[j] == 'o' and f[j + 1] == ARGV[3] then mine = true end
+  end
+  if not mine then
+    for j = 1, #f, 2 do
+      if f[j] == 'wipe' then want, order = {}, {} end
+    end
+    for j = 1, #f, 2 do
+      if hashes[f[j]] and f[j] ~= 'bal' and f[j] ~= 'balv' then
+        local list = want[f[j]]
+        if not list then
+          list = {seen = {}}
+          want[f[j]] = list
+          table.insert(order, f[j])
+        end
+        for _, id in ipairs(cjson.decode(f[j + 1])) do
+          if type(id) == 'number' then id = string.format('%d', id) end
+          if not list.seen[id] then
+            list.seen[id] = true
+            table.insert(list, id)
+          end
+        end
+      end
+    end
+  end
+end
+local out = {}
+for _, name in ipairs(order) do
+  local ids = want[name]
+  table.insert(out, {name, ids, redis.call('HMGET', hashes[name], unpack(ids))})
+  if name == 'ac' then  -- with the accounts, their balances and the balances' versions
+    table.insert(out, {'bal', ids, redis.call('HMGET', hashes['bal'], unpack(ids))})
+    table.insert(out, {'balv', ids, redis.call('HMGET', hashes['balv'], unpack(ids))})
+  end
+end
+return {entries, out}
+"""
 WIPE = """
 for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', k) end
 for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
@@ -230,6 +280,7 @@ class RedisStore(DurableStore):
         self._charge, self._balance, self._take = Script(r, CHARGE), Script(r, BALANCE), Script(r, TAKE)
         self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
         self._wipe_script, self._cas = Script(r, WIPE), Script(r, CAS)
+        self._catch_up = Script(r, CATCH_UP)
         self.worker = int(r.incr(p + "workers"))  # this process's number among all that ever shared it
         self._epoch = int(r.get(self.k_epoch) or 0)  # resets so far: replay claims are per epoch
         self._blocks: dict[str, list[int]] = {}
@@ -252,8 +303,7 @@ class RedisStore(DurableStore):
         self._conn = RawConnection(url)  # the loop's pipelined connection (self._r: synchronous calls)
         self._applying = False  # applying another process's changes (they are not written again)
         self._stale_requests: list[str] = []  # request-log entries other processes wrote, not read yet
-        self._fetching = 0  # reads of other processes' records under way on the pipelined connection
-        self._fetch_waiters: list[Callable[[], None]] = []  # what waits for them to be applied
+        self._claiming: dict[int, asyncio.Future[Any]] = {}  # timer seq → the real-time path's claim of it
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
 
@@ -460,7 +510,7 @@ class RedisStore(DurableStore):
         cmds.list.append(("MULTI",))
         if want_sync:
             self._caught_at = time.monotonic()
-            cmds.xread({self.k_log: self._last_id}, count=2000)
+            self._catch_up(keys=[self.k_log], args=self._catch_up_args(), client=cmds)
         bal_keys: list[tuple[str, Account | None]] = []
         noted = False
         saved: dict[str, Any] | None = None
@@ -544,25 +594,14 @@ class RedisStore(DurableStore):
                 fut.set_exception(redis.ResponseError(str(answer)))
             else:
                 fut.set_result(answer)
-        if not got:
-            self._after_fetches(lambda: self._resolve([t.waiter, t.done], None, t.errors))
-            return
-
-        def applied() -> None:
-            try:
-                if len(got[0][1]) == 2000:
-                    self.catch_up()
-            except Exception as e:
-                log.exception("applying another process's changes")
-                self._resolve([t.waiter, t.done], e, t.errors)
-                return
-            self._resolve([t.waiter, t.done], None, t.errors)
-
         try:
-            self._apply_soon(stream_entries(got), applied)
+            if got and self._apply_read(got) == CATCH_UP_COUNT:
+                self.catch_up()  # more than one read holds
         except Exception as e:
             log.exception("applying another process's changes")
             self._resolve([t.waiter, t.done], e, t.errors)
+            return
+        self._resolve([t.waiter, t.done], None, t.errors)
 
     def _merge_dirty(self, saved: dict[str, Any]) -> None:
         """Put back the changes of a transaction that failed, under what changed since."""
@@ -624,11 +663,21 @@ class RedisStore(DurableStore):
         """Which of the due ``timers`` this process fires: those it made and never wrote (nobody else
         knows them), and those its ZREM took from the shared set."""
         won, ask = self._to_claim(timers)
+        # a timer the real-time path is claiming already: its claim is answered by the flush below, and
+        # what it won is won here (asked twice, the second ZREM would lose it and nobody would fire it)
+        flying = {s: self._claiming[s] for s in ask if s in self._claiming}
+        ask = [s for s in ask if s not in flying]
         if ask:  # in one transaction with what this process has not written yet (its cancellations)
             answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
             self._calls.append((self._claim, [self.k_due], ask, answer))
             self.flush()
             won.update(int(s) for s in answer.result())
+        elif flying:
+            self.flush()
+        for s, fut in flying.items():
+            answered = fut.done() and not fut.cancelled() and fut.exception() is None
+            if answered and s in {int(x) for x in fut.result()}:
+                won.add(s)
         return won
 
     def _unwritten(self, seq: int) -> bool:
@@ -643,7 +692,13 @@ class RedisStore(DurableStore):
         """:meth:`claim` in this turn's round trip (the clock's real-time path)."""
         won, ask = self._to_claim(timers)
         if ask:
-            won.update(int(s) for s in await self._batched(self._claim, [self.k_due], ask))
+            fut = self._batched(self._claim, [self.k_due], ask)
+            self._claiming.update(dict.fromkeys(ask, fut))
+            try:
+                won.update(int(s) for s in await fut)
+            finally:
+                for s in ask:
+                    self._claiming.pop(s, None)
         return won
 
     # -- writing ---------------------------------------------------------------------------------------
@@ -808,7 +863,6 @@ class RedisStore(DurableStore):
 
     def _caught_up(self, done: threading.Event) -> None:
         try:
-            self._conn.drain()  # reads of other processes' records under way are applied first
             self.catch_up()
         except Exception:
             log.exception("applying another process's changes")
@@ -818,67 +872,41 @@ class RedisStore(DurableStore):
     def catch_up(self) -> None:
         """Apply what the other processes wrote since the last call (read-your-writes across them)."""
         self._caught_at = time.monotonic()
-        while True:
-            got = self._r.xread({self.k_log: self._last_id}, count=2000)
-            if not got:
-                return
-            entries = got[0][1]
-            self._apply(entries)  # and moves _last_id on
-            if len(entries) < 2000:
-                return
+        while (
+            self._apply_read(self._catch_up(keys=[self.k_log], args=self._catch_up_args())) == CATCH_UP_COUNT
+        ):
+            pass
 
-    def _apply(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        """Apply stream entries after the last one applied, reading what they name with one blocking
-        round trip (the catch-up outside a loop turn)."""
-        fetch = self._noted(entries)
-        if fetch is not None:
-            pipe = self._r.pipeline(transaction=False)
-            for cmd in fetch[1]:
-                pipe.execute_command(*cmd)
-            self._apply_fetched(fetch, pipe.execute() if fetch[1] else [])
+    def _catch_up_args(self) -> list[Any]:
+        names = {
+            "m": self.k_msg, "mo": self.k_mo, "a": self.k_att, "t": self.k_timers,
+            "ac": self.k_acct, "c": self.k_coll, "meta": self.k_meta,
+        }  # fmt: skip
+        pairs = [x for name, key in names.items() for x in (name, key)]
+        return [self._last_id, CATCH_UP_COUNT, self.worker, *pairs, "bal", self.k_bal, "balv", self.k_balv]
 
-    def _apply_soon(self, entries: list[tuple[bytes, dict[bytes, bytes]]], then: Callable[[], None]) -> None:
-        """Apply stream entries after the last one applied, reading what they name on the loop's pipelined
-        connection; ``then`` runs once they are applied (at once when there is nothing to read).  Other
-        requests are served meanwhile — a blocking read here left the two workers of ``--workers 2``
-        waiting on Redis for most of a core."""
-        fetch = self._noted(entries)
-        if fetch is None:
-            self._after_fetches(then)
-            return
-        if not fetch[1]:  # nothing to read (a reset, or only names kept elsewhere)
-            self._apply_fetched(fetch, [])
-            self._after_fetches(then)
-            return
-        self._fetching += 1
+    def _apply_read(self, reply: Any) -> int:
+        """Apply what a :data:`CATCH_UP` script read — the stream entries after the last one applied, and
+        the records the entries of other processes name, read in the same step — and return how many
+        entries it read."""
+        raw_entries, fetched = reply
+        entries = stream_entries([[b"", raw_entries]])
+        want = self._noted(entries)
+        if want is not None:
+            wanted = {n: {str(i): i for i in ids} for n, ids in want.items()}
+            wanted["bal"] = wanted["balv"] = wanted.get("ac", {})
+            values: dict[str, list[tuple[Any, Any]]] = {}
+            for name, ids, vals in fetched:
+                mine = wanted.get(name.decode(), {})
+                pairs = [(mine[i.decode()], v) for i, v in zip(ids, vals, strict=True) if i.decode() in mine]
+                values[name.decode()] = pairs
+            with self._apply_lock, self._not_written():
+                self._apply_values(want, values)
+        return len(raw_entries)
 
-        def fetched(replies: Any) -> None:
-            self._fetching -= 1
-            try:
-                if isinstance(replies, BaseException):
-                    raise replies
-                self._apply_fetched(fetch, replies)
-            except Exception:
-                log.exception("applying another process's changes")
-            self._after_fetches(then)
-
-        self._conn.send(fetch[1], fetched)
-
-    def _after_fetches(self, then: Callable[[], None]) -> None:
-        """Run ``then`` once every read of another process's records under way is applied (a request that
-        caught up must see what an earlier turn's catch-up is still reading)."""
-        if self._fetching:
-            self._fetch_waiters.append(then)
-            return
-        waiters, self._fetch_waiters = [*self._fetch_waiters, then], []
-        for fn in waiters:
-            fn()
-
-    def _noted(
-        self, entries: list[tuple[bytes, dict[bytes, bytes]]]
-    ) -> tuple[Any, list[tuple[Any, ...]]] | None:
-        """Take stream entries after the last one taken (two reads under way may overlap): what they
-        name, and the commands that read it; None when there is nothing to read."""
+    def _noted(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> dict[str, list[Any]] | None:
+        """Take stream entries after the last one taken (two reads under way may overlap): what the
+        entries of other processes name (None: nothing)."""
         with self._apply_lock:
             last = _stream_id(self._last_id)
             entries = [e for e in entries if _stream_id(e[0]) > last]
@@ -896,30 +924,7 @@ class RedisStore(DurableStore):
                 n = name.decode()
                 if n not in ("o", "wipe"):
                     want.setdefault(n, []).extend(orjson.loads(value))
-        if not want:
-            return None
-        names = {
-            "m": self.k_msg, "mo": self.k_mo, "a": self.k_att, "t": self.k_timers,
-            "ac": self.k_acct, "c": self.k_coll, "meta": self.k_meta,
-        }  # fmt: skip
-        cmds: list[tuple[Any, ...]] = []
-        asked = []
-        for n, key in names.items():
-            ids = list(dict.fromkeys(want.get(n, ())))
-            if ids:
-                cmds.append(("HMGET", key, *ids))
-                asked.append((n, ids))
-                if n == "ac":
-                    cmds += [("HMGET", self.k_bal, *ids), ("HMGET", self.k_balv, *ids)]
-                    asked += [("bal", ids), ("balv", ids)]
-        return (want, asked), cmds
-
-    def _apply_fetched(self, fetch: tuple[Any, list[tuple[Any, ...]]], results: list[Any]) -> None:
-        """Change memory to what the other processes wrote (read by the commands :meth:`_noted` gave)."""
-        want, asked = fetch[0]
-        values = {n: list(zip(ids, vals, strict=True)) for (n, ids), vals in zip(asked, results, strict=True)}
-        with self._apply_lock, self._not_written():
-            self._apply_values(want, values)
+        return want or None
 
     def _dirty(self) -> dict[str, Any]:
         """The marked changes (the containers ``_reset_dirty`` makes)."""

@@ -44,3 +44,23 @@ async def test_a_request_waiting_for_a_turn_gets_the_error_when_handling_its_ans
     finally:
         await store.stop()
         store._r.close()
+
+
+async def test_a_timer_the_real_time_path_is_claiming_fires_once_when_the_clock_is_advanced_meanwhile(
+    make_client,
+):
+    """The admin API advances the clock while the running clock's own claim of a due timer is on its
+    way to Redis: the timer fires once, within that advance (it was asked twice and lost to itself)."""
+    client = await make_client(frozen=False, store={"redis": session_redis(), "redis_prefix": new_prefix()})
+    sim = client.sim
+    fired: list[str] = []
+    sim.clock.register("test-fire", fired.append)
+    sim.clock.call_later(0, "test-fire", "T")
+    sim.store.flush()  # written: another process could claim it, so this one must ask Redis
+    sim.clock._on_handle()  # the real-time path: its claim is queued for this turn's transaction
+    await asyncio.sleep(0)  # … and is under way
+    assert sim.store._claiming
+    sim.clock.advance(0)
+    assert fired == ["T"]
+    await asyncio.sleep(0.2)  # the real-time path's answer comes: nothing fires again
+    assert fired == ["T"] and not sim.store._claiming
