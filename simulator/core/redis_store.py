@@ -304,6 +304,8 @@ class RedisStore(DurableStore):
         self._applying = False  # applying another process's changes (they are not written again)
         self._stale_requests: list[str] = []  # request-log entries other processes wrote, not read yet
         self._claiming: dict[int, asyncio.Future[Any]] = {}  # timer seq → the real-time path's claim of it
+        self._flying = 0  # turns sent and not answered yet
+        self._held = False  # a turn is due once the one under way is answered
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
 
@@ -465,11 +467,29 @@ class RedisStore(DurableStore):
 
     def _soon(self) -> None:
         if self._turn is None and self._ready:
+            if self._flying:  # one transaction under way at a time: what comes meanwhile goes in the next
+                self._held = True  # (sent when it is answered), so a busy process sends fewer, bigger ones
+                return
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
                 return  # no loop: written by the next commit()/flush()/close()
             self._turn = loop.call_soon(self._turn_end)
+
+    def _sent_turn(self, commands: list[tuple[Any, ...]], then: Callable[[Any], None]) -> None:
+        """Send a turn's commands; ``then`` gets the replies, and a turn held meanwhile goes out."""
+
+        def landed(replies: Any) -> None:
+            try:
+                then(replies)
+            finally:
+                self._flying -= 1
+                if self._held and not self._flying:
+                    self._held = False
+                    self._soon()
+
+        self._flying += 1
+        self._conn.send(commands, landed)
 
     async def commit(self) -> None:
         if self._written == self._changes:
@@ -504,7 +524,7 @@ class RedisStore(DurableStore):
             if waiter is None and done is None:
                 return
             # only waiting for transactions under way: one PING answers after all of them
-            self._conn.send([("PING",)], lambda r: self._settle(r, waiter, done, errors))
+            self._sent_turn([("PING",)], lambda r: self._settle(r, waiter, done, errors))
             return
         cmds = Commands()
         cmds.list.append(("MULTI",))
@@ -531,7 +551,7 @@ class RedisStore(DurableStore):
         turn = _Turn(
             target if writing else None, saved, bal_keys, noted, calls, want_sync, waiter, done, errors
         )
-        self._conn.send(cmds.list, lambda replies: self._replied(replies, turn))
+        self._sent_turn(cmds.list, lambda replies: self._replied(replies, turn))
 
     def _settle(self, replies: Any, waiter: Any, done: Any, errors: list[BaseException] | None) -> None:
         error = replies if isinstance(replies, BaseException) else None
