@@ -246,8 +246,13 @@ class Vendor:
 
 
 # -- small helpers shared by vendors --------------------------------------------------------------------
+# json.dumps with any non-default option builds a new JSONEncoder on every call; one shared encoder with
+# the same options writes the same text (it keeps no state between calls)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(obj)
 
 
 def json_answer(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -420,10 +425,14 @@ class StampCheck(NamedTuple):
     explanation: str  # "" when there is nothing to say; else the warning or the refusal's reason
 
 
+HOUR_SLACK = 60  # seconds a skew may be off a whole number of hours and still count as one
+NO_HINT_BELOW = 3600 - HOUR_SLACK  # a skew smaller than this is near no whole hour but 0: no zone hint
+
+
 def _hours(skew: float) -> int:
     """The whole number of hours the skew is within a minute of (0 when it is not)."""
     hours = round(skew / 3600)
-    return hours if abs(skew - hours * 3600) <= 60 else 0
+    return hours if abs(skew - hours * 3600) <= HOUR_SLACK else 0
 
 
 def _offset_name(hours: int) -> str:
@@ -504,6 +513,8 @@ def check_instant(
     ``expects`` is the zone the document asks for (None: epoch time).  A stamp accepted although it is
     whole hours off (a lenient window) gets a warning with the likely cause."""
     skew = when - now
+    if abs(skew) <= window and abs(skew) < NO_HINT_BELOW:  # the usual fresh stamp: nothing to say
+        return StampCheck(True, None, skew, "")
     hint = zone_hint(skew, expects)
     span = f"±{fmt_seconds(window, False)}"
     if abs(skew) > window:
