@@ -152,22 +152,23 @@ class Vendor:
 
     def redact(self, entry: RequestLog) -> None:
         """Mask plaintext passwords and keys in a journal entry; signatures stay visible."""
-        secrets = self.secrets()
+        forms = redact.secret_forms(tuple(self.secrets()))  # each secret as sent and URL-encoded
 
         def form(text: str) -> str:
-            return redact.mask_secrets(redact.mask_form(text, self.secret_params, self.keep_param), secrets)
+            return redact.mask_forms(redact.mask_form(text, self.secret_params, self.keep_param), forms)
 
         entry.query = form(entry.query)
         entry.request_body = redact.mask_bytes(
             entry.request_body, lambda t: redact.mask_json(form(t), self.secret_json)
         )
         if entry.diagnosis:  # made with placeholders; masked again in case a value quoted a secret
-            entry.diagnosis = redact.mask_secrets(entry.diagnosis, secrets)
+            entry.diagnosis = redact.mask_forms(entry.diagnosis, forms)
         headers = entry.request_headers
-        if any(redact.mask_secrets(v, secrets) != v for v in headers.values()):
-            entry.request_headers = CIMultiDict(
-                (k, redact.mask_secrets(v, secrets)) for k, v in headers.items()
-            )
+        # one look through all the values at once first (a secret in one value is in their joined text)
+        if redact.found(forms, "\n".join(headers.values())) and any(
+            redact.found(forms, v) for v in headers.values()
+        ):
+            entry.request_headers = CIMultiDict((k, redact.mask_forms(v, forms)) for k, v in headers.items())
 
     def render_error(self, request: web.Request, err: SimError) -> web.StreamResponse:
         return web.json_response({"error": err.reason, "message": err.message}, status=400)
