@@ -9,6 +9,7 @@ overrides what differs (destinations, push format, error rendering).  Handlers m
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -276,12 +277,18 @@ def same(a: str, b: str) -> bool:
 
 def body_charset(request: web.Request, default: str = "utf-8") -> str:
     cs = request.charset or default
+    return cs if usable_charset(cs) else default
+
+
+@functools.lru_cache(maxsize=256)  # names come from clients: bounded
+def usable_charset(cs: str) -> bool:
+    """Whether Python can decode a body in charset ``cs`` (with errors replaced)."""
     try:
         "".encode(cs)
         b"a".decode(cs, errors="replace")  # idna & co. refuse errors="replace"
     except (LookupError, UnicodeError):
-        return default
-    return cs
+        return False
+    return True
 
 
 async def form_params(request: web.Request, charset: str | None = None) -> dict[str, str]:
