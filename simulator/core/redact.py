@@ -87,6 +87,26 @@ def mask_forms(text: str, forms: Iterable[str]) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=64)
+def _needles(forms: tuple[str, ...], names: tuple[str, ...], keys: tuple[str, ...]) -> tuple[bytes, ...]:
+    texts = (*forms, *(n + "=" for n in names), *(f'"{k}"' for k in keys))
+    try:
+        return tuple(t.encode("utf-8") for t in texts)
+    except UnicodeEncodeError:  # a secret that is no valid text (a lone surrogate): always look closer
+        return (b"",)
+
+
+def untouched(
+    data: bytes | str, forms: tuple[str, ...], names: tuple[str, ...], keys: tuple[str, ...]
+) -> bool:
+    """Whether a recorded body surely holds nothing that masking with these secrets' ``forms``, form field
+    ``names`` and JSON ``keys`` would change: none of them is in its bytes.  (UTF-8 resynchronises at
+    every character, so a text is in the decoded body exactly when its encoding is in the bytes.)"""
+    if not isinstance(data, bytes):
+        return False
+    return not any(needle in data for needle in _needles(forms, names, keys))
+
+
 def mask_bytes(data: bytes | str, fn: Callable[[str], str]) -> bytes | str:
     """Apply a text masker to a recorded body (bytes decoded as UTF-8, undecodable bytes kept as is)."""
     if isinstance(data, str):

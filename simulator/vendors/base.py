@@ -159,9 +159,10 @@ class Vendor:
             return redact.mask_forms(redact.mask_form(text, self.secret_params, self.keep_param), forms)
 
         entry.query = form(entry.query)
-        entry.request_body = redact.mask_bytes(
-            entry.request_body, lambda t: redact.mask_json(form(t), self.secret_json)
-        )
+        if not redact.untouched(entry.request_body, forms, self.secret_params, self.secret_json):
+            entry.request_body = redact.mask_bytes(
+                entry.request_body, lambda t: redact.mask_json(form(t), self.secret_json)
+            )
         if entry.diagnosis:  # made with placeholders; masked again in case a value quoted a secret
             entry.diagnosis = redact.mask_forms(entry.diagnosis, forms)
         headers = entry.request_headers
@@ -403,7 +404,7 @@ def warn(request: web.Request, text: str) -> None:
     """Attach a note to the request's journal entry (``GET /_sim/requests``: ``warnings``) and log it."""
     entry = request.get(REQUEST_LOG)
     if entry is not None:
-        entry.warnings.append(text)
+        entry.warnings = [*entry.warnings, text]
     vendor = request.get(VENDOR_KEY)
     log.warning("%s %s %s: %s", getattr(vendor, "key", "-"), request.method, request.path, text)
 
