@@ -166,7 +166,8 @@ def open_body(raw: bytes, secret: str, gzipped: bool, charset: str, limit: int) 
         raise EmayError("ERROR_PARAMS", "the decrypted body nests too deeply") from None
     if not isinstance(body, dict):
         raise EmayError("ERROR_PARAMS", "the decrypted body is not a JSON object")
-    if too_deep(body, MAX_DEPTH):
+    # each level of nesting opens a bracket: a text with few of them is not walked (nearly every body)
+    if text.count("{") + text.count("[") > MAX_DEPTH and too_deep(body, MAX_DEPTH):
         raise EmayError("ERROR_PARAMS", f"the decrypted body nests deeper than {MAX_DEPTH} levels")
     return data, body
 
