@@ -62,6 +62,7 @@ def _pairs(text: str) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=256)  # a client's requests in the same second send the same Created
 def parse_created(text: str) -> float | None:
     """``yyyy-MM-ddTHH:mm:ssZ`` (fractions and ±hh:mm offsets also taken); None when malformed."""
     m = _CREATED_RE.fullmatch(text.strip())
