@@ -276,7 +276,8 @@ async def vendor_middleware(request: web.Request, handler):
             sim.bus.publish(
                 "refused", id=entry.id, vendor=entry.vendor, path=entry.path, diagnosis=entry.diagnosis
             )
-    if not await committed(sim):  # answer only once what the request changed is durable
+    # answer only once what the request changed is durable (memory: nothing to wait for)
+    if sim.store.durable and not await committed(sim):
         resp = (
             vendor.render_error(request, SimError("system_error"))
             if vendor

@@ -120,10 +120,13 @@ class Accounts:
 
     def __init__(self, on_change: Callable[[Account], None] | None = None) -> None:
         self._by_key: dict[tuple[str, str], Account] = {}
+        # vendor → the same accounts in the same order: list(vendor) is asked on every journaled request
+        self._by_vendor: dict[str, dict[tuple[str, str], Account]] = {}
         self.on_change = on_change
 
     def add(self, account: Account) -> Account:
         self._by_key[account.key] = account
+        self._by_vendor.setdefault(account.vendor, {})[account.key] = account
         self.changed(account)
         return account
 
@@ -136,9 +139,12 @@ class Accounts:
 
     def remove(self, vendor: str, account_id: str) -> None:
         self._by_key.pop((vendor, account_id), None)
+        self._by_vendor.get(vendor, {}).pop((vendor, account_id), None)
 
     def list(self, vendor: str | None = None) -> list[Account]:
-        return [a for a in self._by_key.values() if vendor is None or a.vendor == vendor]
+        if vendor is None:
+            return list(self._by_key.values())
+        return list(self._by_vendor.get(vendor, {}).values())
 
     def find(self, vendor: str, predicate) -> Account | None:
         for a in self._by_key.values():
@@ -148,3 +154,4 @@ class Accounts:
 
     def clear(self) -> None:
         self._by_key.clear()
+        self._by_vendor.clear()

@@ -45,6 +45,8 @@ from .store import MemoryStore
 from .unsubscribes import COLLECTION as UNSUBSCRIBES
 from .unsubscribes import is_unsubscribe, record_key
 
+NO_CHAOS: dict[str, Any] = {}  # a plan without chaos (read only, shared)
+
 
 class HttpFault(Exception):
     def __init__(self, status: int) -> None:
@@ -328,7 +330,7 @@ class Engine:
         self.metrics.reported(msg.vendor, now - msg.created_at)
         self._status(msg, OUTCOME_STATUS[outcome], sys.intern(f"{outcome} ({msg.code})"), now)
         parts = range(1, msg.segments + 1) if vendor.segment_reports else (1,)
-        chaos = plan.get("chaos") or {}
+        chaos = plan.get("chaos") or NO_CHAOS
         lost = None
         if "lose_segment" in chaos and len(parts) > 1:
             lost = 1 + min(len(parts) - 1, int(chaos["lose_segment"] * len(parts)))

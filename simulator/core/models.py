@@ -204,7 +204,9 @@ class RequestLog:
             + 200
         )
 
-    warnings: list[str] = field(default_factory=list)  # notes for the user (e.g. a UTC timestamp accepted)
+    # notes for the user (e.g. a UTC timestamp accepted); a shared empty tuple until the first one (most
+    # entries have none: one object less kept per journaled request)
+    warnings: Sequence[str] = ()
     diagnosis: str | None = None  # why it was refused, in plain words (docs/admin-api.md#diagnoses)
 
     def public(self) -> dict[str, Any]:

@@ -386,6 +386,8 @@ class _CompiledRule:
 
 def _sample(rng: random.Random, d: Any) -> float:
     """A value from a delay distribution: a number, uniform, normal (clipped at 0) or lognormal."""
+    if isinstance(d, int | float):  # the usual fixed delay: no isinstance against pydantic's metaclass
+        return float(d)
     if isinstance(d, DelayRange):
         return rng.uniform(d.min, d.max)
     if isinstance(d, DelayNormal):
@@ -411,6 +413,8 @@ class ScenarioRunner:
         ]
 
     def _delay(self, d: Any) -> tuple[float, bool]:
+        if isinstance(d, int | float):
+            return float(d), False
         if d == "validity":
             return 0.0, True
         return _sample(self.rng, d), False

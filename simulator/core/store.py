@@ -613,11 +613,13 @@ class MemoryStore:
 
     def add_request(self, log: RequestLog) -> None:
         log.seq = next(self._seq)
-        for name in ("request_body", "response_body"):
-            body = getattr(log, name)
-            if len(body) > self.body_limit:
-                setattr(log, name.replace("body", "size"), len(body))
-                setattr(log, name, body[: self.body_limit])
+        limit = self.body_limit
+        if len(log.request_body) > limit:
+            log.request_size = len(log.request_body)
+            log.request_body = log.request_body[:limit]
+        if len(log.response_body) > limit:
+            log.response_size = len(log.response_body)
+            log.response_body = log.response_body[:limit]
         self._requests[log.id] = log
         log.kept_bytes = log.size()
         self._request_bytes += log.kept_bytes

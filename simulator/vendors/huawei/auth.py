@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -61,6 +62,7 @@ def _pairs(text: str) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=256)  # a client's requests in the same second send the same Created
 def parse_created(text: str) -> float | None:
     """``yyyy-MM-ddTHH:mm:ssZ`` (fractions and ±hh:mm offsets also taken); None when malformed."""
     m = _CREATED_RE.fullmatch(text.strip())
@@ -136,6 +138,7 @@ def _digest_ok(given: str, nonce: str, created: str, secret: str) -> bool:
     return same(decoded.decode("latin-1").lower(), expected_hex)
 
 
+@functools.lru_cache(maxsize=64)  # a send asks twice: to authenticate, then for the nonce to claim
 def parse_wsse(authorization: str, x_wsse: str | None) -> tuple[str, str, str, str]:
     """(username, digest, nonce, created) from the two headers, or the E0000xx code of what is wrong."""
     text = authorization.strip()

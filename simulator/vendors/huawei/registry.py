@@ -20,6 +20,7 @@ Only ``approved`` signatures and templates may be used to send.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +34,14 @@ SIGNATURES = "huawei.signatures"
 TEMPLATES = "huawei.templates"
 FILES = "huawei.files"
 VARIABLE_RE = re.compile(r"\$\{(\d+)\}")
+
+
+@functools.lru_cache(maxsize=1024)  # every send asks for its template's: a lookup instead of a scan
+def variable_indexes(content: str) -> tuple[int, ...]:
+    """The variable numbers a template's content uses (``${1}`` …), each once, in order."""
+    return tuple(sorted({int(i) for i in VARIABLE_RE.findall(content)}))
+
+
 _NS = uuid.UUID("6f1f0c4e-2b7a-4c55-9a51-8d1c2e0b7a10")  # stable ids for configured records
 
 # Default maximum length of each variable type (the "variables" operation's variable_length).
@@ -265,7 +274,7 @@ def load_configured(sim: Sim) -> None:
                 universal=t.type == "UNIVERSAL_TYPE",
                 updated_at=now,
             )
-            indexes = sorted({int(i) for i in VARIABLE_RE.findall(t.content)})
+            indexes = variable_indexes(t.content)
             lengths = list(t.max_lengths)
             tpl.set_variables(
                 [

@@ -208,7 +208,7 @@ def check_template(
                 f"template {tid} is bound to signature {bound}, not the channel's {channel.id}",
             )
         signature = channel.name
-    indexes = sorted({int(i) for i in registry.VARIABLE_RE.findall(t.content)})
+    indexes = registry.variable_indexes(t.content)
     if len(group.paras) != len(indexes):
         return (
             STATUS_TEMPLATE_VARIABLES,

@@ -66,7 +66,11 @@ def authenticate(
     note: Callable[[str], None] = no_note,
 ) -> Account:
     """Check a request's credentials in the platform's order: presence, user, permission, IP, ts, sign."""
-    userid, ts, sign = (params.get(k, "").strip() for k in ("userid", "ts", "sign"))
+    userid, ts, sign = (
+        params.get("userid", "").strip(),
+        params.get("ts", "").strip(),
+        params.get("sign", "").strip(),
+    )
     if not userid or not ts or not sign:
         absent = [k for k, v in (("userid", userid), ("ts", ts), ("sign", sign)) if not v]
         raise KxError("2").because(f"required parameter(s) missing or empty: {', '.join(absent)}")
