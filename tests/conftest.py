@@ -35,10 +35,11 @@ def make_app(frozen: bool = True, scenario_text: str | None = None, **overrides:
     that the durable stores behave like the memory store."""
     data: dict[str, Any] = {"clock": {"frozen": frozen}, "seed": 0, **overrides}
     backend = os.environ.get("SIM_TEST_STORE")
-    if backend == "sqlite" and "db" not in data.get("store", {}):
+    chosen = {"db", "redis"} & set(data.get("store", {}))  # a test that names its store keeps it
+    if backend == "sqlite" and not chosen:
         folder = tempfile.mkdtemp(prefix="sim-test-db-")
         data["store"] = {**data.get("store", {}), "db": os.path.join(folder, "sim.db")}
-    elif backend == "redis" and "db" not in data.get("store", {}):
+    elif backend == "redis" and not chosen:
         data["store"] = {**data.get("store", {}), "redis": session_redis(), "redis_prefix": new_prefix()}
     config = config_from_dict(data)
     scenario = parse_scenario(scenario_text) if scenario_text is not None else None
