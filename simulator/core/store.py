@@ -385,12 +385,12 @@ class MemoryStore:
         return msg.status in FINAL_STATUSES or msg.outcome == "no_report"
 
     def _evict_messages(self) -> None:
-        """Drop the messages that finished first (a hundredth of the bound at a time), with what hangs on
+        """Drop the messages that finished first (a thousandth of the bound at a time), with what hangs on
         them: reports in pull queues, callback attempts, the request that created them.  The evicted are
         the oldest, so they sit at the front of the ordered indexes and only that front is rebuilt: the
         cost follows the number evicted, not the number kept (a whole rebuild of 100,000 messages stalled
         every request for tens of milliseconds)."""
-        target = len(self._messages) - self.max_messages + max(1, self.max_messages // 100)
+        target = len(self._messages) - self.max_messages + max(1, self.max_messages // 1000)
         gone: dict[str, Message] = {}
         while self._finished and len(gone) < target:
             m = self._finished.popleft()
@@ -450,8 +450,8 @@ class MemoryStore:
             self._evict_mo()
 
     def _evict_mo(self) -> None:
-        """The oldest replies, a hundredth of the bound at a time."""
-        n = len(self._mo) - self.max_messages + max(1, self.max_messages // 100)
+        """The oldest replies, a thousandth of the bound at a time."""
+        n = len(self._mo) - self.max_messages + max(1, self.max_messages // 1000)
         gone = set(itertools.islice(self._mo, n))
         for sid in gone:
             del self._mo[sid]

@@ -46,16 +46,31 @@ def test_survivors_of_a_young_collection_are_frozen_and_a_sweep_frees_a_frozen_c
 
 def test_an_idle_look_sweeps_only_when_nothing_was_collected_since_and_enough_was_frozen(policy):
     policy.sweep()
-    assert not policy.idle_tick()  # nothing new frozen since the sweep
+    assert not policy.idle_tick(looks_needed=1)  # nothing new frozen since the sweep
     grow = policy.swept_at_frozen // 4 + 2_000  # a quarter more tracked objects than the sweep left
     keep = [[Node() for _ in range(100)] for _ in range(grow // 100)]
     gc.collect(0)  # frozen
-    assert not policy.idle_tick()  # a young collection ran since the last look: not idle
+    assert not policy.idle_tick(looks_needed=1)  # a young collection ran since the last look: not idle
     holder, ref = cycle()
     gc.collect(0)
     holder.clear()
-    policy.idle_tick()  # busy again (one more collection)
+    policy.idle_tick(looks_needed=1)  # busy again (one more collection)
     assert ref() is not None
-    assert policy.idle_tick()  # idle now, and a quarter more frozen than after the sweep
+    assert policy.idle_tick(looks_needed=1)  # idle now, and a quarter more frozen than after the sweep
     assert ref() is None and policy.sweeps == 2
+    del keep
+
+
+def test_a_sweep_waits_for_several_idle_looks_in_a_row(policy):
+    policy.sweep()
+    keep = [[Node() for _ in range(100)] for _ in range((policy.swept_at_frozen // 4 + 2_000) // 100)]
+    gc.collect(0)
+    policy.idle_tick(looks_needed=3)  # saw the collection: not idle
+    assert not policy.idle_tick(looks_needed=3)  # idle once
+    assert not policy.idle_tick(looks_needed=3)  # twice
+    gc.collect(0)
+    assert not policy.idle_tick(looks_needed=3)  # busy again: counting starts over
+    assert not policy.idle_tick(looks_needed=3)
+    assert not policy.idle_tick(looks_needed=3)
+    assert policy.idle_tick(looks_needed=3)  # three idle looks in a row
     del keep
