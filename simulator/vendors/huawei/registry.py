@@ -179,7 +179,9 @@ def app_by_key(sim: Sim, app_key: str) -> App | None:
 
 
 def signature_by_channel(sim: Sim, app_key: str, channel: str) -> Signature | None:
-    for s in signatures(sim).values():
+    """The signature a send names (read only: a durable store's ``values()`` would mark every signature
+    to be written again with each send)."""
+    for s in dict.values(signatures(sim)):
         if s.channel == channel and s.app_key == app_key:
             return s
     return None

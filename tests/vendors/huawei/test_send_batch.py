@@ -273,3 +273,13 @@ async def test_exhausted_balance_is_e000112(sim_client):
     assert account.balance == 1 and sim_client.sim.store.query_messages(vendor="huawei") == []
     status, body = await batch(sim_client, verify_form(to="13912345678"))
     assert (status, body["code"]) == (200, "000000") and account.balance == 0
+
+
+async def test_looking_up_the_channel_of_a_send_marks_no_signature_to_be_written_again(make_client, tmp_path):
+    """With --db (or --redis) reading a vendor collection through ``values()`` marks every record
+    changed; the send path's channel lookup must not, or each send rewrites every signature."""
+    client = await make_client(store={"db": str(tmp_path / "sim.db")})
+    store = client.sim.store
+    store.flush()
+    assert registry.signature_by_channel(client.sim, "hwdemoappkey0001", VERIFY_CHANNEL) is not None
+    assert not store._d_coll.get(registry.SIGNATURES)
