@@ -23,7 +23,7 @@ import asyncio
 import gc
 from typing import Any
 
-YOUNG = 5_000
+YOUNG = 2_000
 IDLE_SECONDS = 30.0
 LOOK_EVERY = 5.0  # seconds between looks for idleness
 
