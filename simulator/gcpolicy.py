@@ -3,12 +3,13 @@
 The store keeps every message alive (about nine objects the collector tracks per message, a million at
 the default bound), and the collector's generations scan what they hold: with the default thresholds a
 young collection scanned thousands of objects every few hundred allocations, and with the raised ones
-``serve`` used before (100,000 young objects) each young collection stalled every request for 30–45 ms,
+``serve`` used before (100,000 young objects) each young collection stalled every request for 26–57 ms,
 and an older-generation collection would scan every message since the last one (seconds, at the
-bound).  The simulator makes no reference cycles on its request paths (measured: 47,596 sends over
-closed connections, a fifth of them refused, left no cyclic garbage; bench in docs/performance.md), so:
+bound).  The simulator makes no reference cycles on its request paths (``python bench/gc_pauses.py
+--closed-connections``: sends over a new connection each, a fifth refused, leave no cyclic garbage
+beyond what start-up leaves), so:
 
-- a young collection runs every :data:`YOUNG` allocations (a few milliseconds at most);
+- a young collection runs every :data:`YOUNG` allocations (about a millisecond at most);
 - whatever survives it is frozen (``gc.freeze``): it is out of every later scan, and freed as usual
   when nothing refers to it any more;
 - when the process has been idle for :data:`IDLE_SECONDS` (no young collection in that time: a load
