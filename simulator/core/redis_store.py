@@ -144,8 +144,9 @@ return {1, ARGV[3]}
 """
 CATCH_UP_COUNT = 2000  # stream entries one catch-up reads at most
 CATCH_UP = """
--- the stream entries after ARGV[1] (at most ARGV[2]) and, in the same step, the records that the entries
--- of other processes (not ARGV[3]) name: ARGV[4..] are pairs (name in a note, hash it names records of)
+-- the stream KEYS[1]'s entries after ARGV[1] (at most ARGV[2]) and, in the same step, the records that the
+-- entries of other processes (not ARGV[3]) name: ARGV[4..] are pairs (name in a note, hash it names
+-- records of); with accounts, their balances and versions from KEYS[2] and KEYS[3]
 local got = redis.call('XREAD', 'COUNT', ARGV[2], 'STREAMS', KEYS[1], ARGV[1])
 if not got then return {{}, {}} end
 local entries = got[1][2]
@@ -163,7 +164,7 @@ for _, e in ipairs(entries) do
       if f[j] == 'wipe' then want, order = {}, {} end
     end
     for j = 1, #f, 2 do
-      if hashes[f[j]] and f[j] ~= 'bal' and f[j] ~= 'balv' then
+      if hashes[f[j]] then
         local list = want[f[j]]
         if not list then
           list = {seen = {}}
@@ -186,8 +187,8 @@ for _, name in ipairs(order) do
   local ids = want[name]
   table.insert(out, {name, ids, redis.call('HMGET', hashes[name], unpack(ids))})
   if name == 'ac' then  -- with the accounts, their balances and the balances' versions
-    table.insert(out, {'bal', ids, redis.call('HMGET', hashes['bal'], unpack(ids))})
-    table.insert(out, {'balv', ids, redis.call('HMGET', hashes['balv'], unpack(ids))})
+    table.insert(out, {'bal', ids, redis.call('HMGET', KEYS[2], unpack(ids))})
+    table.insert(out, {'balv', ids, redis.call('HMGET', KEYS[3], unpack(ids))})
   end
 end
 return {entries, out}
@@ -281,6 +282,17 @@ class RedisStore(DurableStore):
         self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
         self._wipe_script, self._cas = Script(r, WIPE), Script(r, CAS)
         self._catch_up = Script(r, CATCH_UP)
+        self._catch_up_keys = [self.k_log, self.k_bal, self.k_balv]
+        hashes = {  # a name in a stream note → the hash holding the records it names
+            "m": self.k_msg,
+            "mo": self.k_mo,
+            "a": self.k_att,
+            "t": self.k_timers,
+            "ac": self.k_acct,
+            "c": self.k_coll,
+            "meta": self.k_meta,
+        }
+        self._catch_up_hashes = [x for name, key in hashes.items() for x in (name, key)]
         self.worker = int(r.incr(p + "workers"))  # this process's number among all that ever shared it
         self._epoch = int(r.get(self.k_epoch) or 0)  # resets so far: replay claims are per epoch
         self._blocks: dict[str, list[int]] = {}
@@ -304,7 +316,7 @@ class RedisStore(DurableStore):
         self._applying = False  # applying another process's changes (they are not written again)
         self._stale_requests: list[str] = []  # request-log entries other processes wrote, not read yet
         self._claiming: dict[int, asyncio.Future[Any]] = {}  # timer seq → the real-time path's claim of it
-        self._flying = 0  # turns sent and not answered yet
+        self._turns_out = 0  # turns sent and not answered yet
         self._held = False  # a turn is due once the one under way is answered
         super().__init__(**kwargs)
         self._seq = UniqueSeq(self.worker)
@@ -467,7 +479,7 @@ class RedisStore(DurableStore):
 
     def _soon(self) -> None:
         if self._turn is None and self._ready:
-            if self._flying:  # one transaction under way at a time: what comes meanwhile goes in the next
+            if self._turns_out:  # one transaction under way at a time: what comes meanwhile goes in the next
                 self._held = True  # (sent when it is answered), so a busy process sends fewer, bigger ones
                 return
             try:
@@ -483,12 +495,12 @@ class RedisStore(DurableStore):
             try:
                 then(replies)
             finally:
-                self._flying -= 1
-                if self._held and not self._flying:
+                self._turns_out -= 1
+                if self._held and not self._turns_out:
                     self._held = False
                     self._soon()
 
-        self._flying += 1
+        self._turns_out += 1
         self._conn.send(commands, landed)
 
     async def commit(self) -> None:
@@ -530,7 +542,7 @@ class RedisStore(DurableStore):
         cmds.list.append(("MULTI",))
         if want_sync:
             self._caught_at = time.monotonic()
-            self._catch_up(keys=[self.k_log], args=self._catch_up_args(), client=cmds)
+            self._catch_up(keys=self._catch_up_keys, args=self._catch_up_args(), client=cmds)
         bal_keys: list[tuple[str, Account | None]] = []
         noted = False
         saved: dict[str, Any] | None = None
@@ -685,16 +697,16 @@ class RedisStore(DurableStore):
         won, ask = self._to_claim(timers)
         # a timer the real-time path is claiming already: its claim is answered by the flush below, and
         # what it won is won here (asked twice, the second ZREM would lose it and nobody would fire it)
-        flying = {s: self._claiming[s] for s in ask if s in self._claiming}
-        ask = [s for s in ask if s not in flying]
+        meanwhile = {s: self._claiming[s] for s in ask if s in self._claiming}
+        ask = [s for s in ask if s not in meanwhile]
         if ask:  # in one transaction with what this process has not written yet (its cancellations)
             answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
             self._calls.append((self._claim, [self.k_due], ask, answer))
             self.flush()
             won.update(int(s) for s in answer.result())
-        elif flying:
+        elif meanwhile:
             self.flush()
-        for s, fut in flying.items():
+        for s, fut in meanwhile.items():
             answered = fut.done() and not fut.cancelled() and fut.exception() is None
             if answered and s in {int(x) for x in fut.result()}:
                 won.add(s)
@@ -893,17 +905,13 @@ class RedisStore(DurableStore):
         """Apply what the other processes wrote since the last call (read-your-writes across them)."""
         self._caught_at = time.monotonic()
         while (
-            self._apply_read(self._catch_up(keys=[self.k_log], args=self._catch_up_args())) == CATCH_UP_COUNT
+            self._apply_read(self._catch_up(keys=self._catch_up_keys, args=self._catch_up_args()))
+            == CATCH_UP_COUNT
         ):
             pass
 
     def _catch_up_args(self) -> list[Any]:
-        names = {
-            "m": self.k_msg, "mo": self.k_mo, "a": self.k_att, "t": self.k_timers,
-            "ac": self.k_acct, "c": self.k_coll, "meta": self.k_meta,
-        }  # fmt: skip
-        pairs = [x for name, key in names.items() for x in (name, key)]
-        return [self._last_id, CATCH_UP_COUNT, self.worker, *pairs, "bal", self.k_bal, "balv", self.k_balv]
+        return [self._last_id, CATCH_UP_COUNT, self.worker, *self._catch_up_hashes]
 
     def _apply_read(self, reply: Any) -> int:
         """Apply what a :data:`CATCH_UP` script read — the stream entries after the last one applied, and
