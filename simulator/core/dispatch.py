@@ -26,6 +26,7 @@ from .events import EventBus
 from .metrics import Metrics
 from .models import CallbackAttempt, MoRecord, Report, body_text
 from .plugin import OutboundRequest, Push, VendorCore
+from .pushclient import PushClient
 from .store import MemoryStore, item_ref
 
 log = logging.getLogger("simulator.dispatch")
@@ -95,7 +96,8 @@ class Dispatcher:
         self.vendors = vendors
         self.bus = bus
         self._sender = sender
-        self._session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession | None = None  # https receivers
+        self._client: PushClient | None = None  # plain-http receivers (core/pushclient.py)
         self._tasks: set[asyncio.Task[None]] = set()
         # batches to attempt, per destination, in order; at most PER_DESTINATION workers take from each
         # (a batch waits here, as data, instead of as a task of its own waiting for a connection slot)
@@ -119,6 +121,7 @@ class Dispatcher:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0, limit_per_host=PER_DESTINATION), auto_decompress=False
             )
+            self._client = PushClient()
         resume, self._resume = self._resume, []
         for batch_id in resume:
             self._start(batch_id)
@@ -135,6 +138,9 @@ class Dispatcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def reset(self) -> None:
         self._flushing.clear()
@@ -342,9 +348,9 @@ class Dispatcher:
     async def _send(self, req: OutboundRequest, timeout: float) -> tuple[int, bytes]:
         if self._sender is not None:
             return await self._sender(req, timeout)
-        if self._session is None:
+        if self._session is None or self._client is None:
             await self.start()
-        assert self._session is not None
+        assert self._session is not None and self._client is not None
         url, dest = _parse(req.url)
         slots = self._slots.get(dest)
         if slots is None:
@@ -352,6 +358,9 @@ class Dispatcher:
         self._users[dest] = self._users.get(dest, 0) + 1
         try:
             # waiting for a slot is not part of the timeout: the request is made once one is free
+            if dest[0] == "http":
+                async with slots, asyncio.timeout(timeout):
+                    return await self._client.request(req.method, url, req.headers, req.body)
             async with (
                 slots,
                 self._session.request(
