@@ -150,31 +150,59 @@ def _ix_get(index: dict[str, Any], key: str) -> list[Message]:
     return list(have) if isinstance(have, list) else [have]
 
 
-def _ix_drop(index: dict[str, Any], keys: set[str], gone: dict[str, Message]) -> None:
-    """Take the ``gone`` messages out of ``index`` under ``keys`` (one pass per key, however many)."""
-    for key in keys:
+def _ix_drop(index: dict[str, Any], gone: dict[str, list[Message]]) -> None:
+    """Take the ``gone`` messages (by key) out of ``index``: each found by its seq when they are few
+    among the key's (a kx taskid or a busy number holds thousands), else the key's list rebuilt."""
+    for key, msgs in gone.items():
         have = index.get(key)
         if isinstance(have, list):
-            kept = [m for m in have if m.sim_id not in gone]
+            if len(msgs) * 8 < len(have) and all([_ix_del(have, m) for m in msgs]):
+                kept = have
+            else:
+                dead = {m.sim_id for m in msgs}
+                kept = [m for m in have if m.sim_id not in dead]
             if not kept:
                 del index[key]
-            else:
-                index[key] = kept if len(kept) > 1 else kept[0]
-        elif have is not None and have.sim_id in gone:
+            elif len(kept) == 1:
+                index[key] = kept[0]
+            elif kept is not have:
+                index[key] = kept
+        elif have is not None and any(have is m for m in msgs):
             del index[key]
 
 
-def _drop_front(lst: list[Message], gone: dict[str, Message], count: int) -> None:
-    """Take the ``count`` messages of ``gone`` that ``lst`` holds out of it, rebuilding ``lst`` only up to
-    the last of them (eviction takes the oldest, near the front)."""
-    end = len(lst)
-    for i, m in enumerate(lst):
+def _ix_del(have: list[Message], msg: Message) -> bool:
+    """Delete ``msg`` from ``have`` (in seq order, as a rule) where its seq says it is; False if not there."""
+    i = bisect.bisect_left(have, msg.seq, key=_seq)
+    if i < len(have) and have[i] is msg:
+        del have[i]
+        return True
+    return False
+
+
+def _drop_front(lst: list[Message], gone: dict[str, Message], count: int, newest: int) -> bool:
+    """Take the ``count`` messages of ``gone`` that ``lst`` holds out of it when they all sit near its
+    front (the oldest finish first, as a rule): only that front is rebuilt.  False, and ``lst`` as it
+    was, when they do not (the caller leaves them for :func:`_compact`)."""
+    reach = min(len(lst), 8 * count + 64)
+    if not reach or lst[reach - 1].seq < newest:  # the newest of them lies further on (seq order)
+        return False
+    end = 0
+    for i, m in enumerate(itertools.islice(lst, reach)):
         if m.sim_id in gone:
             count -= 1
             if not count:
                 end = i + 1
                 break
+    if not end:
+        return False
     lst[:end] = [m for m in itertools.islice(lst, end) if m.sim_id not in gone]
+    return True
+
+
+def _compact(lst: list[Message], live: dict[str, Message]) -> None:
+    """Keep in ``lst`` (in place) only the messages ``live`` still holds."""
+    lst[:] = [m for m in lst if live.get(m.sim_id) is m]
 
 
 class MemoryStore:
@@ -216,6 +244,7 @@ class MemoryStore:
         self._by_vendor: dict[str, list[Message]] = defaultdict(list)
         self._last_sender: dict[str, dict[str, str]] = defaultdict(dict)  # vendor → mobile → account
         self._finished: deque[Message] = deque()  # eviction candidates, in the order they finished
+        self._dead = 0  # evicted messages the ordered indexes (_order, _by_account, _by_vendor) still hold
         self._mo: dict[str, MoRecord] = {}
         self._pull: dict[tuple[str, str, str], deque[tuple[PullItem, float | None, int]]] = defaultdict(deque)
         self._pull_ids = itertools.count(1)
@@ -270,6 +299,8 @@ class MemoryStore:
         self, vendor: str | None, account: str | None, mobile: str | None
     ) -> tuple[Sequence[Message], bool]:
         """The narrowest index for the filters, and whether it already applies all three."""
+        if self._dead:
+            self._compact()
         if mobile is not None:
             return _ix_get(self._by_mobile, mobile), vendor is None and account is None
         if vendor is not None and account is not None:
@@ -386,11 +417,19 @@ class MemoryStore:
 
     def _evict_messages(self) -> None:
         """Drop the messages that finished first (a thousandth of the bound at a time), with what hangs on
-        them: reports in pull queues, callback attempts, the request that created them.  The evicted are
-        the oldest, so they sit at the front of the ordered indexes and only that front is rebuilt: the
-        cost follows the number evicted, not the number kept (a whole rebuild of 100,000 messages stalled
-        every request for tens of milliseconds)."""
-        target = len(self._messages) - self.max_messages + max(1, self.max_messages // 1000)
+        them: reports in pull queues, callback attempts, the request that created them.
+
+        The ordered indexes are lists (pages bisect them by seq).  The evicted finished first, so as a
+        rule they lead those lists and only the front is rebuilt (``_drop_front``): the cost follows the
+        number evicted, not the number kept.  With a backlog of messages still under way at the front
+        (a frozen clock's, a slow scenario's) the evicted are the newest instead, and rebuilding every
+        list up to them at each eviction held the loop 90% of the time; those are left in the lists and
+        taken out all at once when an eighth of what the lists hold is evicted, or before the lists are
+        next read (``_compact``): at most an eighth more kept meanwhile."""
+        chunk = max(1, self.max_messages // 1000)
+        target = len(self._messages) - self.max_messages + chunk
+        if len(self._finished) < min(chunk, target):  # too few finished yet: the rest are under way
+            return
         gone: dict[str, Message] = {}
         while self._finished and len(gone) < target:
             m = self._finished.popleft()
@@ -398,24 +437,47 @@ class MemoryStore:
                 gone[m.sim_id] = m
         if not gone:
             return
-        _drop_front(self._order, gone, len(gone))
-        for key, n in Counter((m.vendor, m.account) for m in gone.values()).items():
-            _drop_front(self._by_account[key], gone, n)
-        for v, n in Counter(m.vendor for m in gone.values()).items():
-            _drop_front(self._by_vendor[v], gone, n)
+        fronts = [(self._order, len(gone))]
+        fronts += [
+            (self._by_account[k], n) for k, n in Counter((m.vendor, m.account) for m in gone.values()).items()
+        ]
+        fronts += [(self._by_vendor[v], n) for v, n in Counter(m.vendor for m in gone.values()).items()]
+        newest = max(m.seq for m in gone.values())
+        for lst, n in fronts:
+            if not _drop_front(lst, gone, n, newest):
+                self._dead += len(gone)  # left in the indexes (some or all): taken out by _compact
+                break
         for m in gone.values():
             del self._messages[m.sim_id]
             for cid in m.callbacks:
                 self._drop_attempt(cid)
             if m.request_id:
                 self._drop_request(m.request_id)
-        _ix_drop(self._by_mobile, {m.mobile for m in gone.values()}, gone)
-        for v in {m.vendor for m in gone.values()}:
-            _ix_drop(self._by_vendor_id[v], {m.id for m in gone.values() if m.vendor == v}, gone)
+        by_mobile: dict[str, list[Message]] = defaultdict(list)
+        by_id: dict[str, dict[str, list[Message]]] = defaultdict(lambda: defaultdict(list))
+        for m in gone.values():
+            by_mobile[m.mobile].append(m)
+            by_id[m.vendor][m.id].append(m)
+        _ix_drop(self._by_mobile, by_mobile)
+        for v, ids in by_id.items():
+            _ix_drop(self._by_vendor_id[v], ids)
         self._purge_pull()
         for m in gone.values():
             m.reports = ()  # a report points back at its message: break the cycle, free it at once
+        if self._dead * 8 > len(self._order):
+            self._compact()
         self._messages_evicted(list(gone))
+
+    def _compact(self) -> None:
+        """Take the evicted messages out of the ordered indexes."""
+        live = self._messages
+        _compact(self._order, live)
+        for lists in (self._by_account, self._by_vendor):
+            for key, lst in list(lists.items()):
+                _compact(lst, live)
+                if not lst:
+                    del lists[key]
+        self._dead = 0
 
     def _messages_evicted(self, sim_ids: list[str]) -> None:
         """Hook for a durable store."""
@@ -427,6 +489,8 @@ class MemoryStore:
         self.save_message(msg)
 
     def reports(self, vendor: str, account: str) -> list[Report]:
+        if self._dead:
+            self._compact()
         return [r for m in self._by_account.get((vendor, account), ()) for r in m.reports]
 
     def get_report(self, ref: str) -> Report | None:
