@@ -213,3 +213,46 @@ async def test_a_stored_scenario_that_no_longer_passes_the_checks_gives_way_to_t
     assert again.app[SIM_KEY].scenario.name == "default"
     assert "the stored scenario is not valid any more" in caplog.text
     assert (await (await again.get("/_sim/health")).json())["scenario"] == "default"
+
+
+@pytest.mark.parametrize("as_before", [False, True], ids=["entries", "a-list-as-written-before"])
+async def test_an_outbox_backlog_is_an_entry_per_item_and_is_pushed_in_order_after_a_restart(
+    make_client, tmp_path, receiver, as_before, monkeypatch
+):
+    """Reports waiting for their batch are kept in outbox entries of at most CHUNK each (a durable store
+    writes a bounded record when one is added; a channel's one list was written whole at every change),
+    and a restarted process pushes them in order.  A channel's one list, as the store held it before, is
+    taken up the same way."""
+    from simulator.core import dispatch
+    from simulator.core.dispatch import OUTBOX
+
+    monkeypatch.setattr(dispatch, "CHUNK", 16)
+
+    db = str(tmp_path / "sim.db")
+    client = await make_client(store={"db": db}, clock={"frozen": True, "start": START})
+    await client.patch("/_sim/accounts/kx/100001", json={"mode": "push", "report_url": receiver.url + "/kx"})
+    scenario = "name: five\ndefaults:\n  outcome: delivered\n  delay: 5\n"
+    await client.put("/_sim/scenario", data=scenario, headers={"Content-Type": "application/yaml"})
+    mobiles = [f"1380000{n:04d}" for n in range(40)]
+    for mobile in mobiles:
+        assert (await kx_send(client, mobile))["code"] == "0"
+    await client.post("/_sim/clock/advance", json={"seconds": 5.5})  # reported; the batch timer at 6 s
+    outbox = client.sim.store.collection(OUTBOX)
+    assert [len(refs) for _, refs in sorted(dict.items(outbox), key=lambda kv: kv[0][-1])] == [16, 16, 8]
+    assert (await (await client.get("/_sim/health")).json())["callbacks_queued"] == 40
+    assert receiver.requests == []
+    if as_before:
+        entries = sorted(dict.keys(outbox), key=lambda e: e[-1])
+        outbox[entries[0][:-1]] = [ref for e in entries for ref in outbox.pop(e)]
+    await client.close()
+
+    again = await make_client(store={"db": db}, clock={"frozen": True, "start": START})
+    assert (await (await again.get("/_sim/health")).json())["callbacks_queued"] == 40
+    await again.post("/_sim/clock/advance", json={"seconds": 1})
+    await again.sim.dispatcher.drain()
+    pushed = [item["mobile"] for r in receiver.requests for item in json.loads(r.body)]
+    assert pushed == mobiles
+    assert dict.__len__(again.sim.store.collection(OUTBOX)) == 0
+    await again.post("/_sim/clock/advance", json={"seconds": 60})
+    await again.sim.dispatcher.drain()
+    assert len([i for r in receiver.requests for i in json.loads(r.body)]) == 40  # each once
