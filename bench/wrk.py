@@ -2,7 +2,7 @@
 
     python bench/wrk.py [--seconds 3] [--rounds 2] [--connections 50]
                         [--modes memory,db,redis,workers2] [--vendors kx,huawei,emay]
-                        [--no-callbacks | --callbacks-only]
+                        [--no-callbacks | --callbacks-only] [--push-stores db,redis]
 
 Starts the bare reference handler (bench/bare_reference.py: aiohttp on uvloop, a form parsed, one md5,
 canned JSON from orjson) and the simulator in each mode — ``memory``, ``db`` (``--db`` on a fresh SQLite
@@ -29,7 +29,8 @@ without touching the simulator's clock or config: kx's ``ts`` is good for 5 minu
 segment the simulator's own ``/_sim/metrics`` tells how many answers were refusals (column
 ``refused``: 0 unless the pool ran out and a nonce or body came round again).
 
-The callback path (memory; ``--callbacks-only`` runs just this part, ``--no-callbacks`` skips it):
+The callback path (memory; ``--callbacks-only`` runs just this part, ``--no-callbacks`` skips it;
+``--push-stores db,redis`` adds huawei's push capacity with those stores):
 reports are pushed to a bare aiohttp receiver on core 1 (``bare_reference.py --receiver``, logging
 each POST's arrival), the simulator on core 0.
 - Reference: a bare aiohttp sender (uvloop, 20 connections like the dispatcher's per-receiver limit)
@@ -565,6 +566,7 @@ def push_capacity(
     n: int,
     sends: bool = True,
     cwd: Path = ROOT,
+    extra: list[str] | None = None,
 ) -> dict:
     """Push capacity while sends continue.  On a frozen clock, ``n`` reports' worth of sends (many
     numbers each) are delivered ``RELEASE`` s later; wrk starts sending to the other vendor (each
@@ -577,8 +579,8 @@ def push_capacity(
     batches carry 500 reports, was mostly pushed already: too little was left to measure.)  wrk at full
     speed is not used: it shares core 1 with the receiver, which then answers slowly and the pushes wait
     for it.  Without
-    ``sends``, nothing else runs: the push path alone."""
-    label = f"{vendor}-capacity{'' if sends else '-alone'}"
+    ``sends``, nothing else runs: the push path alone.  ``extra``: more ``serve`` arguments (a store)."""
+    label = f"{vendor}-capacity{'' if sends else '-alone'}{'-' + extra[0].strip('-') if extra else ''}"
     rec, log = receiver(tmp, f"receiver-{label}")
     url = f"http://127.0.0.1:{rec.port}/report"
     other = OTHER[vendor]
@@ -591,7 +593,7 @@ def push_capacity(
     lua = tmp / "sends.lua"
     lua.write_text(LUA + THROTTLE.format(ms=SENDS_PAUSE_MS))
     port = free_port()
-    sim = Server(f"push-{label}", sim_cmd(port, config, []), 0, port, tmp, cwd=cwd)
+    sim = Server(f"push-{label}", sim_cmd(port, config, extra or []), 0, port, tmp, cwd=cwd)
     sent: dict = {}
     try:
         if vendor == "kx":
@@ -730,17 +732,33 @@ def callbacks(args: argparse.Namespace, tmp: Path, config: Path) -> dict:
     batched pushes outrun what sends can make) at full send speed and at half of that, as before."""
     out: dict = {"bare_sender": [bare_sender(tmp, args.seconds, "receiver-bare-1")]}
     bare = out["bare_sender"][0]["posts_per_s"]
-    # backlogs: huawei's enough for the window at up to 1.5 x the bare sender's rate (faster, it runs
+    # backlogs: huawei's enough for the window at up to 0.8 x the bare sender's rate (faster, it runs
     # out sooner and the window is shorter); kx's at up to 3 x in reports (batches of 500 go fast)
     span = args.seconds + RELEASE[1] - RELEASE[0]
-    out["huawei_alone"] = push_capacity("huawei", args, tmp, config, int(bare * 1.5 * span), sends=False)
-    out["huawei_capacity"] = push_capacity("huawei", args, tmp, config, int(bare * 1.5 * span))
+    out["huawei_alone"] = push_capacity("huawei", args, tmp, config, int(bare * 0.8 * span), sends=False)
+    out["huawei_capacity"] = push_capacity("huawei", args, tmp, config, int(bare * 0.8 * span))
     out["kx_capacity"] = push_capacity("kx", args, tmp, config, int(bare * 3 * span))
+    for store in args.push_stores:  # huawei's again with a durable store (--push-stores)
+        helper, flag = None, ["--db", str(tmp / "push.db")]
+        if store == "redis":
+            helper, url = start_redis(tmp)
+            if helper is None:
+                out[f"huawei_capacity_{store}"] = {"sends": "-", "sends_per_s": 0, "error": url}
+                continue
+            flag = ["--redis", url]
+        try:
+            out[f"huawei_capacity_{store}"] = push_capacity(
+                "huawei", args, tmp, config, int(bare * 0.5 * span), extra=flag
+            )
+        finally:
+            if helper is not None:
+                helper.terminate()
+                helper.wait()
     out["bare_sender"].append(bare_sender(tmp, args.seconds, "receiver-bare-2"))
     bare = statistics.median(b["posts_per_s"] for b in out["bare_sender"])
     bare_cpu = statistics.median(b["cpu_us_per_post"] for b in out["bare_sender"])
     out["bare_posts_per_s"], out["bare_cpu_us_per_post"] = bare, bare_cpu
-    for name in CAPACITY:
+    for name in capacity_rows(out):
         cap = out[name]
         if "posts_per_s" in cap:
             cap["posts_x_bare"] = round(cap["posts_per_s"] / bare, 2)
@@ -753,6 +771,11 @@ def callbacks(args: argparse.Namespace, tmp: Path, config: Path) -> dict:
     out["kx_saturated"] = push_delay("kx", None, 1, args, tmp, config)
     out["kx_delay"] = push_delay("kx", out["kx_saturated"]["reports_per_s"] / 2, 1, args, tmp, config)
     return out
+
+
+def capacity_rows(cb: dict) -> list[str]:
+    """The push-capacity rows a run has, in order: memory's, then a durable store's (--push-stores)."""
+    return [n for n in CAPACITY if n in cb] + [n for n in cb if n.startswith("huawei_capacity_")]
 
 
 def callback_report(cb: dict) -> str:
@@ -769,11 +792,11 @@ def callback_report(cb: dict) -> str:
         "| CPU µs/report | reports × bare (CPU) | window s |",
         "  |---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name in CAPACITY:
-        c = cb.get(name)
-        if c is None:
-            continue
-        vendor, sends = name.split("_")[0], f"{c['sends_per_s']:,.0f}" if c["sends"] != "none" else "none"
+    for name in capacity_rows(cb):
+        c = cb[name]
+        store = name.removeprefix("huawei_capacity_") if name.startswith("huawei_capacity_") else ""
+        vendor = name.split("_")[0] + (f" (`--{store}`)" if store else "")
+        sends = f"{c['sends_per_s']:,.0f}" if c["sends"] != "none" else "none"
         if "error" in c:
             lines.append(f"  | {vendor} | {sends} | {c['error']} |")
             continue
@@ -911,8 +934,18 @@ def main() -> None:
         help="also run the memory mode of the source tree in DIR (e.g. `git archive main | tar -x -C DIR`) "
         "as server NAME, interleaved with the rest: before/after numbers from one run",
     )
+    p.add_argument(
+        "--push-stores",
+        default="",
+        help="also measure huawei's push capacity with these stores (db,redis): a backlog of half the bare "
+        "sender's rate over the window, while sends go on",
+    )
     p.add_argument("--json", metavar="FILE", help="also write every number to FILE")
     args = p.parse_args()
+    args.push_stores = [x for x in args.push_stores.split(",") if x]
+    for store in args.push_stores:
+        if store not in ("db", "redis"):
+            raise SystemExit(f"--push-stores takes db and redis, not {store!r}")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (Debian: apt-get install -y wrk)")
     if args.seconds > 240:

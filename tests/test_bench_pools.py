@@ -122,3 +122,32 @@ async def test_many_number_pools_make_one_message_per_number_and_huawei_names_it
     huawei = client.sim.store.query_messages(vendor="huawei")
     assert len(huawei) == 10 and len({m.mobile for m in huawei}) == 10
     assert {m.extra.get("callback") for m in huawei} == {"http://127.0.0.1:9/status"}
+
+
+def test_the_callback_report_shows_a_durable_stores_push_capacity_after_memorys(wrk):
+    row = {
+        "sends": "kx",
+        "sends_per_s": 450.0,
+        "posts_per_s": 3400.0,
+        "reports_per_s": 3400.0,
+        "reports_per_post": 1.0,
+        "posts_x_bare": 0.22,
+        "reports_x_bare": 0.22,
+        "cpu_us_per_report": 270.0,
+        "reports_x_bare_cpu": 0.23,
+        "window_s": 4.5,
+    }
+    cb = {
+        "bare_sender": [{"posts_per_s": 15000.0}],
+        "bare_posts_per_s": 15000.0,
+        "bare_cpu_us_per_post": 63.0,
+        "huawei_capacity": dict(row, reports_per_s=12000.0),
+        "huawei_capacity_redis": row,
+        "huawei_capacity_db": {"sends": "-", "sends_per_s": 0, "error": "redis-server is not installed"},
+    }
+    assert wrk.capacity_rows(cb) == ["huawei_capacity", "huawei_capacity_redis", "huawei_capacity_db"]
+    lines = wrk.callback_report(cb).splitlines()
+    rows = [line for line in lines if line.startswith("  | huawei")]
+    assert rows[0].startswith("  | huawei | 450 | 3,400 | 12,000 |")
+    assert rows[1].startswith("  | huawei (`--redis`) | 450 | 3,400 | 3,400 | 1.0 | 0.22 |")
+    assert rows[2] == "  | huawei (`--db`) | 0 | redis-server is not installed |"
