@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -80,6 +81,9 @@ class Clock:
         self._handle_due: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._firing = False
+        # the running clock's slice of due timers: what its timers schedule to be due already is kept
+        # here and put in front of the timers still due when the slice ends (see advance)
+        self._fresh: list[Timer] | None = None
         self.on_error: Callable[[Timer, BaseException], None] | None = None
         # shared by several processes (see share()): who may fire a due timer, and the timers by seq
         self.claim: Callable[[list[Timer]], set[int]] | None = None
@@ -168,6 +172,8 @@ class Clock:
         offset = self._offset
         self._frozen_at = self.now()
         stop_at = None if budget is None or self.claim is not None else time.perf_counter() + budget
+        if stop_at is not None:
+            self._fresh = []
         try:
             while True:
                 self._drop_cancelled_head()
@@ -196,6 +202,9 @@ class Clock:
         finally:
             for timer in deferred:
                 heapq.heappush(self._heap, (timer.due, timer.seq, timer))
+            if self._fresh is not None:
+                self._put_in_front(self._fresh)
+                self._fresh = None
             if not was_frozen:
                 # a running clock moves by exactly ``seconds``: the time spent firing timers is not lost
                 self._offset = offset + seconds
@@ -315,7 +324,25 @@ class Clock:
         if self.journal is not None:
             self.journal.clock_changed(self)
 
+    def _put_in_front(self, fresh: list[Timer]) -> None:
+        """Timers the last slice's timers scheduled, due already: ahead of the timers still due (the
+        clock is behind them, a burst of due timers), in the order they were made.  A report's push
+        batch, due at once, thus goes out at the next slice with the reports of this one, instead of
+        after every report still due (no push at all until the clock had caught up).  Only the order
+        of firing changes: each fires at the current time, as any due timer does."""
+        self._drop_cancelled_head()
+        front = math.nextafter(self._heap[0][0], -math.inf) if self._heap else None
+        for timer in fresh:
+            if not timer.cancelled:
+                key = timer.due if front is None else min(timer.due, front)
+                heapq.heappush(self._heap, (key, timer.seq, timer))
+
     def _push(self, timer: Timer) -> None:
+        if self._fresh is not None and self._frozen_at is not None and timer.due <= self._frozen_at:
+            self._fresh.append(timer)  # into the heap when the slice ends
+            if self._by_seq is not None:
+                self._by_seq[timer.seq] = timer
+            return
         heapq.heappush(self._heap, (timer.due, timer.seq, timer))
         if self._by_seq is not None:
             self._by_seq[timer.seq] = timer

@@ -216,3 +216,47 @@ async def test_a_burst_of_due_timers_is_fired_in_slices_with_the_loop_served_in_
     clock.advance(5)
     assert seen == list(range(400))
     clock.detach()
+
+
+async def test_what_a_slice_of_late_timers_schedules_goes_before_the_timers_still_due(monkeypatch):
+    """The running clock behind a burst of due timers (reports coming due faster than they are made):
+    what a slice's timers schedule to be due at once (a report's push batch) fires at the start of the
+    next slice, before the rest of the burst, not after all of it (no push until caught up).  Every
+    timer still fires once, at the current time; the burst's own order is kept."""
+    import time
+
+    from simulator.core import clock as clock_module
+
+    monkeypatch.setattr(clock_module, "SLICE", 0.002)
+    clock = Clock(frozen=True)
+    fired: list[tuple[str, int]] = []
+    batched: list[int] = []  # reports made since the last push
+
+    def report(n: int) -> None:
+        end = time.perf_counter() + 0.0001  # 0.1 ms each: 20 a slice
+        while time.perf_counter() < end:
+            pass
+        fired.append(("report", n))
+        if not batched:
+            clock.call_later(0, "push", n)
+        batched.append(n)
+
+    def push(n: int) -> None:
+        fired.append(("push", len(batched)))
+        batched.clear()
+
+    clock.register("report", report)
+    clock.register("push", push)
+    for n in range(300):
+        clock.call_later(0, "report", n)
+    clock.attach()
+    for _ in range(100):
+        await asyncio.sleep(0.005)
+        if len(fired) > 300 and not batched:
+            break
+    assert [n for kind, n in fired if kind == "report"] == list(range(300))
+    pushes = [i for i, (kind, _) in enumerate(fired) if kind == "push"]
+    assert pushes[0] < 100  # the first push went out while most of the burst was still due
+    sizes = [n for kind, n in fired if kind == "push"]
+    assert sum(sizes) == 300 and len(sizes) > 3 and max(sizes) > 1  # a slice's reports in each push
+    assert not clock.timers()
