@@ -64,3 +64,41 @@ async def test_a_timer_the_real_time_path_is_claiming_fires_once_when_the_clock_
     assert fired == ["T"]
     await asyncio.sleep(0.2)  # the real-time path's answer comes: nothing fires again
     assert fired == ["T"] and not sim.store._claiming
+
+
+async def test_two_turns_are_under_way_at_most_and_what_comes_meanwhile_waits_for_one_to_be_answered():
+    """A turn's transaction goes out while another is under way (the loop does not sit idle waiting for
+    Redis), never a third: what comes meanwhile is held for the next.  Every replay claim is decided
+    once either way."""
+    import time
+
+    import redis
+
+    from simulator.core import redis_store
+
+    store = RedisStore(session_redis(), prefix=new_prefix())
+    await store.start()
+    under_way: list[int] = []
+    send = store._conn.send
+
+    def counting(commands, done):
+        under_way.append(store._turns_out)  # counted with this one
+        send(commands, done)
+
+    store._conn.send = counting  # type: ignore[method-assign]
+    admin = redis.Redis.from_url(session_redis())
+    try:
+        admin.execute_command("CLIENT", "PAUSE", 150, "ALL")  # Redis answers nothing for 150 ms
+        now = time.time()
+
+        async def claim(i: int) -> bool:
+            await asyncio.sleep(0.01 * (i % 10))  # requests arriving while the first turns wait
+            return await store.claim_once("test", f"k{i % 20}", now + 60, now)
+
+        results = await asyncio.wait_for(asyncio.gather(*(claim(i) for i in range(100))), 10)
+    finally:
+        admin.close()
+        await store.stop()
+        store._r.close()
+    assert max(under_way) == redis_store.TURNS_OUT == 2
+    assert results[:20] == [True] * 20 and results[20:] == [False] * 80  # each key won once
