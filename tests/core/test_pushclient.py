@@ -10,6 +10,8 @@ import gzip
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from yarl import URL
 
 from simulator.core import pushclient
@@ -275,3 +277,56 @@ async def test_the_dispatcher_pushes_http_with_this_client_and_https_through_aio
     assert tls.url.startswith("https://") and not tls.ok and "certificate" in (tls.error or "").lower()
     client = sim_client.sim.dispatcher._client
     assert client is not None and sum(len(idle) for idle in client._idle.values()) == 1
+
+
+def _framed(body: bytes, framing: str, sizes: list[int]) -> bytes:
+    """An answer carrying ``body``: by Content-Length, chunked (chunks of ``sizes``), or to the close."""
+    if framing == "length":
+        return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    if framing == "close":
+        return b"HTTP/1.0 200 OK\r\n\r\n" + body
+    out, i = [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"], 0
+    for size in [*sizes, len(body)]:
+        piece = body[i : i + max(1, size)]
+        if piece:
+            out.append(b"%x\r\n%s\r\n" % (len(piece), piece))
+        i += len(piece)
+    out.append(b"0\r\n\r\n")
+    return b"".join(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    body=st.integers(0, 3000).flatmap(lambda n: st.binary(min_size=n, max_size=n)),
+    framing=st.sampled_from(["length", "chunked", "close"]),
+    sizes=st.lists(st.integers(1, 700), max_size=8),
+    cuts=st.lists(st.integers(1, 4000), max_size=12),
+)
+def test_an_answer_in_any_framing_cut_anywhere_gives_its_body_whole(body, framing, sizes, cuts):
+    """However the receiver frames its answer and however TCP cuts it, the body comes back whole."""
+    answer = _framed(body, framing, sizes)
+    edges = sorted({c for c in cuts if c < len(answer)})
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\nx")
+        for a, b in zip([0, *edges], [*edges, len(answer)], strict=True):
+            writer.write(answer[a:b])
+            await writer.drain()
+            await asyncio.sleep(0.001)  # a separate segment each
+        if framing == "close":
+            writer.close()
+        else:
+            await reader.read(1)  # held open until the client goes
+
+    async def run() -> tuple[int, bytes]:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = PushClient()
+        try:
+            async with asyncio.timeout(5):
+                return await client.request("POST", URL(f"http://127.0.0.1:{port}/r"), {}, b"x")
+        finally:
+            client.close()
+            server.close()
+
+    assert asyncio.run(run()) == (200, body)
