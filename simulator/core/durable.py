@@ -373,7 +373,13 @@ def _loads(data: bytes | str) -> Any:
 
 
 def _record_json(record: Any) -> bytes:
-    return _fast_json(dataclasses.asdict(record))
+    """A dataclass record as JSON: orjson reads the fields itself (``dataclasses.asdict`` deep-copied
+    every list and dict first: a fifth of a push's CPU with --redis); the same bytes as
+    ``_fast_json(dataclasses.asdict(record))``, which is still the way when orjson cannot."""
+    try:
+        return orjson.dumps(record, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return _fast_json(dataclasses.asdict(record))
 
 
 def _message_json(m: Message) -> bytes:

@@ -49,6 +49,7 @@ from .durable import (
     DatabaseError,
     DurableStore,
     Loaded,
+    _fast_json,
     _loads,
     _message_from_json,
     _message_json,
@@ -774,7 +775,7 @@ class RedisStore(DurableStore):
         if self._d_timers:
             ts = self._d_timers.values()
             pipe.hset(
-                self.k_timers, mapping={t.seq: dumps([t.due, t.kind, encode(list(t.args))]) for t in ts}
+                self.k_timers, mapping={t.seq: _fast_json([t.due, t.kind, encode(list(t.args))]) for t in ts}
             )
             pipe.zadd(self.k_due, {str(t.seq): t.due for t in ts})
         listed("t", list(self._d_timers))

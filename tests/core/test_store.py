@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from simulator.core.models import Message
 from simulator.core.store import MemoryStore
 
@@ -58,3 +61,27 @@ def test_a_commit_writes_only_the_collection_records_changed_since_the_last_one(
     rows = dict(store._db.execute("SELECT key, value FROM collections WHERE name='x'").fetchall())
     assert rows == {'"a"': "99", '"b"': "2"}
     store._db.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.characters(blacklist_categories=()), max_size=12),  # lone surrogates too
+    number=st.one_of(st.integers(-(2**70), 2**70), st.floats(allow_nan=False)),
+    headers=st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
+)
+def test_records_are_written_as_their_fields_were_whatever_they_hold(text, number, headers):
+    """A callback attempt or a reply is written by orjson straight from the dataclass: the same bytes
+    as from ``dataclasses.asdict`` (which deep-copied every field first), the ASCII fallback included."""
+    import dataclasses
+
+    from simulator.core.durable import _fast_json, _record_json
+    from simulator.core.models import CallbackAttempt, MoRecord
+
+    attempt = CallbackAttempt(
+        id=text, vendor="kx", account=text, stream="report", url=text, attempt=1, at=1.5,
+        request_headers=headers, status=None, latency_ms=number if isinstance(number, float) else None,
+        message_ids=[text, text], held_back=0.0, seq=number if isinstance(number, int) else 0,
+    )  # fmt: skip
+    mo = MoRecord(id=text, sim_id=text, vendor="kx", account="A", mobile=text, content=text, at=2.0)
+    for record in (attempt, mo):
+        assert _record_json(record) == _fast_json(dataclasses.asdict(record))
