@@ -578,8 +578,8 @@ def push_capacity(
     them is the bottleneck throughout.  (From when every report is due instead, a kx backlog, whose
     batches carry 500 reports, was mostly pushed already: too little was left to measure.)  wrk at full
     speed is not used: it shares core 1 with the receiver, which then answers slowly and the pushes wait
-    for it.  Without
-    ``sends``, nothing else runs: the push path alone.  ``extra``: more ``serve`` arguments (a store)."""
+    for it.  Without ``sends``, nothing else runs: the push path alone.  ``extra``: more ``serve``
+    arguments (a store)."""
     label = f"{vendor}-capacity{'' if sends else '-alone'}{'-' + extra[0].strip('-') if extra else ''}"
     rec, log = receiver(tmp, f"receiver-{label}")
     url = f"http://127.0.0.1:{rec.port}/report"
@@ -733,7 +733,8 @@ def callbacks(args: argparse.Namespace, tmp: Path, config: Path) -> dict:
     out: dict = {"bare_sender": [bare_sender(tmp, args.seconds, "receiver-bare-1")]}
     bare = out["bare_sender"][0]["posts_per_s"]
     # backlogs: huawei's enough for the window at up to 0.8 x the bare sender's rate (faster, it runs
-    # out sooner and the window is shorter); kx's at up to 3 x in reports (batches of 500 go fast)
+    # out sooner and the window is shorter); kx's at up to 3 x in reports (batches of 500 go fast); with a
+    # durable store (--push-stores) huawei's at 0.5 x (its pushes are slower: a smaller backlog suffices)
     span = args.seconds + RELEASE[1] - RELEASE[0]
     out["huawei_alone"] = push_capacity("huawei", args, tmp, config, int(bare * 0.8 * span), sends=False)
     out["huawei_capacity"] = push_capacity("huawei", args, tmp, config, int(bare * 0.8 * span))

@@ -413,8 +413,6 @@ class ScenarioRunner:
         ]
 
     def _delay(self, d: Any) -> tuple[float, bool]:
-        if isinstance(d, int | float):
-            return float(d), False
         if d == "validity":
             return 0.0, True
         return _sample(self.rng, d), False
