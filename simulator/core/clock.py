@@ -144,13 +144,14 @@ class Clock:
         self._rearm()
         self._changed()
 
-    def advance(self, seconds: float, budget: float | None = None) -> int:
+    def advance(self, seconds: float, budget: float | None = None, local_only: bool = False) -> int:
         """Move simulated time forward and fire, in order, every timer that became due.
 
         Timers are fired one by one at their own due time (``now()`` reads the timer's due time inside
         its callback), so a chain of timers scheduled by callbacks is followed exactly.  Returns how
         many timers fired.  ``budget`` (seconds of work, unshared clock only): stop once it is spent;
-        the timers still due fire at the loop's next turn.
+        the timers still due fire at the loop's next turn.  ``local_only`` (shared clock): fire only the
+        timers no other process knows yet (:meth:`fire_unwritten`); the others wait for a claim.
         """
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
@@ -161,10 +162,10 @@ class Clock:
         lost = asked - won
         # the real-time path fires what its awaited claim won (and timers never written: nobody else
         # knows them); others that came due meanwhile wait for its next claim instead of a blocking one
-        deferring = bool(asked) and self.unwritten is not None
+        deferring = (bool(asked) or local_only) and self.unwritten is not None
         deferred: list[Timer] = []
         if self.claim is not None and not deferring:  # shared: one claim for every timer due in this step
-            due = [t for d, _, t in self._heap if d <= target and not t.cancelled and t.seq not in asked]
+            due = [t for t in self._due(target) if t.seq not in asked]
             if due:
                 won = won | self.claim(due)
                 lost |= {t.seq for t in due} - won
@@ -365,7 +366,38 @@ class Clock:
         """Fire every timer due at the current simulated time."""
         return self.advance(0)
 
+    def fire_unwritten(self) -> int:
+        """Shared clock, running: fire the due timers that only this process knows (made since its
+        store last wrote; a delivery due at once), before the store writes them.  The store calls this
+        as it is about to write: such a timer is then never written, claimed and deleted.  Timers
+        other processes know wait for the claim of the real-time path, as before."""
+        if self.unwritten is None or self._loop is None or self._claiming or self._firing:
+            return 0
+        self._drop_cancelled_head()
+        if not self._heap or self._heap[0][0] > self.now():
+            return 0
+        return self.advance(0, local_only=True)
+
     # -- internals -----------------------------------------------------------------------------------
+    def _due(self, target: float) -> list[Timer]:
+        """The timers due by ``target`` (not cancelled), in no particular order: only the part of the
+        heap that is due is visited (a long heap of later timers costs nothing)."""
+        heap, out, todo = self._heap, [], [0] if self._heap else []
+        size = len(heap)
+        while todo:
+            i = todo.pop()
+            due, _, timer = heap[i]
+            if due > target:
+                continue  # the heap's order: nothing below it is due either
+            if not timer.cancelled:
+                out.append(timer)
+            child = 2 * i + 1
+            if child < size:
+                todo.append(child)
+                if child + 1 < size:
+                    todo.append(child + 1)
+        return out
+
     def _drop_cancelled_head(self) -> None:
         while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
@@ -412,7 +444,7 @@ class Clock:
             self.advance(0, budget=SLICE)
         elif not self._claiming and self._loop is not None:
             # shared: claim what is due in the store's next round trip, then fire what was won
-            due = [t for d, _, t in self._heap if d <= self.now() and not t.cancelled]
+            due = self._due(self.now())
             self._claiming = True
             self._loop.create_task(self._claim_then_fire(due))
 

@@ -302,6 +302,7 @@ class RedisStore(DurableStore):
         self._epoch = int(r.get(self.k_epoch) or 0)  # resets so far: replay claims are per epoch
         self._blocks: dict[str, list[int]] = {}
         self._acct_rows: dict[str, str] = {}  # account → its row as last written or read, balance aside
+        self._acct_raw: dict[str, bytes] = {}  # account → its row's bytes in Redis as last written or read
         self._bal_mine: dict[str, int] = {}  # account → the balance this store last put in the account
         self._bal_known: dict[str, tuple[int, int]] = {}  # account → (balance, version) Redis told us
         self._last_id = "0-0"  # the last stream entry applied here
@@ -349,6 +350,7 @@ class RedisStore(DurableStore):
         self._bal_known.clear()
         self._bal_mine.clear()
         self._acct_rows.clear()
+        self._acct_raw.clear()
         if self._applying:  # another process's reset: it wiped Redis already
             return
         self.flush()  # what this process sent before the reset is answered first
@@ -491,7 +493,7 @@ class RedisStore(DurableStore):
                 loop = asyncio.get_running_loop()
             except RuntimeError:
                 return  # no loop: written by the next commit()/flush()/close()
-            self._turn = loop.call_soon(self._turn_end)
+            self._turn = loop.call_soon(self._turn_go)
 
     def _sent_turn(self, commands: list[tuple[Any, ...]], then: Callable[[Any], None]) -> None:
         """Send a turn's commands; ``then`` gets the replies, and a turn held meanwhile goes out."""
@@ -526,6 +528,13 @@ class RedisStore(DurableStore):
         self._conn.drain()
         if errors:
             raise errors[0]
+
+    def _turn_go(self) -> None:
+        """The loop's turn ends: first the due timers no other process knows (a delivery due at once)
+        fire, so what they change goes in this transaction and they are never written themselves."""
+        if self.remote is not None:
+            self.remote.clock.fire_unwritten()
+        self._turn_end()
 
     def _turn_end(self, errors: list[BaseException] | None = None) -> None:
         """The end of a loop turn: send its transaction; the replies are handled by :meth:`_replied`
@@ -788,6 +797,7 @@ class RedisStore(DurableStore):
             if self._acct_rows.get(key) != (row := _row_sans_balance(data)):
                 self._acct_rows[key] = row
                 rows[key] = dumps(data)
+                self._acct_raw[key] = rows[key].encode()
         if rows:
             pipe.hset(self.k_acct, mapping=rows)
         listed("ac", [f"{v}\0{i}" for v, i in self._d_accounts])  # the others read row and balance
@@ -1031,9 +1041,13 @@ class RedisStore(DurableStore):
         balv = dict(values.get("balv", ()))
         for key, row in values.get("ac", ()):
             if row is not None:
-                data = _loads(row)
-                self._acct_rows[key] = _row_sans_balance(data)
-                account = sim.remote_account(data)
+                account = sim.accounts.get(*key.split("\0", 1))
+                if account is None or row != self._acct_raw.get(key):  # the row itself changed (an
+                    # account is noted at every charge, and rebuilt only when more than its balance did)
+                    data = _loads(row)
+                    self._acct_rows[key] = _row_sans_balance(data)
+                    self._acct_raw[key] = row
+                    account = sim.remote_account(data)
                 if key in self._bal_mine:  # the row's balance may be older than the one this store has
                     account.balance = self._bal_mine[key]
                 if bal.get(key) is not None:
@@ -1225,6 +1239,7 @@ class RedisStore(DurableStore):
         bal, balv = r.hgetall(self.k_bal), r.hgetall(self.k_balv)
         for key, data in r.hgetall(self.k_acct).items():
             self._acct_rows[key.decode()] = _row_sans_balance(_loads(data))
+            self._acct_raw[key.decode()] = data
             account = build_account(_loads(data))
             if key in bal:
                 account.balance = int(bal[key])
