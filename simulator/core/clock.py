@@ -445,12 +445,18 @@ class Clock:
         elif not self._claiming and self._loop is not None:
             # shared: claim what is due in the store's next round trip, then fire what was won
             due = self._due(self.now())
+            if self.unwritten is not None and all(self.unwritten(t.seq) for t in due):
+                self.advance(0, local_only=True)  # only this process knows them: nothing to claim
+                return
             self._claiming = True
             self._loop.create_task(self._claim_then_fire(due))
 
     async def _claim_then_fire(self, due: list[Timer]) -> None:
         try:
             assert self.claim_async is not None
+            due = [t for t in due if not t.cancelled]  # fired meanwhile (fire_unwritten): not asked for
+            if not due:
+                return  # (a timer that came due since is claimed after the rearm, without blocking)
             self._claimed = (await self.claim_async(due), {t.seq for t in due})
             self.run_due()
         except Exception as exc:  # the store failed: the timers stay, tried again at the next rearm

@@ -151,20 +151,24 @@ CATCH_UP_COUNT = 2000  # stream entries one catch-up reads at most
 CATCH_UP = """
 -- the stream KEYS[1]'s entries after ARGV[1] (at most ARGV[2]) and, in the same step, the records that the
 -- entries of other processes (not ARGV[3]) name: ARGV[4..] are pairs (name in a note, hash it names
--- records of); with accounts, their balances and versions from KEYS[2] and KEYS[3]
+-- records of); with accounts, their balances and versions from KEYS[2] and KEYS[3].  The reader's own
+-- entries come back as their ids alone
 local got = redis.call('XREAD', 'COUNT', ARGV[2], 'STREAMS', KEYS[1], ARGV[1])
 if not got then return {{}, {}} end
 local entries = got[1][2]
 local hashes = {}
 for i = 4, #ARGV, 2 do hashes[ARGV[i]] = ARGV[i + 1] end
-local want, order = {}, {}
+local want, order, slim = {}, {}, {}
 for _, e in ipairs(entries) do
   local f = e[2]
   local mine = false
   for j = 1, #f, 2 do
     if f[j] == 'o' and f[j + 1] == ARGV[3] then mine = true end
   end
-  if not mine then
+  if mine then  -- the reader's own entries: their ids only (it knows what it wrote)
+    table.insert(slim, {e[1], {'o', ARGV[3]}})
+  else
+    table.insert(slim, e)
     for j = 1, #f, 2 do
       if f[j] == 'wipe' then want, order = {}, {} end
     end
@@ -196,7 +200,7 @@ for _, name in ipairs(order) do
     table.insert(out, {'balv', ids, redis.call('HMGET', KEYS[3], unpack(ids))})
   end
 end
-return {entries, out}
+return {slim, out}
 """
 WIPE = """
 for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', k) end
@@ -936,13 +940,17 @@ class RedisStore(DurableStore):
         entries = stream_entries([[b"", raw_entries]])
         want = self._noted(entries)
         if want is not None:
-            wanted = {n: {str(i): i for i in ids} for n, ids in want.items()}
-            wanted["bal"] = wanted["balv"] = wanted.get("ac", {})
             values: dict[str, list[tuple[Any, Any]]] = {}
             for name, ids, vals in fetched:
-                mine = wanted.get(name.decode(), {})
-                pairs = [(mine[i.decode()], v) for i, v in zip(ids, vals, strict=True) if i.decode() in mine]
-                values[name.decode()] = pairs
+                n = name.decode()
+                # the ids as the notes have them (timers by number); the script read them as text
+                mine = {str(i): i for i in want.get("ac" if n in ("bal", "balv") else n, ())}
+                pairs = []
+                for i, v in zip(ids, vals, strict=True):
+                    key = mine.get(i.decode())
+                    if key is not None:
+                        pairs.append((key, v))
+                values[n] = pairs
             with self._apply_lock, self._not_written():
                 self._apply_values(want, values)
         return len(raw_entries)

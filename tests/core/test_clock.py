@@ -1,6 +1,8 @@
 import asyncio
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.core.clock import Clock
 
@@ -260,3 +262,21 @@ async def test_what_a_slice_of_late_timers_schedules_goes_before_the_timers_stil
     sizes = [n for kind, n in fired if kind == "push"]
     assert sum(sizes) == 300 and len(sizes) > 3 and max(sizes) > 1  # a slice's reports in each push
     assert not clock.timers()
+
+
+@given(
+    dues=st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), max_size=60),
+    cancelled=st.sets(st.integers(min_value=0, max_value=59)),
+    target=st.floats(min_value=-1, max_value=101, allow_nan=False),
+)
+def test_the_due_scan_finds_exactly_the_due_timers_not_cancelled(dues, cancelled, target):
+    """The shared clock's claim reads only the due part of its heap: it must still find every due
+    timer, and no other."""
+    clock = Clock(start=0.0, frozen=True)
+    clock.register("noop", lambda: None)
+    timers = [clock.call_at(d, "noop") for d in dues]
+    for i in cancelled:
+        if i < len(timers):
+            timers[i].cancel()
+    want = {t.seq for t in timers if t.due <= target and not t.cancelled}
+    assert {t.seq for t in clock._due(target)} == want
