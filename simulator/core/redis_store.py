@@ -124,6 +124,30 @@ while live < n do
 end
 return out
 """
+PURGE = """
+-- the entries at the front of pull queue KEYS[1] that are dead for every process: expired (ARGV[1] is the
+-- time now), or naming a report (r:<message sim_id>/<segment>) or a reply (mo:<sim_id>) no longer in the
+-- record hashes KEYS[2] / KEYS[3] (evicted by the process that wrote it); returns how many it dropped
+local n = 0
+while true do
+  local e = redis.call('LINDEX', KEYS[1], 0)
+  if not e then break end
+  local exp, ref = string.match(e, '^[^|]*|([^|]*)|(.*)$')
+  local dead = exp ~= '' and tonumber(exp) <= tonumber(ARGV[1])
+  if not dead then
+    local kind, id = string.match(ref, '^(%a+):(.*)$')
+    if kind == 'r' then
+      dead = redis.call('HEXISTS', KEYS[2], string.match(id, '^(.*)/[^/]*$') or id) == 0
+    elseif kind == 'mo' then
+      dead = redis.call('HEXISTS', KEYS[3], id) == 0
+    end
+  end
+  if not dead then break end
+  redis.call('LPOP', KEYS[1])
+  n = n + 1
+end
+return n
+"""
 ONCE = """
 local e = redis.call('GET', KEYS[1])
 if e and tonumber(e) > tonumber(ARGV[2]) then return 0 end
@@ -289,7 +313,7 @@ class RedisStore(DurableStore):
         r = self._r
         self._charge, self._balance, self._take = Script(r, CHARGE), Script(r, BALANCE), Script(r, TAKE)
         self._once, self._claim, self._block = Script(r, ONCE), Script(r, CLAIM), Script(r, BLOCK_SCRIPT)
-        self._wipe_script, self._cas = Script(r, WIPE), Script(r, CAS)
+        self._wipe_script, self._cas, self._purge = Script(r, WIPE), Script(r, CAS), Script(r, PURGE)
         self._catch_up = Script(r, CATCH_UP)
         self._catch_up_keys = [self.k_log, self.k_bal, self.k_balv]
         hashes = {  # a name in a stream note → the hash holding the records it names
@@ -326,6 +350,9 @@ class RedisStore(DurableStore):
         self._applying = False  # applying another process's changes (they are not written again)
         self._stale_requests: list[str] = []  # request-log entries other processes wrote, not read yet
         self._claiming: dict[int, asyncio.Future[Any]] = {}  # timer seq → the real-time path's claim of it
+        # pull queues whose front entries this process dropped (evicted records): their Redis lists are
+        # purged with the next turn (not a marked change: it holds while another's changes are applied)
+        self._purge_due: set[tuple[str, str, str]] = set()
         self._turns_out = 0  # turns sent and not answered yet
         self._held = False  # a turn is due once the one under way is answered
         super().__init__(**kwargs)
@@ -536,8 +563,11 @@ class RedisStore(DurableStore):
     def _turn_go(self) -> None:
         """The loop's turn ends: first the due timers no other process knows (a delivery due at once)
         fire, so what they change goes in this transaction and they are never written themselves."""
-        if self.remote is not None:
-            self.remote.clock.fire_unwritten()
+        try:
+            if self.remote is not None:
+                self.remote.clock.fire_unwritten()
+        except Exception:  # (a timer's own error is the clock's to report) the turn goes out whatever
+            log.exception("firing this process's due timers before its write")
         self._turn_end()
 
     def _turn_end(self, errors: list[BaseException] | None = None) -> None:
@@ -550,6 +580,10 @@ class RedisStore(DurableStore):
         want_sync, self._want_sync = self._want_sync, False
         target = self._changes
         writing = self._sent != target
+        purges, self._purge_due = self._purge_due, set()
+        now = repr(self.remote.clock.now()) if purges and self.remote is not None else repr(time.time())
+        for key in purges:  # after this turn's writes (the deletions of the records they name)
+            calls.append((self._purge, [self._pull_key(*key), self.k_msg, self.k_mo], [now], None))
         if not (calls or want_sync or writing):
             if waiter is None and done is None:
                 return
@@ -640,7 +674,10 @@ class RedisStore(DurableStore):
                 if account is not None:
                     self._took_balance(account, key, int(res[0]), int(res[1]))
         for (_, _, _, fut), answer in zip(t.calls, answers, strict=True):
-            if isinstance(answer, hiredis.ReplyError):
+            if fut is None:  # nothing waits for it (a purge)
+                if isinstance(answer, hiredis.ReplyError):
+                    log.error("Redis refused a pull-queue purge: %s", answer)
+            elif isinstance(answer, hiredis.ReplyError):
                 fut.set_exception(redis.ResponseError(str(answer)))
             else:
                 fut.set_result(answer)
@@ -698,6 +735,13 @@ class RedisStore(DurableStore):
             if live < want:
                 break
         return out
+
+    def _purged(self, key: tuple[str, str, str]) -> None:
+        """The records of entries at a queue's front were evicted: the shared list drops the entries
+        that are dead for everyone, or it would grow for ever while nobody reads the queue (the records
+        another process wrote go when that process evicts them: their entries wait for its purge)."""
+        self._purge_due.add(key)
+        self._soon()
 
     def _drop_pull_entries(self, vendor: str, account: str, stream: str, eids: set[int]) -> None:
         q = self._pull.get((vendor, account, stream))

@@ -596,8 +596,20 @@ class MemoryStore:
         return self.pull_take(vendor, account, stream, limit, now)
 
     def pull_size(self, vendor: str, account: str, stream: str, now: float) -> int:
-        q = self._pull.get((vendor, account, stream), ())
-        return sum(1 for item, exp, _ in q if (exp is None or exp > now) and self._live(item))
+        """Items waiting in a queue: its entries less the run of expired or evicted ones at its front.
+        Reports and replies are queued, finish, expire and are evicted in about the same order, so
+        that run is the dead entries (an evicted record's lead the queue until the eviction drops
+        them); one that expired or was evicted behind a live entry counts until the queue is read.
+        Counting every entry held the loop for 165 ms at 100,000 queued, at every metrics scrape."""
+        q = self._pull.get((vendor, account, stream))
+        if not q:
+            return 0
+        dead = 0
+        for item, exp, _ in q:
+            if (exp is None or exp > now) and self._live(item):
+                break
+            dead += 1
+        return len(q) - dead
 
     def pull_depths(self, now: float) -> dict[tuple[str, str, str], int]:
         """(vendor, account, stream) → items waiting to be pulled, for every queue that has held any."""
@@ -616,11 +628,17 @@ class MemoryStore:
         pop from the front; one held behind a live entry (rare: a report routed again) is skipped when
         the queue is read and dropped once the entries before it go."""
         dropped: list[int] = []
-        for q in self._pull.values():
+        for key, q in self._pull.items():
+            before = len(dropped)
             while q and not self._live(q[0][0]):
                 dropped.append(q.popleft()[2])
+            if len(dropped) > before:
+                self._purged(key)
         if dropped:
             self._pulled_out(dropped)
+
+    def _purged(self, key: tuple[str, str, str]) -> None:
+        """Hook for a shared store: entries of evicted records left the front of queue ``key``."""
 
     # callback attempts and raw API requests --------------------------------------------------------------
     def add_attempt(self, attempt: CallbackAttempt) -> None:
