@@ -2,6 +2,7 @@
 young collection (``simulator/gcpolicy.py``) leaks.
 
     python bench/gc_pauses.py [--seconds 20] [--closed-connections] [--before]
+    python bench/gc_pauses.py --seconds 30 --bound 20000 [--no-look]   # the store at its bound
 
 Starts ``sms-simulator serve`` (pinned to core 0) with a hook that times every collection, sends kx
 ``POST /api/sms/send`` at full speed — with wrk over 50 kept-alive connections (signed requests, as
@@ -11,6 +12,9 @@ and prints: the pauses per generation (count, total, p99, max), how many objects
 a full collection over everything (frozen included) found at the end: cyclic garbage the policy kept
 alive, which must stay at the few hundred objects start-up leaves.  ``--before``: the collector as
 ``serve`` set it before the policy (young collections every 100,000 allocations, nothing frozen).
+``--bound N``: ``store.max_messages`` is N, so after the first seconds every message sent evicts an
+old one (a long load test's steady state); ``--no-look``: without the policy's look at the young
+generation's size, which is what starts young collections in that state.
 """
 
 from __future__ import annotations
@@ -28,8 +32,12 @@ from kx_send import free_port
 from wrk import LUA, Server, kx_pool, write_pool, wrk
 
 
-def serve(port: int, out: Path, before: bool) -> None:
+def serve(port: int, out: Path, before: bool, bound: int, no_look: bool) -> None:
     """The server side: serve with every collection timed; when serve returns, the numbers to ``out``."""
+    if no_look:
+        from simulator import gcpolicy
+
+        gcpolicy.GcPolicy.young_tick = lambda self: False  # type: ignore[method-assign]
     if before:
         from simulator import gcpolicy
 
@@ -47,7 +55,12 @@ def serve(port: int, out: Path, before: bool) -> None:
     gc.callbacks.append(timing)
     from simulator.cli import main
 
-    main(["serve", "--port", str(port)])
+    extra = []
+    if bound:
+        config = out.with_name("bound.yaml")
+        config.write_text(f"store: {{max_messages: {bound}}}\n")
+        extra = ["--config", str(config)]
+    main(["serve", "--port", str(port), *extra])
     gc.callbacks.remove(timing)
     frozen = gc.get_freeze_count()
     gc.unfreeze()
@@ -102,10 +115,13 @@ def main() -> None:
     p.add_argument(
         "--before", action="store_true", help="the collector settings before simulator/gcpolicy.py"
     )
-    p.add_argument("--serve", nargs=3, metavar=("PORT", "OUT", "BEFORE"), help=argparse.SUPPRESS)
+    p.add_argument("--bound", type=int, default=0, help="store.max_messages (default: the config's)")
+    p.add_argument("--no-look", action="store_true", help="without the look at the young generation")
+    p.add_argument("--serve", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
-        serve(int(args.serve[0]), Path(args.serve[1]), args.serve[2] == "1")
+        port, out, before, bound, no_look = args.serve
+        serve(int(port), Path(out), before == "1", int(bound), no_look == "1")
         return
     with tempfile.TemporaryDirectory(prefix="sim-gc-") as name:
         tmp = Path(name)
@@ -117,6 +133,8 @@ def main() -> None:
             str(port),
             str(out),
             str(int(args.before)),
+            str(args.bound),
+            str(int(args.no_look)),
         ]
         server = Server("gc", cmd, 0, port, tmp)
         if server.skipped:
