@@ -73,6 +73,7 @@ EPOCH_MS = 1_700_000_000_000  # record seqs count milliseconds from here (2023-1
 BLOCK = 1000  # numbers a process takes of a vendor sequence at a time
 SCHEMA_VERSION = 1
 STREAM_MAX = 200_000  # changes kept in the stream (a process further behind than this must restart)
+EXACT_MIRROR = 4096  # entries: a queue copy this short drops a taken entry wherever it is (see below)
 FOLLOW_IDLE = 0.05  # seconds: the follower thread reads the stream only when no request did lately
 
 # -- Lua: everything that must be exact across processes ---------------------------------------------------
@@ -744,9 +745,20 @@ class RedisStore(DurableStore):
         self._soon()
 
     def _drop_pull_entries(self, vendor: str, account: str, stream: str, eids: set[int]) -> None:
+        """Entries taken or dropped (here or by another process) leave this process's copy of a queue,
+        which only counts what waits (the shared list is what is handed out).  They are taken and
+        evicted from the front: popped from there, a queue of any length costs what left it.  One
+        further back is looked for in a queue of up to :data:`EXACT_MIRROR` entries; in a longer one it
+        is counted until its record is evicted (a scan of 100,000 entries at every note of another
+        process's evictions held each loop turn for milliseconds)."""
         q = self._pull.get((vendor, account, stream))
-        if q:
-            kept = [e for e in q if e[2] not in eids]
+        if not q:
+            return
+        left = set(eids)
+        while q and left and q[0][2] in left:
+            left.discard(q.popleft()[2])
+        if left and len(q) <= EXACT_MIRROR and any(e[2] in left for e in q):
+            kept = [e for e in q if e[2] not in left]
             q.clear()
             q.extend(kept)
 
@@ -1084,9 +1096,8 @@ class RedisStore(DurableStore):
                 self._pull[(vendor, account, stream)].append((item, expires, eid))
         gone = set(want.get("xp", ()))
         if gone:
-            for (vendor, account, stream), q in list(self._pull.items()):
-                if any(e[2] in gone for e in q):
-                    self._drop_pull_entries(vendor, account, stream, gone)
+            for key in list(self._pull):
+                self._drop_pull_entries(*key, gone)
         if sim is None:
             return
         bal = dict(values.get("bal", ()))

@@ -4,6 +4,9 @@ records it names, whichever process queued them (real redis-server)."""
 from __future__ import annotations
 
 import asyncio
+from collections import deque
+
+from simulator.core.redis_store import RedisStore
 
 from ..redisserver import new_prefix, session_redis
 from ..vendors.kx.helpers import auth
@@ -73,3 +76,28 @@ async def test_the_queue_shared_by_two_processes_is_purged_of_what_each_evicted(
     assert len(pulled) == len(set(pulled)) and 0 < len(pulled) <= 40
     assert f"138{239:08d}" in pulled
     assert redis_queue_lengths(store) == [0]
+
+
+class NoScan(deque):
+    def __iter__(self):
+        raise AssertionError("the whole queue was read")
+
+
+def test_a_long_queue_copy_drops_what_left_its_front_without_reading_the_rest():
+    """A process's copy of a queue loses the entries taken or evicted elsewhere as notes of them come:
+    from the front, at the cost of what left (at 100,000 queued, reading the whole copy at every note
+    of another process's evictions cut two workers from 6,900 to 4,300 req/s)."""
+    store = RedisStore(session_redis(), prefix=new_prefix())
+    try:
+        long = NoScan((None, None, eid) for eid in range(20_000))
+        store._pull[("kx", "A", "report")] = long
+        store._drop_pull_entries("kx", "A", "report", set(range(100)) | {15_000})
+        assert len(long) == 19_900  # 15,000, further back, waits for its record's eviction
+        store._apply_values({"xp": list(range(100, 300))}, {})  # another process's note
+        assert len(long) == 19_700 and long[0][2] == 300
+        short = deque((None, None, eid) for eid in range(100))
+        store._pull[("kx", "B", "report")] = short
+        store._drop_pull_entries("kx", "B", "report", {0, 50})  # a short copy stays exact
+        assert [e[2] for e in short] == [n for n in range(1, 100) if n != 50]
+    finally:
+        store._r.close()
