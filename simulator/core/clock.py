@@ -88,7 +88,8 @@ class Clock:
         # shared by several processes (see share()): who may fire a due timer, and the timers by seq
         self.claim: Callable[[list[Timer]], set[int]] | None = None
         self.claim_async: Callable[[list[Timer]], Awaitable[set[int]]] | None = None  # the same, awaited
-        self.unwritten: Callable[[int], bool] | None = None  # a timer only this process knows yet
+        # a durable store's: a timer made since its last write (only this process knows it yet)
+        self.unwritten: Callable[[int], bool] | None = None
         self._claimed: tuple[set[int], set[int]] = (set(), set())  # (won, asked) for the next advance
         self._claiming = False
         self._by_seq: dict[int, Timer] | None = None
@@ -150,8 +151,8 @@ class Clock:
         Timers are fired one by one at their own due time (``now()`` reads the timer's due time inside
         its callback), so a chain of timers scheduled by callbacks is followed exactly.  Returns how
         many timers fired.  ``budget`` (seconds of work, unshared clock only): stop once it is spent;
-        the timers still due fire at the loop's next turn.  ``local_only`` (shared clock): fire only the
-        timers no other process knows yet (:meth:`fire_unwritten`); the others wait for a claim.
+        the timers still due fire at the loop's next turn.  ``local_only``: fire only the timers the
+        store has not written yet (:meth:`fire_unwritten`); the others wait (shared: for a claim).
         """
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
@@ -367,10 +368,10 @@ class Clock:
         return self.advance(0)
 
     def fire_unwritten(self) -> int:
-        """Shared clock, running: fire the due timers that only this process knows (made since its
-        store last wrote; a delivery due at once), before the store writes them.  The store calls this
-        as it is about to write: such a timer is then never written, claimed and deleted.  Timers
-        other processes know wait for the claim of the real-time path, as before."""
+        """Running clock journaled by a durable store: fire the due timers made since the store last
+        wrote (a delivery due at once; only this process knows them), before it writes them.  The store
+        calls this as it is about to write: such a timer is then never written and deleted (nor, shared,
+        claimed).  On a shared clock, timers other processes know wait for the real-time path's claim."""
         if self.unwritten is None or self._loop is None or self._claiming or self._firing:
             return 0
         self._drop_cancelled_head()

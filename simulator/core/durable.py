@@ -14,6 +14,7 @@ import dataclasses
 import importlib
 import itertools
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from .accounts import Account
 from .clock import Clock, Timer
 from .models import CallbackAttempt, Message, MoRecord, Report, RequestLog, TimelineEntry
 from .store import MemoryStore, PullItem, item_ref
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseError(Exception):
@@ -179,6 +182,7 @@ class DurableStore(MemoryStore):
         self._written = 0  # changes committed
         self._scheduled: asyncio.Handle | None = None  # _flush_soon, once per loop turn
         self._waiter: asyncio.Future[None] | None = None
+        self.before_write: Callable[[], Any] | None = None  # see _fire_before_write
         super().__init__(**kwargs)
         self._ready = True
 
@@ -317,7 +321,23 @@ class DurableStore(MemoryStore):
             self._kick()
 
     # -- writing ---------------------------------------------------------------------------------------
+    def unwritten(self, seq: int) -> bool:
+        """Whether timer ``seq`` was made since the last write (nobody else knows it yet)."""
+        return seq in self._d_timers
+
+    def _fire_before_write(self) -> None:
+        """Fire the due timers made since the last write (a delivery due at once), so that what they
+        change goes in this write and they are never written and deleted themselves (the Sim sets
+        ``before_write`` to the clock's :meth:`~.clock.Clock.fire_unwritten`)."""
+        if self.before_write is None:
+            return
+        try:
+            self.before_write()
+        except Exception:  # (a timer's own error is the clock's to report) the write goes on
+            log.exception("firing the due timers before a write")
+
     def _flush_soon(self) -> None:
+        self._fire_before_write()
         self._scheduled = None
         waiter, self._waiter = self._waiter, None
         try:

@@ -564,11 +564,7 @@ class RedisStore(DurableStore):
     def _turn_go(self) -> None:
         """The loop's turn ends: first the due timers no other process knows (a delivery due at once)
         fire, so what they change goes in this transaction and they are never written themselves."""
-        try:
-            if self.remote is not None:
-                self.remote.clock.fire_unwritten()
-        except Exception:  # (a timer's own error is the clock's to report) the turn goes out whatever
-            log.exception("firing this process's due timers before its write")
+        self._fire_before_write()
         self._turn_end()
 
     def _turn_end(self, errors: list[BaseException] | None = None) -> None:
@@ -786,12 +782,9 @@ class RedisStore(DurableStore):
                 won.add(s)
         return won
 
-    def _unwritten(self, seq: int) -> bool:
-        return seq in self._d_timers
-
     def _to_claim(self, timers: list[Timer]) -> tuple[set[int], list[int]]:
         """(the timers won without asking: never written, so nobody else knows them; those to ask)"""
-        won = {t.seq for t in timers if self._unwritten(t.seq)}
+        won = {t.seq for t in timers if self.unwritten(t.seq)}
         return won, [t.seq for t in timers if t.seq not in won]
 
     async def claim_async(self, timers: list[Timer]) -> set[int]:
@@ -916,7 +909,7 @@ class RedisStore(DurableStore):
     def attach(self, sim: Any) -> None:
         """Called by the Sim once it has taken up the stored state: share its clock, follow the stream."""
         self.remote = sim
-        sim.clock.share(self.claim, self.claim_async, UniqueSeq(self.worker), self._unwritten)
+        sim.clock.share(self.claim, self.claim_async, UniqueSeq(self.worker), self.unwritten)
         sim.dispatcher.tag = str(self.worker)
         if sim.seed is not None:  # seeded: still never the vendor ids another process hands out
             sim.rng = random.Random(f"{sim.seed}/process {self.worker}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 
@@ -256,3 +257,30 @@ async def test_an_outbox_backlog_is_an_entry_per_item_and_is_pushed_in_order_aft
     await again.post("/_sim/clock/advance", json={"seconds": 60})
     await again.sim.dispatcher.drain()
     assert len([i for r in receiver.requests for i in json.loads(r.body)]) == 40  # each once
+
+
+async def test_a_delivery_due_at_once_is_never_written_as_a_timer_row(make_client, tmp_path):
+    """With --db, a timer that comes due before the store's next write (the instant scenario's
+    delivery) fires first: the write carries the delivered message, and no timer row is inserted
+    and deleted."""
+    from ..vendors.kx.helpers import auth
+
+    scenario = "name: at-once\ndefaults:\n  outcome: delivered\n  delay: 0\n"
+    client = await make_client(
+        frozen=False, seed=None, scenario_text=scenario, store={"db": str(tmp_path / "sim.db")}
+    )
+    store = client.sim.store
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    for i in range(5):
+        resp = await client.post(
+            "/api/sms/send", data={**auth(), "mobile": f"1380000000{i}", "msgcontent": "【测试】hi"}
+        )
+        assert (await resp.json())["code"] == "0"
+    for _ in range(100):  # real time, bounded: delay 0 fires at the loop's next turns
+        if store._written == store._changes and all(m.status == "delivered" for m in store.query_messages()):
+            break
+        await asyncio.sleep(0.01)
+    assert [m.status for m in store.query_messages()] == ["delivered"] * 5
+    assert any("INTO messages" in s for s in statements)
+    assert not [s for s in statements if "timers" in s]
