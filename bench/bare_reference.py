@@ -4,16 +4,25 @@ encoded with orjson), with no checks, no store and no scenario.
 
     python bench/bare_reference.py PORT [--loop uvloop|asyncio]   # serve any path
     python bench/bare_reference.py PORT --receiver LOG            # a callback receiver (below)
+    python bench/bare_reference.py PORT --work-us 110 [--workers 2]   # the ceiling (below)
 
 ``--receiver LOG``: answers ``SUCCESS`` to every POST (kx's expected answer) and, when it stops
 (SIGTERM), writes one line per request to LOG: the arrival time (wall clock, epoch seconds) and the
 request body, as JSON, so the bench can measure how long after its due time each report arrived.
+
+``--work-us US`` adds US microseconds of CPU (a busy loop) to every request, so that one process costs
+about what the simulator costs per request; ``--workers N`` runs N such processes on the port
+(SO_REUSEPORT), as ``serve --workers`` does.  With nothing shared between the processes, that is how
+far N processes can go on the machine with the load generator beside them: the ceiling for
+``--workers 2 --redis`` (bench/wrk.py's ``ceiling`` and ``ceiling2`` modes).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import signal
 import time
 from urllib.parse import parse_qsl
 
@@ -23,10 +32,17 @@ from aiohttp import web
 ANSWER = orjson.dumps({"code": "0", "msg": "成功", "data": {"taskid": "1122122213000000000001"}})
 
 
+WORK = 0.0  # seconds of CPU added to every request (--work-us)
+
+
 async def handle(request: web.Request) -> web.Response:
     body = await request.read()
     form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     digest = hashlib.md5(body + form.get("userid", "").encode()).hexdigest()
+    if WORK:
+        end = time.thread_time() + WORK
+        while time.thread_time() < end:
+            pass
     return web.Response(body=ANSWER, content_type="application/json", headers={"X-Digest": digest})
 
 
@@ -35,7 +51,27 @@ def main() -> None:
     p.add_argument("port", type=int)
     p.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     p.add_argument("--receiver", metavar="LOG", help="be a callback receiver logging arrivals to LOG")
+    p.add_argument("--work-us", type=float, default=0.0, help="CPU microseconds added to every request")
+    p.add_argument("--workers", type=int, default=1, help="processes on the port (SO_REUSEPORT)")
     args = p.parse_args()
+    global WORK
+    WORK = args.work_us / 1e6
+    children = []
+    for _ in range(args.workers - 1):
+        pid = os.fork()
+        if pid == 0:
+            children = []  # a worker: serves like the parent, and has none of its own
+            break
+        children.append(pid)
+    if children:  # the parent stops its workers, then itself, when it is stopped
+
+        def stop_workers(*_: object) -> None:
+            for pid in children:
+                os.kill(pid, signal.SIGTERM)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop_workers)
     loop = None
     if args.loop == "uvloop":
         import uvloop
@@ -60,7 +96,16 @@ def main() -> None:
     else:
         app.router.add_route("*", "/{tail:.*}", handle)
     # run_app turns SIGTERM into a graceful exit: the receiver's log is written on cleanup
-    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None, loop=loop)
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        access_log=None,
+        print=None,
+        loop=loop,
+        reuse_port=args.workers > 1,
+        handle_signals=not children,
+    )
 
 
 if __name__ == "__main__":

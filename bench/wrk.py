@@ -1,17 +1,20 @@
 """Throughput and latency of each vendor's main send path, and of the callback path, against a bare handler.
 
     python bench/wrk.py [--seconds 3] [--rounds 2] [--connections 50]
-                        [--modes memory,db,redis,workers2] [--vendors kx,huawei,emay]
+                        [--modes memory,db,redis,workers2[,ceiling,ceiling2]] [--vendors kx,huawei,emay]
                         [--no-callbacks | --callbacks-only] [--push-stores db,redis]
 
 Starts the bare reference handler (bench/bare_reference.py: aiohttp on uvloop, a form parsed, one md5,
 canned JSON from orjson) and the simulator in each mode — ``memory``, ``db`` (``--db`` on a fresh SQLite
 file), ``redis`` (``--redis URL`` on a Debian ``redis-server`` started on a free port) and ``workers2``
 (``--workers 2 --redis URL``); a mode whose flag the server refuses is skipped with the server's own
-message.  Each server is pinned to core 0 (``taskset``; ``workers2`` gets both cores, it is about
-scaling), wrk (Debian's ``wrk``, one thread) to core 1.  The rounds are interleaved — every vendor on
-every server, then again — so a neighbour's load on the machine touches all servers alike, and the
-medians over rounds are compared.  Then latency at the same load: every server gets the same offered
+message.  ``--modes`` also takes ``ceiling`` and ``ceiling2`` (not run by default): the bare handler with
+``CEILING_WORK_US`` of CPU added per request, as one process and as two on both cores: how far two
+processes that share nothing go on this machine, the ceiling for ``workers2``.  Each server is pinned
+to core 0 (``taskset``; ``workers2`` and ``ceiling2`` get both cores, they are about scaling), wrk
+(Debian's ``wrk``, one thread) to core 1.  The rounds are interleaved — every vendor on every server,
+then again — so a neighbour's load on the machine touches all servers alike, and the medians over
+rounds are compared.  Then latency at the same load: every server gets the same offered
 rate (half the in-memory simulator's saturated rate: each wrk connection waits between requests) and
 each p99 is set against the bare handler's at that rate.
 
@@ -81,6 +84,11 @@ sys.path.insert(0, str(ROOT))
 SCENARIO = ROOT / "simulator" / "scenarios" / "instant.yaml"
 VENDORS = ("kx", "huawei", "emay")
 MODES = ("memory", "db", "redis", "workers2")
+# not run by default: the bare handler with CEILING_WORK_US of CPU added to each request (about what the
+# simulator costs), as one process pinned like the others and as two processes on both cores like
+# workers2, nothing shared between them: how far two processes can go on the machine (bare_reference.py)
+CEILINGS = ("ceiling", "ceiling2")
+CEILING_WORK_US = 110
 POOL_RATE = {"kx": 16000, "huawei": 14000, "emay": 12000}  # requests/s a pool is sized for (above any mode)
 CORES = os.cpu_count() or 1
 LUA = """
@@ -250,10 +258,11 @@ class Server:
         self, name: str, cmd: list[str], core: int | None, port: int, tmp: Path, cwd: Path = ROOT
     ) -> None:
         self.name, self.port, self.skipped = name, port, ""
+        self.sim = name not in ("bare", *CEILINGS)  # the simulator (metrics, checked answers)
         self.log = tmp / f"{name}.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(pinned(cmd, core), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-        path = "/_sim/health" if name != "bare" else "/"
+        path = "/_sim/health" if self.sim else "/"
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -326,6 +335,16 @@ def start_servers(
                 helpers.append(proc)
             extra = ["--redis", redis_url] + (["--workers", "2"] if mode == "workers2" else [])
             core = None if mode == "workers2" else 0
+        elif mode in CEILINGS:
+            port = free_port()
+            cmd = [sys.executable, "bench/bare_reference.py", str(port), "--work-us", str(CEILING_WORK_US)]
+            two = mode == "ceiling2"
+            server = Server(mode, cmd + (["--workers", "2"] if two else []), None if two else 0, port, tmp)
+            if server.skipped:
+                skipped[mode] = server.skipped
+            else:
+                servers[mode] = server
+            continue
         elif mode != "memory":
             skipped[mode] = "unknown mode"
             continue
@@ -387,16 +406,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 def segment(server: Server, vendor: str, args: argparse.Namespace, tmp: Path, script: Path) -> dict:
-    size = 2000 if server.name == "bare" else int(POOL_RATE[vendor] * args.seconds)
+    size = int(POOL_RATE[vendor] * args.seconds) if server.sim else 2000
     pool = write_pool(tmp, POOLS[vendor](size))
-    before = answers(server.port, vendor) if server.name != "bare" else (0, 0)
+    before = answers(server.port, vendor) if server.sim else (0, 0)
     cpu = cpu_seconds(server.proc.pid)
     result = wrk(server.port, args.seconds, args.connections, pool, script)
     # CPU per request: what the server itself spent, hardly touched by other work on the machine (its
     # throughput is: the req/s of a busy shared machine say little, CPU per request a lot more)
     result["cpu_us"] = (cpu_seconds(server.proc.pid) - cpu) * 1e6 / max(1, result["requests"])
     result["pool"] = size
-    if server.name != "bare":
+    if server.sim:
         after = answers(server.port, vendor)
         if after[0] >= 0:
             result["answered"], result["refused"] = after[0] - before[0], after[1] - before[1]

@@ -151,3 +151,55 @@ def test_the_callback_report_shows_a_durable_stores_push_capacity_after_memorys(
     assert rows[0].startswith("  | huawei | 450 | 3,400 | 12,000 |")
     assert rows[1].startswith("  | huawei (`--redis`) | 450 | 3,400 | 3,400 | 1.0 | 0.22 |")
     assert rows[2] == "  | huawei (`--db`) | 0 | redis-server is not installed |"
+
+
+def test_the_ceiling_serves_from_two_processes_and_stops_with_its_parent(wrk, tmp_path):
+    """bench/wrk.py's ``ceiling2``: the bare handler with CPU added per request, two processes on one
+    port; stopping the parent (as the bench stops every server) stops its worker too."""
+    import os
+    import subprocess
+    import time
+    import urllib.request
+
+    port = wrk.free_port()
+    cmd = [sys.executable, str(BENCH / "bare_reference.py"), str(port), "--work-us", "500", "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def children() -> list[int]:
+        out = []
+        for entry in os.listdir("/proc"):
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except (OSError, ValueError):
+                continue
+            if entry.isdigit() and int(stat.rpartition(")")[2].split()[1]) == proc.pid:
+                out.append(int(entry))
+        return out
+
+    try:
+        for _ in range(200):
+            try:
+                started = time.perf_counter()
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sms/send", b"userid=1", 1).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert b'"code":"0"' in body and time.perf_counter() - started >= 0.0005  # the added CPU
+        worker = children()
+        assert len(worker) == 1
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+    def gone(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] in "ZX"
+        except OSError:
+            return True
+
+    for _ in range(100):
+        if gone(worker[0]):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the worker outlived its parent")
