@@ -21,12 +21,16 @@ import heapq
 import itertools
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 Handler = Callable[..., Any]
 SLICE = 0.005  # seconds of due timers the running clock fires before the loop serves anything else
+
+
+def _order(timer: Timer) -> tuple[float, int]:
+    return timer.due, timer.seq
 
 
 class Journal(Protocol):
@@ -151,8 +155,8 @@ class Clock:
         Timers are fired one by one at their own due time (``now()`` reads the timer's due time inside
         its callback), so a chain of timers scheduled by callbacks is followed exactly.  Returns how
         many timers fired.  ``budget`` (seconds of work, unshared clock only): stop once it is spent;
-        the timers still due fire at the loop's next turn.  ``local_only``: fire only the timers the
-        store has not written yet (:meth:`fire_unwritten`); the others wait (shared: for a claim).
+        the timers still due fire at the loop's next turn.  ``local_only`` (shared clock): fire only the
+        timers the store has not written yet (no other process knows them); the others wait for a claim.
         """
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
@@ -367,17 +371,34 @@ class Clock:
         """Fire every timer due at the current simulated time."""
         return self.advance(0)
 
-    def fire_unwritten(self) -> int:
-        """Running clock journaled by a durable store: fire the due timers made since the store last
-        wrote (a delivery due at once; only this process knows them), before it writes them.  The store
-        calls this as it is about to write: such a timer is then never written and deleted (nor, shared,
-        claimed).  On a shared clock, timers other processes know wait for the real-time path's claim."""
-        if self.unwritten is None or self._loop is None or self._claiming or self._firing:
+    def fire_unwritten(self, made: Mapping[int, Timer]) -> int:
+        """Running clock journaled by a durable store: fire the due timers among ``made`` (the store's
+        timers made since its last write: a delivery due at once; only this process knows them) before
+        the store writes them.  The store calls this as it is about to write: such a timer is then
+        never written and deleted (nor, shared, claimed).  What they make due at once fires too (a few
+        rounds).  Only ``made`` is looked at: a backlog of due timers the store wrote already waits for
+        the real-time path (its slices; shared, its claim), at no cost here."""
+        if self._loop is None or self._claiming or self._firing or not made:
             return 0
-        self._drop_cancelled_head()
-        if not self._heap or self._heap[0][0] > self.now():
-            return 0
-        return self.advance(0, local_only=True)
+        fired = 0
+        for _ in range(4):
+            now = self.now()
+            due = sorted((t for t in made.values() if t.due <= now and not t.cancelled), key=_order)
+            if not due:
+                break
+            was_frozen, offset = self._frozen_at is not None, self._offset
+            self._frozen_at = now  # each fires at the current time, as advance(0) fires a due timer
+            try:
+                for timer in due:
+                    if not timer.cancelled:  # (one fired before it may have cancelled it)
+                        self._fire(timer)  # its heap entry is left cancelled, dropped when it surfaces
+                        fired += 1
+            finally:
+                if not was_frozen:
+                    self._offset, self._frozen_at = offset, None
+        if fired:
+            self._rearm()
+        return fired
 
     # -- internals -----------------------------------------------------------------------------------
     def _due(self, target: float) -> list[Timer]:

@@ -182,7 +182,7 @@ class DurableStore(MemoryStore):
         self._written = 0  # changes committed
         self._scheduled: asyncio.Handle | None = None  # _flush_soon, once per loop turn
         self._waiter: asyncio.Future[None] | None = None
-        self.before_write: Callable[[], Any] | None = None  # see _fire_before_write
+        self.before_write: Callable[[dict[int, Timer]], Any] | None = None  # see _fire_before_write
         super().__init__(**kwargs)
         self._ready = True
 
@@ -329,10 +329,10 @@ class DurableStore(MemoryStore):
         """Fire the due timers made since the last write (a delivery due at once), so that what they
         change goes in this write and they are never written and deleted themselves (the Sim sets
         ``before_write`` to the clock's :meth:`~.clock.Clock.fire_unwritten`)."""
-        if self.before_write is None:
+        if self.before_write is None or not self._d_timers:
             return
         try:
-            self.before_write()
+            self.before_write(self._d_timers)
         except Exception:  # (a timer's own error is the clock's to report) the write goes on
             log.exception("firing the due timers before a write")
 

@@ -101,9 +101,7 @@ class Sim:
         self._build_account = build_account
         state = self.store.load(build_account, self._stored_scenario)
         self.clock.journal = self.store  # type: ignore[assignment]
-        unwritten = getattr(self.store, "unwritten", None)
-        if unwritten is not None:  # a timer due before the store writes it fires first (durable.py)
-            self.clock.unwritten = unwritten
+        if hasattr(self.store, "before_write"):  # a timer due before the store writes it fires first
             self.store.before_write = self.clock.fire_unwritten  # type: ignore[attr-defined]
         attach = getattr(self.store, "attach", None)
         if attach is not None:  # shared by several processes: share the clock, follow the others

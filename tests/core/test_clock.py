@@ -280,3 +280,28 @@ def test_the_due_scan_finds_exactly_the_due_timers_not_cancelled(dues, cancelled
             timers[i].cancel()
     want = {t.seq for t in timers if t.due <= target and not t.cancelled}
     assert {t.seq for t in clock._due(target)} == want
+
+
+def test_firing_before_a_write_looks_only_at_the_timers_made_since_the_last_one(monkeypatch):
+    """A durable store asks the clock to fire, before each write, the due timers it has not written
+    yet.  A backlog of due timers written already (a frozen clock let go) is left to the real-time
+    path's slices: the first version popped and pushed back the whole backlog at every write
+    (huawei pushes with --db: 3,288 → 1,308 reports/s)."""
+    import heapq
+
+    clock = Clock(start=1000.0, frozen=True)
+    fired: list[str] = []
+    clock.register("note", fired.append)
+    backlog = [clock.call_at(990.0 + i / 10_000, "note", "old") for i in range(20_000)]
+    made = {t.seq: t for t in [clock.call_at(995.0, "note", "new"), clock.call_at(2000.0, "note", "later")]}
+    loop = asyncio.new_event_loop()
+    clock._loop = loop  # attached (the loop is not run: the real-time path stays out of it)
+    pops = []
+    monkeypatch.setattr(heapq, "heappop", lambda heap: pops.append(1) or heapq.heappushpop(heap, heap[-1]))
+    assert clock.fire_unwritten(made) == 1
+    assert fired == ["new"] and not pops
+    assert all(not t.cancelled for t in backlog) and clock.now() == 1000.0
+    monkeypatch.undo()
+    clock.detach()
+    loop.close()
+    assert clock.advance(0) == 20_000 and fired.count("old") == 20_000
