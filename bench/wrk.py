@@ -3,6 +3,7 @@
     python bench/wrk.py [--seconds 3] [--rounds 2] [--connections 50]
                         [--modes memory,db,redis,workers2[,ceiling,ceiling2]] [--vendors kx,huawei,emay]
                         [--no-callbacks | --callbacks-only] [--push-stores db,redis]
+                        [--max-messages N]
 
 Starts the bare reference handler (bench/bare_reference.py: aiohttp on uvloop, a form parsed, one md5,
 canned JSON from orjson) and the simulator in each mode — ``memory``, ``db`` (``--db`` on a fresh SQLite
@@ -960,6 +961,13 @@ def main() -> None:
         help="also measure huawei's push capacity with these stores (db,redis): a backlog of half the bare "
         "sender's rate over the window, while sends go on",
     )
+    p.add_argument(
+        "--max-messages",
+        type=int,
+        default=0,
+        help="the simulators' store.max_messages: small enough, the later rounds measure a store at its "
+        "bound (each message sent evicts an old one: a long load test's steady state)",
+    )
     p.add_argument("--json", metavar="FILE", help="also write every number to FILE")
     args = p.parse_args()
     args.push_stores = [x for x in args.push_stores.split(",") if x]
@@ -982,7 +990,8 @@ def main() -> None:
         script = tmp / "pool.lua"
         script.write_text(LUA)
         config = tmp / "bench.yaml"
-        config.write_text(f"scenario: {SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n")
+        bound = f"store: {{max_messages: {args.max_messages}}}\n" if args.max_messages else ""
+        config.write_text(f"scenario: {SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n{bound}")
         if args.callbacks_only:
             modes, vendors, args.compare = [], [], []
         report["startup_s"] = [round(t, 3) for t in startup(tmp)] if not args.callbacks_only else []
