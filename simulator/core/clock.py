@@ -92,8 +92,7 @@ class Clock:
         # shared by several processes (see share()): who may fire a due timer, and the timers by seq
         self.claim: Callable[[list[Timer]], set[int]] | None = None
         self.claim_async: Callable[[list[Timer]], Awaitable[set[int]]] | None = None  # the same, awaited
-        # a durable store's: a timer made since its last write (only this process knows it yet)
-        self.unwritten: Callable[[int], bool] | None = None
+        self.unwritten: Callable[[int], bool] | None = None  # a timer the store has not written yet
         self._claimed: tuple[set[int], set[int]] = (set(), set())  # (won, asked) for the next advance
         self._claiming = False
         self._by_seq: dict[int, Timer] | None = None
