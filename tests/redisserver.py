@@ -23,19 +23,24 @@ def free_port() -> int:
 
 
 def start_redis(
-    appendonly: bool = False, folder: str | None = None, port: int | None = None
+    appendonly: bool = False, folder: str | None = None, port: int | None = None, unix: bool = False
 ) -> tuple[subprocess.Popen, str]:
     """A new redis-server process and its URL (the caller stops it).  ``appendonly``: AOF, fsynced on
-    every write, in ``folder`` (start it again on the same folder and port to read it back)."""
+    every write, in ``folder`` (start it again on the same folder and port to read it back).  ``unix``:
+    on a Unix socket in ``folder`` only (no TCP port), the URL ``unix://…``."""
     exe = shutil.which("redis-server")
     if exe is None:
         raise RuntimeError("redis-server is not installed (apt-get install redis-server; .ci/run does it)")
     port = port or free_port()
     folder = folder or tempfile.mkdtemp(prefix="sim-redis-")
-    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", folder]
+    if unix:
+        listen, url = ["--port", "0", "--unixsocket", f"{folder}/redis.sock"], f"unix://{folder}/redis.sock"
+        listen += ["--unixsocketperm", "700"]
+    else:
+        listen, url = ["--port", str(port), "--bind", "127.0.0.1"], f"redis://127.0.0.1:{port}/0"
+    args = [exe, *listen, "--save", "", "--dir", folder]
     args += ["--appendonly", "yes", "--appendfsync", "always"] if appendonly else ["--appendonly", "no"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     for _ in range(200):
         try:
