@@ -600,7 +600,7 @@ class MemoryStore:
         Reports and replies are queued, finish, expire and are evicted in about the same order, so
         that run is the dead entries (an evicted record's lead the queue until the eviction drops
         them); one that expired or was evicted behind a live entry counts until the queue is read.
-        Counting every entry held the loop for 165 ms at 100,000 queued, at every metrics scrape."""
+        Counting every entry held the loop for 23-27 ms at 100,000 queued, at every metrics scrape."""
         q = self._pull.get((vendor, account, stream))
         if not q:
             return 0
