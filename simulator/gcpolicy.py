@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 from typing import Any
 
 YOUNG = 2_000
@@ -98,16 +99,11 @@ class GcPolicy:
         """Look for idleness every :data:`LOOK_EVERY` seconds and at the young generation every
         :data:`YOUNG_LOOK` seconds, on the running loop."""
 
-        async def watch() -> None:
+        async def every(seconds: float, look: Callable[[], bool]) -> None:
             while True:
-                await asyncio.sleep(LOOK_EVERY)
-                self.idle_tick()
-
-        async def young() -> None:
-            while True:
-                await asyncio.sleep(YOUNG_LOOK)
-                self.young_tick()
+                await asyncio.sleep(seconds)
+                look()
 
         loop = asyncio.get_running_loop()
-        self._task = loop.create_task(watch())
-        self._young_task = loop.create_task(young())
+        self._task = loop.create_task(every(LOOK_EVERY, self.idle_tick))
+        self._young_task = loop.create_task(every(YOUNG_LOOK, self.young_tick))

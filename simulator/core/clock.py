@@ -148,14 +148,13 @@ class Clock:
         self._rearm()
         self._changed()
 
-    def advance(self, seconds: float, budget: float | None = None, local_only: bool = False) -> int:
+    def advance(self, seconds: float, budget: float | None = None) -> int:
         """Move simulated time forward and fire, in order, every timer that became due.
 
         Timers are fired one by one at their own due time (``now()`` reads the timer's due time inside
         its callback), so a chain of timers scheduled by callbacks is followed exactly.  Returns how
         many timers fired.  ``budget`` (seconds of work, unshared clock only): stop once it is spent;
-        the timers still due fire at the loop's next turn.  ``local_only`` (shared clock): fire only the
-        timers the store has not written yet (no other process knows them); the others wait for a claim.
+        the timers still due fire at the loop's next turn.
         """
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
@@ -166,7 +165,7 @@ class Clock:
         lost = asked - won
         # the real-time path fires what its awaited claim won (and timers never written: nobody else
         # knows them); others that came due meanwhile wait for its next claim instead of a blocking one
-        deferring = (bool(asked) or local_only) and self.unwritten is not None
+        deferring = bool(asked) and self.unwritten is not None
         deferred: list[Timer] = []
         if self.claim is not None and not deferring:  # shared: one claim for every timer due in this step
             due = [t for t in self._due(target) if t.seq not in asked]
@@ -467,7 +466,7 @@ class Clock:
             # shared: claim what is due in the store's next round trip, then fire what was won
             due = self._due(self.now())
             if self.unwritten is not None and all(self.unwritten(t.seq) for t in due):
-                self.advance(0, local_only=True)  # only this process knows them: nothing to claim
+                self.advance(0)  # only this process knows them: its claim wins them without asking Redis
                 return
             self._claiming = True
             self._loop.create_task(self._claim_then_fire(due))

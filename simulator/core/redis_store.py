@@ -577,10 +577,11 @@ class RedisStore(DurableStore):
         want_sync, self._want_sync = self._want_sync, False
         target = self._changes
         writing = self._sent != target
-        purges, self._purge_due = self._purge_due, set()
-        now = repr(self.remote.clock.now()) if purges and self.remote is not None else repr(time.time())
-        for key in purges:  # after this turn's writes (the deletions of the records they name)
-            calls.append((self._purge, [self._pull_key(*key), self.k_msg, self.k_mo], [now], None))
+        if self._purge_due:  # after this turn's writes (the deletions of the records they name)
+            purges, self._purge_due = self._purge_due, set()
+            now = repr(self.remote.clock.now() if self.remote is not None else time.time())
+            for key in purges:
+                calls.append((self._purge, [self._pull_key(*key), self.k_msg, self.k_mo], [now], None))
         if not (calls or want_sync or writing):
             if waiter is None and done is None:
                 return
