@@ -1,7 +1,8 @@
 """Throughput and latency of each vendor's main send path, and of the callback path, against a bare handler.
 
     python bench/wrk.py [--seconds 3] [--rounds 2] [--connections 50]
-                        [--modes memory,db,redis,workers2[,ceiling,ceiling2]] [--vendors kx,huawei,emay]
+                        [--modes memory,db,redis,workers2[,ceiling,ceiling2,raw,nojournal]]
+                        [--vendors kx,huawei,emay]
                         [--no-callbacks | --callbacks-only] [--push-stores db,redis]
                         [--max-messages N]
 
@@ -11,7 +12,10 @@ file), ``redis`` (``--redis URL`` on a Debian ``redis-server`` started on a free
 (``--workers 2 --redis URL``); a mode whose flag the server refuses is skipped with the server's own
 message.  ``--modes`` also takes ``ceiling`` and ``ceiling2`` (not run by default): the bare handler with
 ``CEILING_WORK_US`` of CPU added per request, as one process and as two on both cores: how far two
-processes that share nothing go on this machine, the ceiling for ``workers2``.  Each server is pinned
+processes that share nothing go on this machine, the ceiling for ``workers2``; and ``raw`` and
+``nojournal`` (not run by default): the bare handler's work behind a hand-written HTTP/1.1 layer instead of
+aiohttp's (what aiohttp's own layer costs), and the memory mode without the request journal
+(``record_requests: 0``: what the journal costs).  Each server is pinned
 to core 0 (``taskset``; ``workers2`` and ``ceiling2`` get both cores, they are about scaling), wrk
 (Debian's ``wrk``, one thread) to core 1.  The rounds are interleaved — every vendor on every server,
 then again — so a neighbour's load on the machine touches all servers alike, and the medians over
@@ -89,6 +93,12 @@ MODES = ("memory", "db", "redis", "workers2")
 # simulator costs), as one process pinned like the others and as two processes on both cores like
 # workers2, nothing shared between them: how far two processes can go on the machine (bare_reference.py)
 CEILINGS = ("ceiling", "ceiling2")
+# not run by default either: what two parts of the cost are.  ``raw``: the bare handler's work behind a
+# hand-written HTTP/1.1 layer instead of aiohttp's (bare_reference.py --raw), so bare less raw is what
+# aiohttp's own layer costs per request; ``nojournal``: the memory mode with ``record_requests: 0`` (no
+# request journal, like WireMock's --no-request-journal), so memory less nojournal is what the journal costs
+PARTS = ("raw", "nojournal")
+REFERENCES = ("bare", "raw", *CEILINGS)  # not the simulator
 CEILING_WORK_US = 110
 POOL_RATE = {"kx": 16000, "huawei": 14000, "emay": 12000}  # requests/s a pool is sized for (above any mode)
 CORES = os.cpu_count() or 1
@@ -259,7 +269,7 @@ class Server:
         self, name: str, cmd: list[str], core: int | None, port: int, tmp: Path, cwd: Path = ROOT
     ) -> None:
         self.name, self.port, self.skipped = name, port, ""
-        self.sim = name not in ("bare", *CEILINGS)  # the simulator (metrics, checked answers)
+        self.sim = name not in REFERENCES  # the simulator (metrics, checked answers)
         self.log = tmp / f"{name}.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(pinned(cmd, core), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
@@ -325,6 +335,7 @@ def start_servers(
     for mode in modes:
         extra: list[str] = []
         core: int | None = 0
+        mode_config = config
         if mode == "db":
             extra = ["--db", str(tmp / "bench.db")]
         elif mode in ("redis", "workers2"):
@@ -336,9 +347,13 @@ def start_servers(
                 helpers.append(proc)
             extra = ["--redis", redis_url] + (["--workers", "2"] if mode == "workers2" else [])
             core = None if mode == "workers2" else 0
-        elif mode in CEILINGS:
+        elif mode in (*CEILINGS, "raw"):
             port = free_port()
-            cmd = [sys.executable, "bench/bare_reference.py", str(port), "--work-us", str(CEILING_WORK_US)]
+            cmd = [sys.executable, "bench/bare_reference.py", str(port)]
+            if mode == "raw":
+                cmd.append("--raw")
+            else:
+                cmd += ["--work-us", str(CEILING_WORK_US)]
             two = mode == "ceiling2"
             server = Server(mode, cmd + (["--workers", "2"] if two else []), None if two else 0, port, tmp)
             if server.skipped:
@@ -346,11 +361,14 @@ def start_servers(
             else:
                 servers[mode] = server
             continue
+        elif mode == "nojournal":
+            mode_config = tmp / "nojournal.yaml"
+            mode_config.write_text(config.read_text() + "record_requests: 0\n")
         elif mode != "memory":
             skipped[mode] = "unknown mode"
             continue
         port = free_port()
-        server = Server(mode, sim_cmd(port, config, extra), core, port, tmp)
+        server = Server(mode, sim_cmd(port, mode_config, extra), core, port, tmp)
         if server.skipped:
             skipped[mode] = server.skipped
             continue

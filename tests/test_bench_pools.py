@@ -203,3 +203,58 @@ def test_the_ceiling_serves_from_two_processes_and_stops_with_its_parent(wrk, tm
         time.sleep(0.05)
     else:
         raise AssertionError("the worker outlived its parent")
+
+
+def test_the_raw_reference_answers_like_the_aiohttp_one_and_splits_pipelined_requests(wrk):
+    """bench/wrk.py's ``raw``: the bare handler's work behind a hand-written HTTP/1.1 layer.  Its answer
+    has the aiohttp handler's body and headers; requests pipelined on one connection and cut anywhere
+    by the network each get one; SIGTERM stops it."""
+    import socket
+    import subprocess
+    import time
+
+    def start(*flags: str) -> tuple[subprocess.Popen, int]:
+        port = wrk.free_port()
+        cmd = [sys.executable, str(BENCH / "bare_reference.py"), str(port), *flags]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                return proc, port
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("the reference did not start")
+
+    def exchange(port: int, pieces: list[bytes], answers: int) -> list[tuple[dict[str, str], bytes]]:
+        with socket.create_connection(("127.0.0.1", port), 5) as sock:
+            for piece in pieces:
+                sock.sendall(piece)
+                time.sleep(0.02)  # separate reads on the server's side
+            data = b""
+            while data.count(b"HTTP/1.1 200 OK") < answers or not data.endswith(b"}"):
+                data += sock.recv(65536)
+        out = []
+        for raw in data.split(b"HTTP/1.1 200 OK\r\n")[1:]:
+            head, _, body = raw.partition(b"\r\n\r\n")
+            headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n"))
+            assert int(headers["Content-Length"]) == len(body)
+            out.append((headers, body))
+        return out
+
+    one = b"POST /api/sms/send HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nuserid=1"
+    two = b"POST /api/sms/send HTTP/1.1\r\nHost: x\r\ncontent-length: 8\r\n\r\nuserid=2"
+    bare, bare_port = start()
+    raw, raw_port = start("--raw")
+    try:
+        [(expected, body)] = exchange(bare_port, [one], 1)
+        got = exchange(raw_port, [one + two[:20], two[20:60], two[60:]], 2)
+        assert [b for _, b in got] == [body, body]
+        for headers, _ in got:  # the same headers, in any order (the Date of the second it was made)
+            assert {k: v for k, v in headers.items() if k not in ("Date", "X-Digest")} == {
+                k: v for k, v in expected.items() if k not in ("Date", "X-Digest")
+            }
+        assert got[0][0]["X-Digest"] == expected["X-Digest"] != got[1][0]["X-Digest"]  # each body's md5
+    finally:
+        for proc in (bare, raw):
+            proc.terminate()
+            assert proc.wait(10) is not None
