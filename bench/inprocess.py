@@ -1,6 +1,6 @@
 """The simulator's own CPU cost per request, without HTTP: signed requests run through the app in-process.
 
-    python bench/inprocess.py kx|huawei|emay [--requests 15000] [--warm 2000]
+    python bench/inprocess.py kx|huawei|emay [--requests 15000] [--warm 2000] [--no-journal]
     valgrind --tool=callgrind --instr-atstart=no python bench/inprocess.py kx --requests 1000 --warm 500
 
 Builds the app as ``serve`` does (the bench's ``instant`` scenario, kx ``batch_interval: 0``, emay's rate
@@ -77,10 +77,11 @@ def callgrind(on: bool) -> None:
         )
 
 
-async def main(vendor: str, n: int, warm: int) -> None:
+async def main(vendor: str, n: int, warm: int, journal: bool = True) -> None:
     folder = Path(tempfile.mkdtemp())
     config_file = folder / "bench.yaml"
-    config_file.write_text(f"scenario: {wrk.SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n")
+    quiet = "" if journal else "record_requests: 0\n"  # --no-journal: what the request journal costs
+    config_file.write_text(f"scenario: {wrk.SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n{quiet}")
     app = create_app(load_config(str(config_file)))
     sim = app[SIM_KEY]
     emay = sim.accounts.get("emay", "EUCP-EMY-SMS1-DEMO1")
@@ -129,8 +130,9 @@ if __name__ == "__main__":
     p.add_argument("vendor", choices=sorted(wrk.POOLS))
     p.add_argument("--requests", type=int, default=15000)
     p.add_argument("--warm", type=int, default=2000)
+    p.add_argument("--no-journal", action="store_true", help="record_requests: 0")
     a = p.parse_args()
     gc.set_threshold(100_000, 50, 100)  # as serve sets it (simulator/cli.py)
     import uvloop
 
-    uvloop.run(main(a.vendor, a.requests, a.warm))
+    uvloop.run(main(a.vendor, a.requests, a.warm, not a.no_journal))
