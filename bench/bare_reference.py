@@ -100,9 +100,9 @@ class RawHttp(asyncio.Protocol):
         )
 
 
-async def serve_raw(port: int, reuse_port: bool) -> None:
+async def serve_raw(port: int) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(RawHttp, "127.0.0.1", port, reuse_port=reuse_port)
+    server = await loop.create_server(RawHttp, "127.0.0.1", port)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     async with server:
@@ -118,6 +118,8 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1, help="processes on the port (SO_REUSEPORT)")
     p.add_argument("--raw", action="store_true", help="a hand-written HTTP/1.1 layer instead of aiohttp's")
     args = p.parse_args()
+    if args.raw and (args.workers > 1 or args.receiver):
+        p.error("--raw serves the bare handler's work in one process")
     global WORK
     WORK = args.work_us / 1e6
     children = []
@@ -143,10 +145,10 @@ def main() -> None:
         loop = uvloop.new_event_loop()
     if args.raw:
         if loop is None:
-            asyncio.run(serve_raw(args.port, args.workers > 1))
+            asyncio.run(serve_raw(args.port))
         else:
             with asyncio.Runner(loop_factory=lambda: loop) as runner:
-                runner.run(serve_raw(args.port, args.workers > 1))
+                runner.run(serve_raw(args.port))
         return
     app = web.Application()
     if args.receiver:

@@ -14,7 +14,7 @@ message.  ``--modes`` also takes ``ceiling`` and ``ceiling2`` (not run by defaul
 ``CEILING_WORK_US`` of CPU added per request, as one process and as two on both cores: how far two
 processes that share nothing go on this machine, the ceiling for ``workers2``; and ``raw`` and
 ``nojournal`` (not run by default): the bare handler's work behind a hand-written HTTP/1.1 layer instead of
-aiohttp's (what aiohttp's own layer costs), and the memory mode without the request journal
+aiohttp's (what aiohttp's layer costs over a minimal one), and the memory mode without the request journal
 (``record_requests: 0``: what the journal costs).  Each server is pinned
 to core 0 (``taskset``; ``workers2`` and ``ceiling2`` get both cores, they are about scaling), wrk
 (Debian's ``wrk``, one thread) to core 1.  The rounds are interleaved — every vendor on every server,
@@ -93,11 +93,10 @@ MODES = ("memory", "db", "redis", "workers2")
 # simulator costs), as one process pinned like the others and as two processes on both cores like
 # workers2, nothing shared between them: how far two processes can go on the machine (bare_reference.py)
 CEILINGS = ("ceiling", "ceiling2")
-# not run by default either: what two parts of the cost are.  ``raw``: the bare handler's work behind a
-# hand-written HTTP/1.1 layer instead of aiohttp's (bare_reference.py --raw), so bare less raw is what
-# aiohttp's own layer costs per request; ``nojournal``: the memory mode with ``record_requests: 0`` (no
-# request journal, like WireMock's --no-request-journal), so memory less nojournal is what the journal costs
-PARTS = ("raw", "nojournal")
+# not run by default either, they split the cost: ``raw``, the bare handler's work behind a hand-written
+# HTTP/1.1 layer instead of aiohttp's (bare_reference.py --raw: bare less raw is what aiohttp's layer costs
+# over a minimal one); ``nojournal``, the memory mode with ``record_requests: 0`` (no request journal, like
+# WireMock's --no-request-journal: memory less nojournal is what the journal costs)
 REFERENCES = ("bare", "raw", *CEILINGS)  # not the simulator
 CEILING_WORK_US = 110
 POOL_RATE = {"kx": 16000, "huawei": 14000, "emay": 12000}  # requests/s a pool is sized for (above any mode)
