@@ -20,6 +20,7 @@ from .core.durable import DatabaseError
 from .core.engine import HttpFault
 from .core.errors import DropConnection, SimError
 from .core.models import RequestLog
+from .core.ratelog import RateLimitedLog
 from .core.scenarios import Scenario, builtin_scenario, load_scenario
 from .core.sim import Sim
 from .core.sqlite import SqliteStore
@@ -29,6 +30,7 @@ from .vendors.base import REQUEST_ID, REQUEST_LOG, VENDOR_KEY, Vendor
 
 log = logging.getLogger("simulator")
 request_log = logging.getLogger("simulator.requests")  # --log-requests: at INFO whatever --log-level says
+out_of_reach_log = RateLimitedLog(log)  # the shared store out of reach: a line a second, not one a request
 SIM_KEY = web.AppKey("sim", Sim)
 CONFIG_KEY = web.AppKey("config", Config)
 UNMATCHED = "(unmatched)"  # the metrics' endpoint label of a request no route takes (404, 405)
@@ -85,10 +87,32 @@ async def committed(sim: Sim) -> bool:
     """Wait for the store to commit what was changed so far; False (logged) when it could not."""
     try:
         await sim.store.commit()
-    except Exception:
-        log.exception("the store could not commit; the request is answered as a failure")
+    except Exception as e:
+        if sim.store.unavailable(e):
+            out_of_reach_log(logging.WARNING, "the store could not commit, out of reach: %s", e)
+        else:
+            log.exception("the store could not commit; the request is answered as a failure")
         return False
     return True
+
+
+def route_vendor(request: web.Request) -> Vendor | None:
+    """The vendor whose endpoint the request's route is (None for the admin API and unknown paths)."""
+    resource = request.match_info.route.resource
+    key = request.app[OWNERS_KEY].get(resource.canonical) if resource is not None else None
+    return request.app[SIM_KEY].vendors.get(key) if key else None
+
+
+def out_of_reach(error: BaseException) -> web.Handler:
+    """A vendor handler for a request that came while the shared store was out of reach: nothing is
+    done, and the vendor's own system error is the answer (as the vendor's gateway answers when its
+    backend is down)."""
+
+    async def refuse(request: web.Request) -> web.StreamResponse:
+        why = f"the shared store (Redis) was out of reach, nothing was done: {error}"
+        raise SimError("system_error").because(why)
+
+    return refuse
 
 
 async def read_body(request: web.Request) -> bytes:
@@ -170,12 +194,22 @@ def log_request(request: web.Request, key: str, status: int, started: float, why
 async def vendor_middleware(request: web.Request, handler):
     """Logs each vendor request and turns every failure into the vendor's own error envelope."""
     sim = request.app[SIM_KEY]
+    unreachable: BaseException | None = None
     if sim.shared:  # read-your-writes across processes: what the others did is seen here first
-        await sim.store.sync()
+        try:
+            await sim.store.sync()
+        except Exception as e:
+            if not sim.store.unavailable(e):
+                raise
+            unreachable = e
+            out_of_reach_log(logging.WARNING, "the shared store is out of reach: %s", e)
     if request.path.startswith("/_sim"):
         refusal = guard.check(request, request.app[CONFIG_KEY])
         if refusal is not None:
             return refusal
+        if unreachable is not None:  # the admin API and the health check say so, and do nothing
+            error = f"the shared store is out of reach: {unreachable}"
+            return web.json_response({"status": "unavailable", "error": error}, status=503)
         if request.body_exists and not request.content_type.startswith("multipart/"):
             await read_body(request)
         resp = await handler(request)
@@ -201,6 +235,9 @@ async def vendor_middleware(request: web.Request, handler):
         request[REQUEST_ID] = entry.id
         request[REQUEST_LOG] = entry
         entry.request_body = body
+    if unreachable is not None and (owner := route_vendor(request)) is not None:
+        request[VENDOR_KEY] = owner
+        handler = out_of_reach(unreachable)
     dropped = False
     code = ""  # the vendor's answer code, for metrics: known when a handler raised it
     try:
@@ -244,8 +281,13 @@ async def vendor_middleware(request: web.Request, handler):
         raise
     except web.HTTPException:
         raise
-    except Exception:
-        log.exception("unexpected error handling %s %s", request.method, request.path)
+    except Exception as e:
+        if sim.store.unavailable(e):  # Redis went away during the request
+            out_of_reach_log(logging.WARNING, "the shared store is out of reach: %s", e)
+            if entry is not None:
+                entry.diagnosis = f"the shared store (Redis) was out of reach: {e}"
+        else:
+            log.exception("unexpected error handling %s %s", request.method, request.path)
         vendor = request.get(VENDOR_KEY)
         resp = (
             vendor.render_error(request, SimError("system_error"))

@@ -22,25 +22,9 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 
+from .core.ratelog import RateLimitedLog
+
 log = logging.getLogger("simulator.server")
-
-
-class RateLimitedLog:
-    """Log a line at most once per ``interval`` seconds, counting what was left out."""
-
-    def __init__(self, interval: float = 1.0) -> None:
-        self.interval = interval
-        self.last = 0.0
-        self.skipped = 0
-
-    def __call__(self, level: int, message: str, *args: Any) -> None:
-        now = time.monotonic()
-        if now - self.last < self.interval:
-            self.skipped += 1
-            return
-        more = f" ({self.skipped} more since the last line)" if self.skipped else ""
-        self.last, self.skipped = now, 0
-        log.log(level, message + more, *args)
 
 
 class Limits:
@@ -50,7 +34,7 @@ class Limits:
         self.open = 0
         self.refused = 0
         self.timed_out = 0
-        self.say = RateLimitedLog()
+        self.say = RateLimitedLog(log)
 
 
 class GuardedHandler(RequestHandler):

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 Handler = Callable[..., Any]
 SLICE = 0.005  # seconds of due timers the running clock fires before the loop serves anything else
+CLAIM_RETRY = 0.2  # seconds before a claim the shared store failed (Redis out of reach) is tried again
 
 
 def _order(timer: Timer) -> tuple[float, int]:
@@ -95,6 +96,7 @@ class Clock:
         self.unwritten: Callable[[int], bool] | None = None  # a timer the store has not written yet
         self._claimed: tuple[set[int], set[int]] = (set(), set())  # (won, asked) for the next advance
         self._claiming = False
+        self._claim_failed_at: float | None = None  # the loop's time of a claim the store failed
         self._by_seq: dict[int, Timer] | None = None
 
     # -- reading -------------------------------------------------------------------------------------
@@ -452,6 +454,8 @@ class Clock:
             if delay > 0:
                 return  # frozen: only timers already due fire, on their own
             delay = 0.0
+        if self._claim_failed_at is not None:  # the shared store is out of reach: do not spin on it
+            delay = max(delay, self._claim_failed_at + CLAIM_RETRY - self._loop.time())
         self._handle_due = due
         self._handle = self._loop.call_later(max(0.0, delay), self._on_handle)
 
@@ -478,9 +482,11 @@ class Clock:
             if not due:
                 return  # (a timer that came due since is claimed after the rearm, without blocking)
             self._claimed = (await self.claim_async(due), {t.seq for t in due})
+            self._claim_failed_at = None
             self.run_due()
-        except Exception as exc:  # the store failed: the timers stay, tried again at the next rearm
+        except Exception as exc:  # the store failed: the timers stay, tried again CLAIM_RETRY later
             self._claimed = (set(), set())
+            self._claim_failed_at = self._loop.time() if self._loop is not None else None
             if self.on_error is not None and due:
                 self.on_error(due[0], exc)
         finally:

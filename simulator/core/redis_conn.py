@@ -6,7 +6,10 @@ calls :meth:`RawConnection.call`, which sends and then reads the socket itself u
 outstanding has come.
 
 Replies are hiredis's: bytes, ints, lists, ``None``; an error reply is a ``hiredis.ReplyError`` value,
-not an exception.
+not an exception.  When Redis is out of reach, every command waiting gets a ``redis.ConnectionError``
+(or ``redis.TimeoutError``); the next send connects again, but not sooner than ``RECONNECT_PAUSE`` after
+a connection that failed (meanwhile sends fail at once: a loop trying to connect at every request would
+spin, and a black-holed host would block it for the connect timeout each time).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import logging
 import select
 import socket
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +31,8 @@ Done = Callable[[list[Reply] | BaseException], None]
 
 
 log = logging.getLogger(__name__)
+RECONNECT_PAUSE = 0.5  # seconds between attempts to connect while Redis is out of reach
+CONNECT_TIMEOUT = 2.0  # at most this for a connection to be made (it blocks the loop meanwhile)
 
 
 class RawConnection:
@@ -38,17 +44,32 @@ class RawConnection:
         self._reader = hiredis.Reader()
         self._pending: deque[tuple[int, list[Reply], Done]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._down: tuple[float, str] | None = None  # (no attempt before, why) after a failed connect
 
     # -- connecting ----------------------------------------------------------------------------------------
     def _connect(self) -> socket.socket:
         kw = self._where
-        if kw.get("path"):
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(self.timeout)
-            sock.connect(kw["path"])
-        else:
-            sock = socket.create_connection((kw.get("host", "localhost"), kw.get("port", 6379)), self.timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self._down is not None and time.monotonic() < self._down[0]:
+            raise redis.ConnectionError(self._down[1])
+        try:
+            if kw.get("path"):
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.settimeout(min(self.timeout, CONNECT_TIMEOUT))
+                try:
+                    sock.connect(kw["path"])
+                except OSError:
+                    sock.close()
+                    raise
+            else:
+                where = (kw.get("host", "localhost"), kw.get("port", 6379))
+                sock = socket.create_connection(where, min(self.timeout, CONNECT_TIMEOUT))
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError as e:
+            where = kw.get("path") or f"{kw.get('host', 'localhost')}:{kw.get('port', 6379)}"
+            why = f"cannot connect to Redis at {where}: {e}"
+            self._down = (time.monotonic() + RECONNECT_PAUSE, why)
+            raise redis.ConnectionError(why) from None
+        self._down = None
         sock.setblocking(False)
         self._sock = sock
         self._reader = hiredis.Reader()
@@ -94,6 +115,11 @@ class RawConnection:
         data = b"".join(hiredis.pack_command(c) for c in commands)
         try:
             sock = self._sock or self._connect()
+        except (OSError, redis.RedisError) as e:  # not connected: nothing of this was sent
+            self._lost(e)
+            done(_connection_error(e))
+            return
+        try:
             self._pending.append((len(commands), [], done))
             view = memoryview(data)
             while view:
@@ -170,6 +196,7 @@ class RawConnection:
 
     def _lost(self, error: BaseException) -> None:
         """The connection broke: every command waiting fails; the next send connects again."""
+        error = _connection_error(error)
         if self._sock is not None:
             if self._loop is not None:
                 self._loop.remove_reader(self._sock.fileno())
@@ -181,6 +208,16 @@ class RawConnection:
         pending, self._pending = self._pending, deque()
         for _, _, done in pending:
             done(error)
+
+
+def _connection_error(error: BaseException) -> BaseException:
+    """What a lost connection hands to those waiting: a redis-py connection or timeout error, which the
+    store tells apart from a refusal (the request is answered as the vendor's system error)."""
+    if isinstance(error, redis.RedisError):
+        return error
+    if isinstance(error, TimeoutError):
+        return redis.TimeoutError(str(error))
+    return redis.ConnectionError(f"lost the connection to Redis: {error}")
 
 
 class Commands:

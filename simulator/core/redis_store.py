@@ -61,7 +61,8 @@ from .durable import (
 )
 from .errors import SimError
 from .models import CallbackAttempt, Message, MoRecord, RequestLog
-from .redis_conn import Commands, RawConnection, stream_entries
+from .ratelog import RateLimitedLog
+from .redis_conn import CONNECT_TIMEOUT, Commands, RawConnection, stream_entries
 
 # transactions under way at a time; what comes meanwhile goes in the next (sent when one is answered), so a
 # busy process sends fewer, bigger ones.  One left the loop idle a fifth of the time waiting for Redis's
@@ -295,8 +296,9 @@ class RedisStore(DurableStore):
     def __init__(self, url: str, prefix: str = "sms-simulator", **kwargs: Any) -> None:
         self.url = url
         self.prefix = prefix
+        self._say = RateLimitedLog(log)
         try:
-            self._r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+            self._r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=CONNECT_TIMEOUT)
             self._r.ping()
         except (redis.RedisError, ValueError) as e:
             raise DatabaseError(f"cannot use Redis at {url}: {e}") from None
@@ -654,7 +656,10 @@ class RedisStore(DurableStore):
                 if failed is not None:
                     error = redis.ResponseError(str(failed))
         if error is not None:
-            log.error("Redis transaction failed: %s", error)
+            if self.unavailable(error):  # at every turn while it lasts: a line a second at most
+                self._say(logging.WARNING, "Redis is out of reach (requests get system errors): %s", error)
+            else:
+                log.error("Redis transaction failed: %s", error)
             if t.saved is not None:  # written with the next transaction
                 self._merge_dirty(t.saved)
                 self._sent = self._written
@@ -687,6 +692,9 @@ class RedisStore(DurableStore):
             self._resolve([t.waiter, t.done], e, t.errors)
             return
         self._resolve([t.waiter, t.done], None, t.errors)
+
+    def unavailable(self, exc: BaseException) -> bool:
+        return isinstance(exc, redis.ConnectionError | redis.TimeoutError)
 
     def _merge_dirty(self, saved: dict[str, Any]) -> None:
         """Put back the changes of a transaction that failed, under what changed since."""

@@ -90,6 +90,7 @@ class Store(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def commit(self) -> None: ...
+    def unavailable(self, exc: BaseException) -> bool: ...
 
 
 def page(
@@ -787,6 +788,12 @@ class MemoryStore:
 
     async def stop(self) -> None:
         """The app is stopping."""
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """Whether ``exc`` says the store is out of reach for now (a shared store's server down or
+        restarting), not that something is wrong: the request is answered as the vendor's system error,
+        with one log line a second."""
+        return False
 
     async def commit(self) -> None:
         """Return once every change made so far is durable (nothing to do in memory)."""
