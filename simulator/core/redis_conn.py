@@ -42,8 +42,9 @@ class RawConnection:
         self.timeout = timeout
         self._sock: socket.socket | None = None
         self._reader = hiredis.Reader()
-        self._pending: deque[tuple[int, list[Reply], Done]] = deque()
+        self._pending: deque[tuple[int, list[Reply], Done, float]] = deque()  # (replies, got, done, sent at)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._watch: asyncio.TimerHandle | None = None  # the check for replies overdue (see _watchdog)
         self._down: tuple[float, str] | None = None  # (no attempt before, why) after a failed connect
 
     # -- connecting ----------------------------------------------------------------------------------------
@@ -97,6 +98,9 @@ class RawConnection:
     def detach(self) -> None:
         if self._loop is not None and self._sock is not None:
             self._loop.remove_reader(self._sock.fileno())
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         self._loop = None
 
     def close(self) -> None:
@@ -120,7 +124,9 @@ class RawConnection:
             done(_connection_error(e))
             return
         try:
-            self._pending.append((len(commands), [], done))
+            self._pending.append((len(commands), [], done, time.monotonic()))
+            if self._watch is None and self._loop is not None:
+                self._watch = self._loop.call_later(min(1.0, self.timeout / 2), self._watchdog)
             view = memoryview(data)
             while view:
                 try:
@@ -184,7 +190,7 @@ class RawConnection:
             if reply is False:
                 break
             took = True
-            want, got, done = self._pending[0]
+            want, got, done, _ = self._pending[0]
             got.append(reply)
             if len(got) == want:
                 self._pending.popleft()
@@ -193,6 +199,18 @@ class RawConnection:
                 except Exception:  # the replies after it still go to theirs
                     log.exception("handling a Redis reply")
         return took
+
+    def _watchdog(self) -> None:
+        """Redis stopped answering without closing the connection (a stopped process, a network cut
+        with no reset: the kernel would wait many minutes): after ``timeout`` the connection is taken
+        as lost, so what waits gets an error instead of waiting for ever."""
+        self._watch = None
+        if not self._pending or self._loop is None:
+            return
+        if time.monotonic() - self._pending[0][3] > self.timeout:
+            self._lost(TimeoutError(f"Redis did not answer in {self.timeout:g} s"))
+            return
+        self._watch = self._loop.call_later(min(1.0, self.timeout / 2), self._watchdog)
 
     def _lost(self, error: BaseException) -> None:
         """The connection broke: every command waiting fails; the next send connects again."""
@@ -206,7 +224,7 @@ class RawConnection:
 
     def _fail(self, error: BaseException) -> None:
         pending, self._pending = self._pending, deque()
-        for _, _, done in pending:
+        for _, _, done, _ in pending:
             done(error)
 
 

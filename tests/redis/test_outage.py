@@ -137,3 +137,32 @@ async def test_a_timer_whose_claim_fails_is_tried_again_later_not_at_once():
         clock.detach()
     assert fired == ["due"] and len(asked) == 3
     assert asked[1] - asked[0] >= CLAIM_RETRY * 0.9 and asked[2] - asked[1] >= CLAIM_RETRY * 0.9
+
+
+async def test_a_redis_that_stops_answering_fails_what_waits_after_the_timeout():
+    """A stopped redis-server (SIGSTOP: the connection stays open, nothing answers) is taken as lost
+    after the connection's timeout: what waits gets redis.TimeoutError instead of waiting for ever
+    (the kernel would keep such a connection for many minutes)."""
+    import signal
+
+    proc, url = start_redis()
+    conn = redis_conn.RawConnection(url, timeout=0.3)
+    conn.attach(asyncio.get_running_loop())
+    try:
+        assert conn.call([("PING",)]) == [b"PONG"]
+        proc.send_signal(signal.SIGSTOP)
+        got: asyncio.Future = asyncio.get_running_loop().create_future()
+        started = time.monotonic()
+        conn.send([("PING",)], got.set_result)
+        error = await asyncio.wait_for(got, 3)
+        assert isinstance(error, redis.TimeoutError) and "did not answer in 0.3 s" in str(error)
+        assert 0.3 <= time.monotonic() - started < 1.5
+        proc.send_signal(signal.SIGCONT)
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        conn.send([("PING",)], done.set_result)  # connects again
+        assert await asyncio.wait_for(done, 3) == [b"PONG"]
+    finally:
+        conn.close()
+        proc.send_signal(signal.SIGCONT)
+        proc.kill()
+        proc.wait()
