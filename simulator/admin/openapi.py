@@ -73,6 +73,8 @@ def _op(summary: str, ok: dict[str, Any], *, params=(), body=None, errors=(400,)
         op["requestBody"] = body
     for code in errors:
         op["responses"][str(code)] = _json(shapes.Error, "error")
+    # every admin path, with --redis: Redis out of reach ({"status": "unavailable", "error": …})
+    op["responses"]["503"] = _json(shapes.Error, "the shared store (--redis) is out of reach")
     return op
 
 

@@ -221,19 +221,20 @@ def setup(app: web.Application, sim: Sim, config: Config) -> None:
     async def health(request: web.Request) -> web.Response:
         if not request.get(AUTHED, True):  # a token is set and was not given: liveness only
             return answer({"status": "ok"})
-        return answer(
-            {
-                "status": "ok",
-                "version": VERSION,
-                "uptime": round(time.time() - started, 3),
-                "vendors": list(sim.vendors),
-                "scenario": sim.scenario.name,
-                "clock": clock_state(),
-                "messages": sim.store.count_messages(),
-                "callbacks_queued": sim.dispatcher.queued,
-                "process": os.getpid(),  # with --workers, which process answered
-            }
-        )
+        body = {
+            "status": "ok",
+            "version": VERSION,
+            "uptime": round(time.time() - started, 3),
+            "vendors": list(sim.vendors),
+            "scenario": sim.scenario.name,
+            "clock": clock_state(),
+            "messages": sim.store.count_messages(),
+            "callbacks_queued": sim.dispatcher.queued,
+            "process": os.getpid(),  # with --workers, which process answered
+        }
+        if sim.store.warnings:
+            body["warnings"] = list(sim.store.warnings)
+        return answer(body)
 
     @admin
     async def list_accounts(request: web.Request) -> web.Response:

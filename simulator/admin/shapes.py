@@ -238,6 +238,7 @@ class Health(Answer):
     messages: int | None = None
     callbacks_queued: int | None = None
     process: int | None = None  # the process id that answered (with --workers, one of several)
+    warnings: list[str] | None = None  # what the store noticed, e.g. Redis came back without its state
 
 
 Account = AccountConfig  # an account is shown as a config file writes it (its model's serialization)

@@ -46,6 +46,8 @@ class RawConnection:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watch: asyncio.TimerHandle | None = None  # the check for replies overdue (see _watchdog)
         self._down: tuple[float, str] | None = None  # (no attempt before, why) after a failed connect
+        self._connected = False  # a connection was made before (the next one is a reconnection)
+        self.on_reconnect: Callable[[], None] | None = None  # called once connected again
 
     # -- connecting ----------------------------------------------------------------------------------------
     def _connect(self) -> socket.socket:
@@ -87,6 +89,9 @@ class RawConnection:
             for reply in self.call(hello):
                 if isinstance(reply, hiredis.ReplyError):
                     raise redis.ConnectionError(f"Redis refused the connection: {reply}")
+        again, self._connected = self._connected, True
+        if again and self.on_reconnect is not None:  # before anything else is sent on it
+            self.on_reconnect()
         return sock
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:

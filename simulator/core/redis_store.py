@@ -30,6 +30,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import logging
+import os
 import random
 import threading
 import time
@@ -309,6 +310,7 @@ class RedisStore(DurableStore):
         self.k_acct, self.k_bal, self.k_balv = p + "acct", p + "bal", p + "balv"
         self.k_coll, self.k_meta, self.k_ctr = p + "coll", p + "meta", p + "ctr"
         self.k_pullkeys, self.k_log, self.k_epoch = p + "pullkeys", p + "log", p + "epoch"
+        self.k_life = p + "life"  # a token set once per Redis lifetime of the state (see _came_back)
         self._data_keys = [
             self.k_msg, self.k_mo, self.k_att, self.k_req, self.k_reqb, self.k_respb, self.k_timers,
             self.k_due, self.k_acct, self.k_bal, self.k_balv, self.k_coll, self.k_meta,
@@ -350,6 +352,9 @@ class RedisStore(DurableStore):
         self._turn: asyncio.Handle | None = None  # this turn's round trip, scheduled
         self._sent = 0  # changes sent to Redis (written once their transaction is answered)
         self._conn = RawConnection(url)  # the loop's pipelined connection (self._r: synchronous calls)
+        self._conn.on_reconnect = self._came_back
+        self.warnings: tuple[str, ...] = ()
+        self._life = self._conn.call(self._life_commands())[-1]
         self._applying = False  # applying another process's changes (they are not written again)
         self._stale_requests: list[str] = []  # request-log entries other processes wrote, not read yet
         self._claiming: dict[int, asyncio.Future[Any]] = {}  # timer seq → the real-time path's claim of it
@@ -695,6 +700,30 @@ class RedisStore(DurableStore):
 
     def unavailable(self, exc: BaseException) -> bool:
         return isinstance(exc, redis.ConnectionError | redis.TimeoutError)
+
+    def _life_commands(self) -> list[tuple[Any, ...]]:
+        """Set the state's lifetime token unless it is there; read it."""
+        token = f"{time.time():.6f}-{os.urandom(8).hex()}"
+        return [("SET", self.k_life, token, "NX"), ("GET", self.k_life)]
+
+    def _came_back(self) -> None:
+        """Connected to Redis again.  A Redis restarted without persistence has lost the simulator's state
+        (its lifetime token, which a reset leaves alone, is gone or another's).  Nothing can put the
+        state back exactly (each process's copy would hand a waiting report out again): say so, in the
+        log and in /_sim/health, rather than let reports due before go silently missing."""
+        try:
+            life = self._conn.call(self._life_commands())[-1]
+        except redis.RedisError:
+            return  # lost again: the next connection looks again
+        if life != self._life:
+            self._life = life
+            at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())
+            self.warnings = (
+                f"Redis came back without the simulator's state at {at} (restarted without persistence?): "
+                "records, pull queues and timers from before are only in each process's memory, and other "
+                "processes no longer see them; restart the simulator, and run Redis with appendonly yes",
+            )
+            log.error(self.warnings[0])
 
     def _merge_dirty(self, saved: dict[str, Any]) -> None:
         """Put back the changes of a transaction that failed, under what changed since."""

@@ -92,6 +92,8 @@ class Store(Protocol):
     async def commit(self) -> None: ...
     def unavailable(self, exc: BaseException) -> bool: ...
 
+    warnings: tuple[str, ...]
+
 
 def page(
     source: Sequence[T],
@@ -788,6 +790,8 @@ class MemoryStore:
 
     async def stop(self) -> None:
         """The app is stopping."""
+
+    warnings: tuple[str, ...] = ()  # what the store noticed that the user should know (GET /_sim/health)
 
     def unavailable(self, exc: BaseException) -> bool:
         """Whether ``exc`` says the store is out of reach for now (a shared store's server down or

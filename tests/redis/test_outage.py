@@ -66,11 +66,11 @@ async def test_while_redis_is_away_requests_are_answered_and_nothing_is_lost(tmp
 
         proc, _ = start_redis(appendonly=True, folder=str(tmp_path), port=port)
         for _ in range(100):  # the next attempt to connect is at most RECONNECT_PAUSE away
-            status, _ = await sim.call(http, "GET", "/_sim/health")
+            status, health = await sim.call(http, "GET", "/_sim/health")
             if status == 200:
                 break
             await asyncio.sleep(0.05)
-        assert status == 200
+        assert status == 200 and "warnings" not in health  # the append-only file kept the state
         status, after = await send(sim, http, "13600000002")
         assert status == 200 and after["code"] == "0"
 
@@ -166,3 +166,33 @@ async def test_a_redis_that_stops_answering_fails_what_waits_after_the_timeout()
         proc.send_signal(signal.SIGCONT)
         proc.kill()
         proc.wait()
+
+
+async def test_a_redis_that_comes_back_empty_is_said_in_the_log_and_the_health_check(tmp_path, http):
+    """Redis restarted without persistence has lost the shared state: the simulator goes on serving,
+    and says so (a report timer Redis lost would otherwise go silently missing)."""
+    port = free_port()
+    proc, url = start_redis(port=port)
+    folder = tmp_path / "sim"
+    folder.mkdir()
+    sim = Server(folder, {}, store_args=["--redis", url])
+    try:
+        await sim.start()
+        assert (await send(sim, http, "13600000001"))[1]["code"] == "0"
+        proc.kill()
+        proc.wait()
+        proc, _ = start_redis(port=port)  # empty
+        for _ in range(100):
+            status, health = await sim.call(http, "GET", "/_sim/health")
+            if status == 200:
+                break
+            await asyncio.sleep(0.05)
+        assert status == 200
+        assert "came back without the simulator's state" in health["warnings"][0]
+        assert (await send(sim, http, "13600000002"))[1]["code"] == "0"  # it goes on serving
+    finally:
+        await sim.kill(check=False)
+        proc.kill()
+        proc.wait()
+    log = "".join(p.read_text() for p in folder.glob("stderr-*.txt"))
+    assert log.count("came back without the simulator's state") == 1 and "Traceback" not in log
