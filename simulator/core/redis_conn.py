@@ -47,7 +47,8 @@ class RawConnection:
         self._watch: asyncio.TimerHandle | None = None  # the check for replies overdue (see _watchdog)
         self._down: tuple[float, str] | None = None  # (no attempt before, why) after a failed connect
         self._connected = False  # a connection was made before (the next one is a reconnection)
-        self.on_reconnect: Callable[[], None] | None = None  # called once connected again
+        # called once connected again; it may send (not wait: Redis may accept and still not answer)
+        self.on_reconnect: Callable[[], None] | None = None
 
     # -- connecting ----------------------------------------------------------------------------------------
     def _connect(self) -> socket.socket:
@@ -85,12 +86,17 @@ class RawConnection:
             hello.append(("SELECT", kw["db"]))
         if self._loop is not None:
             self._loop.add_reader(sock.fileno(), self._readable)
-        if hello:
-            for reply in self.call(hello):
+        if hello:  # blocking, as briefly as a connect: a stalled Redis must not hold the loop long
+            try:
+                replies = self.call(hello, CONNECT_TIMEOUT)
+            except redis.RedisError as e:
+                self._down = (time.monotonic() + RECONNECT_PAUSE, f"Redis did not take the connection: {e}")
+                raise
+            for reply in replies:
                 if isinstance(reply, hiredis.ReplyError):
                     raise redis.ConnectionError(f"Redis refused the connection: {reply}")
         again, self._connected = self._connected, True
-        if again and self.on_reconnect is not None:  # before anything else is sent on it
+        if again and self.on_reconnect is not None:  # its commands go first on the new connection
             self.on_reconnect()
         return sock
 
@@ -144,25 +150,26 @@ class RawConnection:
         except (OSError, redis.RedisError) as e:
             self._lost(e)
 
-    def call(self, commands: list[tuple[Any, ...]]) -> list[Reply]:
+    def call(self, commands: list[tuple[Any, ...]], timeout: float | None = None) -> list[Reply]:
         """Send ``commands`` and wait (blocking) for their replies, and for every reply before them."""
         box: list[list[Reply] | BaseException] = []
         self.send(commands, box.append)
-        self.drain()
+        self.drain(timeout)
         result = box[0] if box else redis.ConnectionError("no reply")
         if isinstance(result, BaseException):
             raise result
         return result
 
-    def drain(self) -> None:
-        """Read (blocking) until every command sent has its reply."""
+    def drain(self, timeout: float | None = None) -> None:
+        """Read (blocking) until every command sent has its reply, each read within ``timeout``
+        (default: the connection's)."""
         while self._pending:
             if self._deliver():  # replies read already (by a read this drain runs inside of)
                 continue
             sock = self._sock
             if sock is None:
                 return
-            if not select.select([sock], [], [], self.timeout)[0]:
+            if not select.select([sock], [], [], self.timeout if timeout is None else timeout)[0]:
                 self._lost(TimeoutError("Redis did not answer in time"))
                 return
             self._readable()

@@ -711,10 +711,12 @@ class RedisStore(DurableStore):
         (its lifetime token, which a reset leaves alone, is gone or another's).  Nothing can put the
         state back exactly (each process's copy would hand a waiting report out again): say so, in the
         log and in /_sim/health, rather than let reports due before go silently missing."""
-        try:
-            life = self._conn.call(self._life_commands())[-1]
-        except redis.RedisError:
+        self._conn.send(self._life_commands(), self._life_read)
+
+    def _life_read(self, replies: list[Any] | BaseException) -> None:
+        if isinstance(replies, BaseException):
             return  # lost again: the next connection looks again
+        life = replies[-1]
         if life != self._life:
             self._life = life
             at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())

@@ -196,3 +196,37 @@ async def test_a_redis_that_comes_back_empty_is_said_in_the_log_and_the_health_c
         proc.wait()
     log = "".join(p.read_text() for p in folder.glob("stderr-*.txt"))
     assert log.count("came back without the simulator's state") == 1 and "Traceback" not in log
+
+
+async def test_connecting_again_to_a_redis_that_does_not_answer_does_not_hold_the_loop():
+    """A stopped redis-server still accepts connections (the kernel does), and then answers nothing: the
+    look for a Redis that came back empty is sent, not waited for, so the loop goes on serving."""
+    import signal
+
+    from simulator.core.redis_store import RedisStore
+
+    from ..redisserver import new_prefix
+
+    proc, url = start_redis()
+    store = RedisStore(url, prefix=new_prefix())
+    conn = store._conn
+    conn.timeout = 0.3
+    conn.attach(asyncio.get_running_loop())
+    try:
+        proc.send_signal(signal.SIGSTOP)
+        lost: asyncio.Future = asyncio.get_running_loop().create_future()
+        conn.send([("PING",)], lost.set_result)
+        assert isinstance(await asyncio.wait_for(lost, 3), redis.TimeoutError)
+        started = time.perf_counter()
+        replied: asyncio.Future = asyncio.get_running_loop().create_future()
+        conn.send([("PING",)], replied.set_result)  # connects again, and looks at the lifetime token
+        assert time.perf_counter() - started < 0.1  # not a blocking wait for the stopped server
+        proc.send_signal(signal.SIGCONT)
+        assert await asyncio.wait_for(replied, 3) == [b"PONG"]
+        assert store.warnings == ()  # the same Redis, its state still there
+    finally:
+        conn.close()
+        store._r.close()
+        proc.send_signal(signal.SIGCONT)
+        proc.kill()
+        proc.wait()
