@@ -80,8 +80,8 @@ def callgrind(on: bool) -> None:
 async def main(vendor: str, n: int, warm: int, journal: bool = True) -> None:
     folder = Path(tempfile.mkdtemp())
     config_file = folder / "bench.yaml"
-    quiet = "" if journal else "record_requests: 0\n"  # --no-journal: what the request journal costs
-    config_file.write_text(f"scenario: {wrk.SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n{quiet}")
+    # --no-journal: what the request journal costs
+    config_file.write_text(wrk.bench_config("" if journal else "record_requests: 0\n"))
     app = create_app(load_config(str(config_file)))
     sim = app[SIM_KEY]
     emay = sim.accounts.get("emay", "EUCP-EMY-SMS1-DEMO1")

@@ -10,16 +10,15 @@ Starts the bare reference handler (bench/bare_reference.py: aiohttp on uvloop, a
 canned JSON from orjson) and the simulator in each mode — ``memory``, ``db`` (``--db`` on a fresh SQLite
 file), ``redis`` (``--redis URL`` on a Debian ``redis-server`` started on a free port) and ``workers2``
 (``--workers 2 --redis URL``); a mode whose flag the server refuses is skipped with the server's own
-message.  ``--modes`` also takes ``ceiling`` and ``ceiling2`` (not run by default): the bare handler with
-``CEILING_WORK_US`` of CPU added per request, as one process and as two on both cores: how far two
-processes that share nothing go on this machine, the ceiling for ``workers2``; and ``raw`` and
-``nojournal`` (not run by default): the bare handler's work behind a hand-written HTTP/1.1 layer instead of
-aiohttp's (what aiohttp's layer costs over a minimal one), and the memory mode without the request journal
-(``record_requests: 0``: what the journal costs).  Each server is pinned
-to core 0 (``taskset``; ``workers2`` and ``ceiling2`` get both cores, they are about scaling), wrk
-(Debian's ``wrk``, one thread) to core 1.  The rounds are interleaved — every vendor on every server,
-then again — so a neighbour's load on the machine touches all servers alike, and the medians over
-rounds are compared.  Then latency at the same load: every server gets the same offered
+message.  ``--modes`` also takes four modes not run by default: ``ceiling`` and ``ceiling2``, the bare
+handler with ``CEILING_WORK_US`` of CPU added per request, as one process and as two on both cores (how
+far two processes that share nothing go on this machine: the ceiling for ``workers2``); ``raw``, the bare
+handler's work behind a hand-written HTTP/1.1 layer instead of aiohttp's (what aiohttp's layer costs over
+a minimal one); ``nojournal``, the memory mode with ``record_requests: 0`` (what the journal costs).
+Each server is pinned to core 0 (``taskset``; ``workers2`` and ``ceiling2`` get both cores, they are
+about scaling), wrk (Debian's ``wrk``, one thread) to core 1.  The rounds are interleaved — every
+vendor on every server, then again — so a neighbour's load on the machine touches all servers alike, and
+the medians over rounds are compared.  Then latency at the same load: every server gets the same offered
 rate (half the in-memory simulator's saturated rate: each wrk connection waits between requests) and
 each p99 is set against the bare handler's at that rate.
 
@@ -99,6 +98,14 @@ CEILINGS = ("ceiling", "ceiling2")
 # WireMock's --no-request-journal: memory less nojournal is what the journal costs)
 REFERENCES = ("bare", "raw", *CEILINGS)  # not the simulator
 CEILING_WORK_US = 110
+
+
+def bench_config(more: str = "") -> str:
+    """The simulators' config in every bench: the instant scenario, kx reports pushed at once (``more``:
+    further top-level YAML lines)."""
+    return f"scenario: {SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n{more}"
+
+
 POOL_RATE = {"kx": 16000, "huawei": 14000, "emay": 12000}  # requests/s a pool is sized for (above any mode)
 CORES = os.cpu_count() or 1
 LUA = """
@@ -1008,7 +1015,7 @@ def main() -> None:
         script.write_text(LUA)
         config = tmp / "bench.yaml"
         bound = f"store: {{max_messages: {args.max_messages}}}\n" if args.max_messages else ""
-        config.write_text(f"scenario: {SCENARIO}\nvendors:\n  kx: {{batch_interval: 0}}\n{bound}")
+        config.write_text(bench_config(bound))
         if args.callbacks_only:
             modes, vendors, args.compare = [], [], []
         report["startup_s"] = [round(t, 3) for t in startup(tmp)] if not args.callbacks_only else []

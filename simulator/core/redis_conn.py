@@ -65,8 +65,8 @@ class RawConnection:
                     sock.close()
                     raise
             else:
-                where = (kw.get("host", "localhost"), kw.get("port", 6379))
-                sock = socket.create_connection(where, min(self.timeout, CONNECT_TIMEOUT))
+                address = (kw.get("host", "localhost"), kw.get("port", 6379))
+                sock = socket.create_connection(address, min(self.timeout, CONNECT_TIMEOUT))
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError as e:
             where = kw.get("path") or f"{kw.get('host', 'localhost')}:{kw.get('port', 6379)}"
